@@ -1,0 +1,1 @@
+"""The Jupyter server side of Dask Sites."""

@@ -1,0 +1,166 @@
+"""Deterministic synthetic datasets in the style of the DEDL use cases, written as Zarr.
+
+Each dataset belongs to one site and is written to that site's own object
+store. Values are synthetic but shaped like the real inputs: a flood extent
+and a built-up fraction for Pakistan (central), daily rainfall for Pakistan
+in August 2022 (lumi), daily soil moisture for the Po valley (leonardo).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+# Pixels per side of the rasters and grid points per side of the cubes.
+SIZES = {
+    "small": {"raster": 256, "cube": 32, "chunk": 128},
+    "medium": {"raster": 6144, "cube": 480, "chunk": 1024},
+}
+
+PAKISTAN = {"lat": (24.0, 30.0), "lon": (66.0, 72.0)}
+PO_VALLEY = {"lat": (44.0, 46.0), "lon": (7.0, 13.0)}
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    site: str
+    bucket: str
+    key: str
+    description: str
+    build: Callable[[str], xr.Dataset]
+
+    @property
+    def url(self) -> str:
+        return f"s3://{self.bucket}/{self.key}"
+
+
+def _grid(box: dict, n: int) -> tuple[np.ndarray, np.ndarray]:
+    step_lat = (box["lat"][1] - box["lat"][0]) / n
+    step_lon = (box["lon"][1] - box["lon"][0]) / n
+    lat = box["lat"][1] - step_lat * (np.arange(n) + 0.5)  # north to south, like rasters
+    lon = box["lon"][0] + step_lon * (np.arange(n) + 0.5)
+    return lat, lon
+
+
+def _smooth_field(rng: np.random.Generator, shape: tuple[int, ...], blobs: int) -> np.ndarray:
+    """A sum of Gaussian blobs in [0, 1]: spatially coherent, cheap, deterministic."""
+    ny, nx = shape[-2:]
+    y = np.linspace(0, 1, ny, dtype=np.float32)[:, None]
+    x = np.linspace(0, 1, nx, dtype=np.float32)[None, :]
+    field = np.zeros((ny, nx), dtype=np.float32)
+    for cy, cx, width, weight in rng.random((blobs, 4)):
+        width = 0.03 + 0.15 * width
+        field += weight * np.exp(-((y - cy) ** 2 + (x - cx) ** 2) / (2 * width**2))
+    return field / max(float(field.max()), 1e-6)
+
+
+def _site_attrs(site: str, title: str) -> dict:
+    # `location` is the DEDL notebooks' convention for where data lives.
+    return {"location": site, "title": title, "source": "Dask Sites testbed (synthetic)"}
+
+
+def flood_extent(size: str) -> xr.Dataset:
+    n, chunk = SIZES[size]["raster"], SIZES[size]["chunk"]
+    rng = np.random.default_rng(2022_08_30)
+    lat, lon = _grid(PAKISTAN, n)
+    water = (_smooth_field(rng, (n, n), 12) > 0.45).astype("uint8")
+    ds = xr.Dataset(
+        {"flood_extent": (("lat", "lon"), water, {"units": "1", "long_name": "observed flood"})},
+        coords={"lat": lat, "lon": lon},
+        attrs=_site_attrs("central", "GFM flood extent, Pakistan, 30 Aug 2022"),
+    )
+    return ds.chunk({"lat": chunk, "lon": chunk})
+
+
+def built_up(size: str) -> xr.Dataset:
+    n, chunk = SIZES[size]["raster"], SIZES[size]["chunk"]
+    rng = np.random.default_rng(2018)
+    lat, lon = _grid(PAKISTAN, n)
+    fraction = (_smooth_field(rng, (n, n), 40) ** 3).astype("float32")
+    ds = xr.Dataset(
+        {"built_up": (("lat", "lon"), fraction, {"units": "1", "long_name": "built-up fraction"})},
+        coords={"lat": lat, "lon": lon},
+        attrs=_site_attrs("central", "GHS built-up surface fraction, Pakistan"),
+    )
+    return ds.chunk({"lat": chunk, "lon": chunk})
+
+
+def rainfall(size: str) -> xr.Dataset:
+    n = SIZES[size]["cube"]
+    rng = np.random.default_rng(5)
+    lat, lon = _grid(PAKISTAN, n)
+    time = pd.date_range("2022-08-01", "2022-08-31", freq="D")
+    base = _smooth_field(rng, (n, n), 6)
+    # Monsoon peak in the last third of August.
+    peak = np.exp(-(((np.arange(time.size) - 24) / 5.0) ** 2))[:, None, None]
+    noise = rng.gamma(2.0, 1.0, (time.size, n, n)).astype("float32")
+    rain = (noise * (2 + 40 * base[None] * peak)).astype("float32")
+    ds = xr.Dataset(
+        {"tp": (("time", "lat", "lon"), rain, {"units": "mm/day", "long_name": "precipitation"})},
+        coords={"time": time, "lat": lat, "lon": lon},
+        attrs=_site_attrs("lumi", "ERA5-Land daily precipitation, Pakistan, Aug 2022"),
+    )
+    return ds.chunk({"time": 8, "lat": n, "lon": n})
+
+
+def soil_moisture(size: str) -> xr.Dataset:
+    n = SIZES[size]["cube"]
+    rng = np.random.default_rng(2022_07)
+    lat, lon = _grid(PO_VALLEY, n)
+    time = pd.date_range("2022-06-01", "2022-08-31", freq="D")
+    base = 0.15 + 0.2 * _smooth_field(rng, (n, n), 8)
+    drying = np.linspace(1.0, 0.55, time.size, dtype="float32")[:, None, None]
+    noise = rng.normal(0, 0.01, (time.size, n, n)).astype("float32")
+    sm = np.clip(base[None] * drying + noise, 0.02, 0.5).astype("float32")
+    ds = xr.Dataset(
+        {"swvl1": (("time", "lat", "lon"), sm, {"units": "m3/m3", "long_name": "soil water"})},
+        coords={"time": time, "lat": lat, "lon": lon},
+        attrs=_site_attrs("leonardo", "Soil moisture, Po valley, summer 2022"),
+    )
+    return ds.chunk({"time": 15, "lat": n, "lon": n})
+
+
+DATASETS: tuple[DatasetSpec, ...] = (
+    DatasetSpec("central", "central-gfm", "flood_extent.zarr", "GFM flood extent", flood_extent),
+    DatasetSpec("central", "central-ghsl", "built_up.zarr", "GHS built-up fraction", built_up),
+    DatasetSpec("lumi", "lumi-era5", "rainfall.zarr", "ERA5-Land daily rainfall", rainfall),
+    DatasetSpec("leonardo", "leonardo-era5", "soil_moisture.zarr", "soil moisture", soil_moisture),
+)
+
+
+def datasets_of(site: str) -> list[DatasetSpec]:
+    return [d for d in DATASETS if d.site == site]
+
+
+def storage_options(endpoint: str) -> dict:
+    """fsspec options for a testbed object store (moto accepts any credentials)."""
+    return {
+        "key": "testbed",
+        "secret": "testbed",
+        "client_kwargs": {"endpoint_url": endpoint, "region_name": "us-east-1"},
+    }
+
+
+def write_site_data(site: str, endpoint: str, size: str) -> list[str]:
+    """Create the site's buckets and write its datasets; returns their URLs."""
+    import s3fs
+
+    fs = s3fs.S3FileSystem(**storage_options(endpoint))
+    urls = []
+    for spec in datasets_of(site):
+        if not fs.exists(spec.bucket):
+            fs.mkdir(spec.bucket)
+        spec.build(size).to_zarr(
+            spec.url, mode="w", storage_options=storage_options(endpoint), consolidated=True
+        )
+        urls.append(spec.url)
+    return urls
+
+
+def open_site_dataset(url: str, endpoint: str) -> xr.Dataset:
+    """Open a testbed dataset lazily (what a task at the site does)."""
+    return xr.open_zarr(url, storage_options=storage_options(endpoint), consolidated=True)

@@ -1,0 +1,289 @@
+"""The local multi-site testbed: one issuer, and per site a gateway and an object store.
+
+``Testbed`` is used by the CLI (`dask-sites testbed up`), by the demo and by
+the tests (as a context manager, so everything stops also when a test fails).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import uuid
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from ..registry import validate_registry
+from .datasets import datasets_of, write_site_data
+from .gateway import gateway_is_healthy, gateway_process, write_gateway_config
+from .issuer import issuer_is_healthy, issuer_process, write_issuer_config
+from .processes import ManagedProcess, free_port, kill_stragglers
+from .sites import CLIENT_ID, GATEWAY_RESOURCE, SITES
+from .storage import storage_is_healthy, storage_process
+
+STATE_FILE = "state.json"
+REGISTRY_FILE = "registry.json"
+
+
+def default_state_dir() -> Path:
+    base = os.environ.get("DASK_SITES_TESTBED_DIR")
+    return Path(base) if base else Path.home() / ".cache" / "dask-sites" / "testbed"
+
+
+@dataclass
+class SiteEndpoints:
+    name: str
+    gateway: str  # HTTP API and dashboards (the gateway's public proxy)
+    proxy: str  # scheduler connections, gateway:// scheme
+    storage: str  # the site's S3-compatible endpoint
+    datasets: list[str] = field(default_factory=list)
+
+
+@dataclass
+class TestbedInfo:
+    __test__ = False
+
+    testbed_id: str
+    state_dir: str
+    issuer: str
+    registry_path: str
+    size: str
+    sites: dict[str, SiteEndpoints]
+    pids: dict[str, int]
+    supervisor_pid: int
+    status: str = "starting"
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=2)
+
+    @classmethod
+    def from_json(cls, text: str) -> "TestbedInfo":
+        data = json.loads(text)
+        data["sites"] = {k: SiteEndpoints(**v) for k, v in data["sites"].items()}
+        return cls(**data)
+
+
+def registry_document(info: TestbedInfo) -> dict:
+    """The site registry for these sites, in the format production deployments use."""
+    sites = []
+    for name, ends in info.sites.items():
+        spec = SITES[name]
+        sites.append(
+            {
+                "name": name,
+                "label": spec.label,
+                "colour": spec.colour,
+                "gateway": {"address": ends.gateway, "proxy_address": ends.proxy},
+                "auth": {
+                    "type": "oidc",
+                    "issuer": info.issuer,
+                    "client_id": CLIENT_ID,
+                    "flow": "device",
+                    "scopes": ["openid", "profile", "email", "offline_access"],
+                    "resource": GATEWAY_RESOURCE,
+                    "persist_refresh_token": False,
+                },
+                "cluster_defaults": {"worker_cores": 1, "worker_memory": 1.0},
+                "data": {
+                    "patterns": [f"s3://{name}-*/**"],
+                    "storage_endpoints": [ends.storage],
+                },
+            }
+        )
+    return validate_registry({"version": 1, "sites": sites})
+
+
+class Testbed:
+    """Real sites on loopback. ``start()`` returns when every part answers."""
+
+    def __init__(
+        self,
+        state_dir: Path | str | None = None,
+        sites: list[str] | tuple[str, ...] = tuple(SITES),
+        size: str = "small",
+        access_token_ttl: int = 300,
+        idle_timeout: float = 600.0,
+        redirect_uris: list[str] | tuple[str, ...] = (),
+    ):
+        self.state_dir = Path(state_dir) if state_dir else default_state_dir()
+        self.site_names = list(sites)
+        self.size = size
+        self.access_token_ttl = access_token_ttl
+        self.idle_timeout = idle_timeout
+        self.redirect_uris = list(redirect_uris)
+        self.testbed_id = uuid.uuid4().hex
+        self.processes: dict[str, ManagedProcess] = {}
+        self.info: TestbedInfo | None = None
+
+    # -- lifecycle ---------------------------------------------------------
+
+    def __enter__(self) -> "Testbed":
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def start(self, progress: Callable[[str], None] = lambda message: None) -> TestbedInfo:
+        try:
+            return self._start(progress)
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start(self, progress: Callable[[str], None]) -> TestbedInfo:
+        state = self.state_dir
+        logs = state / "logs"
+        logs.mkdir(parents=True, exist_ok=True)
+        state.chmod(0o700)  # configs hold test passwords and signing keys
+
+        issuer_port = free_port()
+        issuer = f"http://127.0.0.1:{issuer_port}"
+        sites = {}
+        for name in self.site_names:
+            proxy_port, storage_port = free_port(), free_port()
+            sites[name] = SiteEndpoints(
+                name=name,
+                gateway=f"http://127.0.0.1:{proxy_port}",
+                proxy=f"gateway://127.0.0.1:{proxy_port}",
+                storage=f"http://127.0.0.1:{storage_port}",
+            )
+        self.info = TestbedInfo(
+            testbed_id=self.testbed_id,
+            state_dir=str(state),
+            issuer=issuer,
+            registry_path=str(state / REGISTRY_FILE),
+            size=self.size,
+            sites=sites,
+            pids={},
+            supervisor_pid=os.getpid(),
+        )
+        self._write_state()
+
+        progress(f"starting the issuer at {issuer}")
+        config = state / "issuer.json"
+        write_issuer_config(
+            config,
+            port=issuer_port,
+            access_token_ttl=self.access_token_ttl,
+            keys_file=state / "issuer-keys.json",
+            redirect_uris=self.redirect_uris,
+        )
+        self._launch("issuer", issuer_process(config, logs / "issuer.log"))
+
+        for name, ends in sites.items():
+            storage_port = int(ends.storage.rsplit(":", 1)[1])
+            self._launch(f"{name}-storage", storage_process(name, storage_port, logs / f"{name}-storage.log"))
+
+        self.processes["issuer"].wait_ready(lambda: issuer_is_healthy(issuer), timeout=60)
+        progress("issuer ready")
+
+        for name, ends in sites.items():
+            site_dir = state / "sites" / name
+            (site_dir / "clusters").mkdir(parents=True, exist_ok=True)
+            config_path = site_dir / "gateway_config.py"
+            write_gateway_config(
+                config_path,
+                site=name,
+                api_port=free_port(),
+                proxy_port=int(ends.gateway.rsplit(":", 1)[1]),
+                issuer=issuer,
+                clusters_dir=site_dir / "clusters",
+                environment=self._cluster_environment(name, ends),
+                idle_timeout=self.idle_timeout,
+            )
+            self._launch(
+                f"{name}-gateway",
+                gateway_process(name, config_path, logs / f"{name}-gateway.log", site_dir),
+            )
+
+        for name, ends in sites.items():
+            self.processes[f"{name}-storage"].wait_ready(
+                lambda e=ends: storage_is_healthy(e.storage), timeout=60
+            )
+            started = time.monotonic()
+            ends.datasets = write_site_data(name, ends.storage, self.size)
+            progress(
+                f"{name}: object store ready at {ends.storage}, "
+                f"{len(ends.datasets)} dataset(s) written in {time.monotonic() - started:.1f} s"
+            )
+
+        for name, ends in sites.items():
+            self.processes[f"{name}-gateway"].wait_ready(
+                lambda e=ends: gateway_is_healthy(e.gateway), timeout=90
+            )
+            progress(f"{name}: gateway ready at {ends.gateway}")
+
+        registry = registry_document(self.info)
+        Path(self.info.registry_path).write_text(json.dumps(registry, indent=2))
+        self.info.status = "ready"
+        self._write_state()
+        return self.info
+
+    def stop(self) -> list[int]:
+        """Stop every part; returns the pids of stragglers that had to be killed."""
+        if self.info:
+            self.info.status = "stopping"
+            self._write_state()
+        # Gateways first: they stop their clusters' schedulers and workers.
+        order = sorted(self.processes, key=lambda n: (not n.endswith("-gateway"), n))
+        for name in order:
+            self.processes[name].stop()
+        stragglers = kill_stragglers(self.testbed_id)
+        self.processes.clear()
+        state_file = self.state_dir / STATE_FILE
+        if self.info and state_file.exists():
+            state_file.unlink()
+        return stragglers
+
+    # -- helpers -----------------------------------------------------------
+
+    def _launch(self, key: str, process: ManagedProcess) -> None:
+        process.start(self.testbed_id)
+        self.processes[key] = process
+        assert self.info is not None
+        self.info.pids[key] = process.pid or 0
+        self._write_state()
+
+    def _cluster_environment(self, site: str, ends: SiteEndpoints) -> dict[str, str]:
+        return {
+            # Lets a task prove where it ran, and lets teardown find every process.
+            "DASK_SITES_SITE": site,
+            "DASK_SITES_TESTBED_ID": self.testbed_id,
+            "DASK_SITES_STORAGE_ENDPOINT": ends.storage,
+            "AWS_ACCESS_KEY_ID": "testbed",
+            "AWS_SECRET_ACCESS_KEY": "testbed",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_ENDPOINT_URL": ends.storage,
+        }
+
+    def _write_state(self) -> None:
+        if self.info:
+            path = self.state_dir / STATE_FILE
+            path.write_text(self.info.to_json())
+
+
+def read_state(state_dir: Path | str | None = None) -> TestbedInfo | None:
+    path = Path(state_dir or default_state_dir()) / STATE_FILE
+    try:
+        return TestbedInfo.from_json(path.read_text())
+    except (FileNotFoundError, json.JSONDecodeError, TypeError, KeyError):
+        return None
+
+
+def describe(info: TestbedInfo) -> str:
+    """What a person needs to use the testbed."""
+    from .sites import USERS
+
+    lines = [f"Dask Sites testbed ({info.size} data) — {info.status}", f"  issuer:   {info.issuer}"]
+    for name, ends in info.sites.items():
+        lines.append(f"  {name}:")
+        lines.append(f"    gateway:  {ends.gateway}  (schedulers: {ends.proxy})")
+        lines.append(f"    storage:  {ends.storage}")
+        for url in ends.datasets or [d.url for d in datasets_of(name)]:
+            lines.append(f"    data:     {url}")
+    lines.append(f"  registry: {info.registry_path}")
+    lines.append("  users:    " + ", ".join(f"{u.username} / {u.password}" for u in USERS))
+    lines.append(f"  logs:     {Path(info.state_dir) / 'logs'}")
+    return "\n".join(lines)

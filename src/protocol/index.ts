@@ -1,0 +1,2 @@
+export * from './site-registry';
+export * from './sidecar-api';

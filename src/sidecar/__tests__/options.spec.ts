@@ -1,0 +1,44 @@
+import { parseCommandLine, parseListen, SECRET_ENV } from '../options';
+
+describe('sidecar command line', () => {
+  const env = { [SECRET_ENV]: 's3cret' };
+
+  it('reads the registry, the listen address and the secret', () => {
+    expect(
+      parseCommandLine(
+        ['--registry', 'sites.json', '--listen=unix:/run/ds/s.sock'],
+        env
+      )
+    ).toEqual({
+      action: 'run',
+      options: {
+        registryPath: 'sites.json',
+        listen: { kind: 'unix', path: '/run/ds/s.sock' },
+        secret: 's3cret'
+      }
+    });
+  });
+
+  it('needs a registry and a secret', () => {
+    expect(() => parseCommandLine([], env)).toThrow('--registry is required');
+    expect(() => parseCommandLine(['--registry', 'x.json'], {})).toThrow(
+      SECRET_ENV
+    );
+  });
+
+  it('accepts loopback addresses only', () => {
+    expect(parseListen('127.0.0.1:0')).toEqual({
+      kind: 'tcp',
+      host: '127.0.0.1',
+      port: 0
+    });
+    expect(parseListen('[::1]:8765')).toEqual({
+      kind: 'tcp',
+      host: '::1',
+      port: 8765
+    });
+    expect(() => parseListen('0.0.0.0:8765')).toThrow('loopback');
+    expect(() => parseListen('unix:relative.sock')).toThrow('absolute');
+    expect(() => parseListen('8765')).toThrow('host:port');
+  });
+});

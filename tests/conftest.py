@@ -1,0 +1,89 @@
+"""Fixtures that run real parts: the testbed issuer, the whole testbed.
+
+Every fixture stops what it starts, also when a test fails (yield + finally).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import requests
+
+from jupyter_ext_server.testbed import Testbed
+from jupyter_ext_server.testbed.issuer import issuer_is_healthy, issuer_process, write_issuer_config
+from jupyter_ext_server.testbed.processes import free_port, kill_stragglers
+
+
+class RunningIssuer:
+    """A testbed issuer on its own, for authenticator tests that need odd settings."""
+
+    def __init__(self, state_dir: Path, access_token_ttl: int = 300):
+        self.state_dir = state_dir
+        self.access_token_ttl = access_token_ttl
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.keys_file = state_dir / "issuer-keys.json"
+        self.testbed_id = f"issuer-{os.getpid()}-{self.port}"
+        self.process = None
+
+    def start(self) -> "RunningIssuer":
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        config = self.state_dir / "issuer.json"
+        write_issuer_config(
+            config,
+            port=self.port,
+            access_token_ttl=self.access_token_ttl,
+            keys_file=self.keys_file,
+            redirect_uris=["http://127.0.0.1:1/callback"],
+        )
+        self.process = issuer_process(config, self.state_dir / "issuer.log")
+        self.process.start(self.testbed_id)
+        self.process.wait_ready(lambda: issuer_is_healthy(self.url), timeout=60)
+        return self
+
+    def stop(self) -> None:
+        if self.process:
+            self.process.stop()
+        kill_stragglers(self.testbed_id)
+
+    def restart_with_new_keys(self) -> None:
+        """Simulate key rotation: same URL, a fresh signing key."""
+        self.stop()
+        self.keys_file.unlink(missing_ok=True)
+        self.start()
+
+    def jwks(self) -> dict:
+        return requests.get(f"{self.url}/jwks", timeout=5).json()
+
+
+@pytest.fixture
+def make_issuer(tmp_path):
+    started: list[RunningIssuer] = []
+
+    def make(name: str = "issuer", access_token_ttl: int = 300) -> RunningIssuer:
+        issuer = RunningIssuer(tmp_path / name, access_token_ttl)
+        started.append(issuer)
+        return issuer.start()
+
+    try:
+        yield make
+    finally:
+        for issuer in started:
+            issuer.stop()
+
+
+@pytest.fixture(scope="session")
+def testbed(tmp_path_factory):
+    """The whole testbed (three sites, small data), shared by the tests of a run."""
+    bed = Testbed(
+        state_dir=tmp_path_factory.mktemp("testbed"),
+        sites=("central", "lumi", "leonardo"),
+        size="small",
+        idle_timeout=600,
+    )
+    try:
+        yield bed.start()
+    finally:
+        bed.stop()

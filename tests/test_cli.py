@@ -1,0 +1,70 @@
+"""The dask-sites command line: help everywhere, and a detached testbed's up/status/down."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from jupyter_ext_server.testbed import read_state
+from jupyter_ext_server.testbed.processes import processes_of
+
+HELP_PATHS = [[], ["testbed"], ["testbed", "up"], ["testbed", "down"], ["testbed", "status"],
+              ["demo"], ["registry"], ["registry", "validate"]]
+
+
+# The installed console script of this environment, as a user would run it.
+DASK_SITES = str(Path(sys.executable).with_name("dask-sites"))
+
+
+def run(*args, timeout=300):
+    return subprocess.run([DASK_SITES, *args], capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.mark.parametrize("path", HELP_PATHS, ids=lambda p: " ".join(p) or "dask-sites")
+def test_every_command_has_help(path):
+    result = run(*path, "--help")
+    assert result.returncode == 0, result.stderr
+    assert "usage: dask-sites" in result.stdout
+
+
+def test_registry_validate_names_site_and_field(tmp_path):
+    path = tmp_path / "registry.json"
+    path.write_text(json.dumps({"version": 1, "sites": [
+        {"name": "lumi", "label": "LUMI", "gateway": {"address": "ftp://x"}, "auth": {"type": "none"}}]}))
+    result = run("registry", "validate", str(path))
+    assert result.returncode == 1
+    assert 'site "lumi": gateway.address' in result.stderr
+
+
+def test_unknown_site_is_a_clear_error(tmp_path):
+    result = run("testbed", "up", "--sites", "central,mars", "--state-dir", str(tmp_path))
+    assert result.returncode != 0
+    assert "unknown testbed site(s) mars; choose from central, lumi, leonardo" in result.stderr
+
+
+@pytest.mark.testbed
+def test_detached_up_status_down(tmp_path):
+    state_dir = tmp_path / "bed"
+    up = run("testbed", "up", "--detach", "--sites", "leonardo", "--state-dir", str(state_dir))
+    info = read_state(state_dir)
+    try:
+        assert up.returncode == 0, up.stdout + up.stderr
+        assert "alice / alice-dask-sites" in up.stdout
+        assert info is not None and info.status == "ready"
+        assert "leonardo" in up.stdout and info.registry_path in up.stdout
+        again = run("testbed", "up", "--detach", "--sites", "leonardo", "--state-dir", str(state_dir))
+        assert again.returncode == 1 and "already running" in again.stderr
+        status = run("testbed", "status", "--state-dir", str(state_dir))
+        assert status.returncode == 0, status.stdout
+        assert "leonardo gateway" in status.stdout and "v2026" in status.stdout
+    finally:
+        down = run("testbed", "down", "--state-dir", str(state_dir))
+    assert down.returncode == 0
+    assert "Testbed stopped" in down.stdout
+    assert processes_of(info.testbed_id) == []
+    after = run("testbed", "status", "--state-dir", str(state_dir))
+    assert after.returncode == 3 and "No testbed is running" in after.stdout
