@@ -141,7 +141,7 @@ def storage_options(endpoint: str) -> dict:
     return {
         "key": "testbed",
         "secret": "testbed",
-        "client_kwargs": {"endpoint_url": endpoint, "region_name": "us-east-1"},
+        "client_kwargs": {"endpoint_url": endpoint, "region_name": "eu-central-1"},
     }
 
 
@@ -155,7 +155,8 @@ def write_site_data(site: str, endpoint: str, size: str) -> list[str]:
         if not fs.exists(spec.bucket):
             fs.mkdir(spec.bucket)
         spec.build(size).to_zarr(
-            spec.url, mode="w", storage_options=storage_options(endpoint), consolidated=True
+            spec.url, mode="w", storage_options=storage_options(endpoint), consolidated=True,
+            zarr_format=2,  # what the DEDL stores hold; consolidated metadata is standard there
         )
         urls.append(spec.url)
     return urls

@@ -254,7 +254,7 @@ class Testbed:
             "DASK_SITES_STORAGE_ENDPOINT": ends.storage,
             "AWS_ACCESS_KEY_ID": "testbed",
             "AWS_SECRET_ACCESS_KEY": "testbed",
-            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_DEFAULT_REGION": "eu-central-1",
             "AWS_ENDPOINT_URL": ends.storage,
         }
 
