@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 import psutil
 import pytest
 import requests
 from dask_gateway import Gateway
-from dask_gateway.client import GatewayClusterError
 
 from jupyter_ext_server.gateway_auth import BearerAuth
 from jupyter_ext_server.registry import load_registry
 from jupyter_ext_server.testbed import Testbed
 from jupyter_ext_server.testbed.datasets import DATASETS, datasets_of
 from jupyter_ext_server.testbed.login import device_login
+from jupyter_ext_server.testbed.probes import dataset_sum, where_am_i
 from jupyter_ext_server.testbed.processes import processes_of
 
 pytestmark = pytest.mark.testbed
@@ -25,18 +23,6 @@ def gateway_for(info, site: str, username: str) -> Gateway:
     tokens = device_login(info.issuer, username, f"{username}-dask-sites")
     ends = info.sites[site]
     return Gateway(address=ends.gateway, proxy_address=ends.proxy, auth=BearerAuth(tokens.access_token))
-
-
-def where_am_i() -> str:
-    return os.environ["DASK_SITES_SITE"]
-
-
-def dataset_checksum(url: str, variable: str) -> float:
-    """Runs at the site: open the site's own data from its own object store."""
-    from jupyter_ext_server.testbed.datasets import open_site_dataset
-
-    ds = open_site_dataset(url, os.environ["DASK_SITES_STORAGE_ENDPOINT"])
-    return float(ds[variable].astype("float64").sum().compute(scheduler="sync"))
 
 
 VARIABLES = {"flood_extent.zarr": "flood_extent", "built_up.zarr": "built_up",
@@ -54,7 +40,7 @@ def test_work_runs_at_the_site_next_to_its_data(testbed, site):
             assert client.submit(where_am_i, pure=False).result(timeout=60) == site
             for spec in datasets_of(site):
                 variable = VARIABLES[spec.key]
-                remote = client.submit(dataset_checksum, spec.url, variable).result(timeout=120)
+                remote = client.submit(dataset_sum, spec.url, variable).result(timeout=120)
                 expected = float(spec.build("small")[variable].astype("float64").sum())
                 assert remote == pytest.approx(expected, rel=1e-9)
                 assert remote > 0
@@ -89,12 +75,12 @@ def test_gateway_refuses_bad_tokens_and_logs_why_without_the_token(testbed):
     assert answer.status_code == 401
     assert answer.headers["WWW-Authenticate"].startswith("Bearer")
     assert requests.get(f"{ends.gateway}/api/v1/clusters/", timeout=10).status_code == 401
-    log = (testbed_logs(testbed) / "lumi-gateway.log").read_text()
+    log = (site_logs_dir(testbed) / "lumi-gateway.log").read_text()
     assert "Refused GET /api/v1/clusters/: token has no key id" in log
     assert bogus not in log
 
 
-def testbed_logs(info):
+def site_logs_dir(info):
     from pathlib import Path
 
     return Path(info.state_dir) / "logs"
@@ -133,9 +119,12 @@ def test_stop_leaves_no_process_behind(tmp_path):
         ours = processes_of(bed.testbed_id)
         names = " ".join(" ".join(p.cmdline()) for p in ours)
         assert "scheduler" in names and "worker" in names
-        gateway.close()
     finally:
         bed.stop()
+    # The testbed stopped the cluster; keep the client from trying again at exit.
+    cluster.shutdown_on_close = False
+    cluster.close()
+    gateway.close()
     assert processes_of(bed.testbed_id) == []
     assert not any(psutil.pid_exists(p.pid) and p.is_running() and p.status() != "zombie"
                    for p in ours)

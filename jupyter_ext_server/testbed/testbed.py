@@ -97,6 +97,8 @@ def registry_document(info: TestbedInfo) -> dict:
 class Testbed:
     """Real sites on loopback. ``start()`` returns when every part answers."""
 
+    __test__ = False  # not a pytest class
+
     def __init__(
         self,
         state_dir: Path | str | None = None,

@@ -40,7 +40,10 @@ export function matchInteractionRoute(
   if (!m) {
     return undefined;
   }
-  return { uid: m[1]!, action: (m[2] as 'login' | 'abort' | undefined) ?? 'show' };
+  return {
+    uid: m[1]!,
+    action: (m[2] as 'login' | 'abort' | undefined) ?? 'show'
+  };
 }
 
 class HttpError extends Error {

@@ -76,6 +76,53 @@ function checkJwks(value: unknown, path: string): PrivateJwks {
   return { keys: keys as JsonWebKey[] };
 }
 
+/** The JWKS in `path`, or undefined when the file does not exist. */
+function readKeysFile(path: string): PrivateJwks | undefined {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+      return undefined;
+    }
+    throw new ConfigError(
+      'keys_file',
+      `cannot read ${path}: ${(err as Error).message}`
+    );
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(
+      'keys_file',
+      `${path} is not valid JSON: ${(err as Error).message}`
+    );
+  }
+  return checkJwks(value, path);
+}
+
+/** Write a new keys file; false if another process created it first. */
+function createKeysFile(path: string, jwks: PrivateJwks): boolean {
+  try {
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    // 'wx': never overwrite a file another process created meanwhile.
+    writeFileSync(path, `${JSON.stringify(jwks, null, 2)}\n`, {
+      mode: 0o600,
+      flag: 'wx'
+    });
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
+      return false;
+    }
+    throw new ConfigError(
+      'keys_file',
+      `cannot write ${path}: ${(err as Error).message}`
+    );
+  }
+}
+
 /**
  * Load the private JWKS from `path`, or create it (mode 0600, parent
  * directories 0700) when it does not exist. Without a path, generate a key
@@ -85,46 +132,17 @@ export function loadOrCreateSigningKeys(path?: string): PrivateJwks {
   if (path === undefined) {
     return { keys: [generateSigningKey()] };
   }
-  let text: string | undefined;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
-      throw new ConfigError(
-        'keys_file',
-        `cannot read ${path}: ${(err as Error).message}`
-      );
-    }
+  const existing = readKeysFile(path);
+  if (existing) {
+    return existing;
   }
-  if (text !== undefined) {
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch (err) {
-      throw new ConfigError(
-        'keys_file',
-        `${path} is not valid JSON: ${(err as Error).message}`
-      );
-    }
-    return checkJwks(value, path);
-  }
-
   const jwks: PrivateJwks = { keys: [generateSigningKey()] };
-  try {
-    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-    // 'wx': never overwrite a file another process created meanwhile.
-    writeFileSync(path, `${JSON.stringify(jwks, null, 2)}\n`, {
-      mode: 0o600,
-      flag: 'wx'
-    });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
-      return loadOrCreateSigningKeys(path);
-    }
-    throw new ConfigError(
-      'keys_file',
-      `cannot write ${path}: ${(err as Error).message}`
-    );
+  if (createKeysFile(path, jwks)) {
+    return jwks;
   }
-  return jwks;
+  const theirs = readKeysFile(path);
+  if (!theirs) {
+    throw new ConfigError('keys_file', `${path} vanished while being created`);
+  }
+  return theirs;
 }

@@ -115,7 +115,10 @@ async function main(): Promise<void> {
   try {
     port = await listen(server, config.port, hosts.listen);
   } catch (err) {
-    fail(1, `cannot listen on ${config.host}:${config.port}: ${(err as Error).message}`);
+    fail(
+      1,
+      `cannot listen on ${config.host}:${config.port}: ${(err as Error).message}`
+    );
   }
 
   const issuer = `http://${hosts.url}:${port}${config.issuerPath}`;

@@ -179,14 +179,17 @@ export function createProvider(options: ProviderOptions): Provider {
     loadExistingGrant,
     extraTokenClaims: (_ctx, token) => {
       const user =
-        token.accountId !== undefined ? accounts.get(token.accountId) : undefined;
+        token.accountId !== undefined
+          ? accounts.get(token.accountId)
+          : undefined;
       return user
         ? { preferred_username: user.username, groups: [...user.groups] }
         : undefined;
     },
     // Refresh tokens without offline_access or prompt=consent: the
     // testbed's clients always want one.
-    issueRefreshToken: (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+    issueRefreshToken: (_ctx, client) =>
+      client.grantTypeAllowed('refresh_token'),
     // Public clients cannot authenticate, so each refresh token works once.
     rotateRefreshToken: ctx => ctx.oidc.client?.clientAuthMethod === 'none',
     // Tokens belong to the grant, not to the browser session that made it
@@ -225,7 +228,8 @@ export function createProvider(options: ProviderOptions): Provider {
       revocation: {
         enabled: true,
         // A public client may only revoke its own tokens.
-        allowedPolicy: (_ctx, client, token) => token.clientId === client.clientId
+        allowedPolicy: (_ctx, client, token) =>
+          token.clientId === client.clientId
       },
       resourceIndicators: {
         enabled: true,

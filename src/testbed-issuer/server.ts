@@ -16,11 +16,13 @@ type MountedRequest = IncomingMessage & {
   baseUrl?: string;
 };
 
-export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
+export type RequestHandler = (
+  req: IncomingMessage,
+  res: ServerResponse
+) => void;
 
 // Path segments that identify a sign-in in progress: logged as placeholders.
-const REDACTED_SEGMENTS =
-  /\/(interaction|auth|device)\/(?!auth(?:\/|$))[^/]+/g;
+const REDACTED_SEGMENTS = /\/(interaction|auth|device)\/(?!auth(?:\/|$))[^/]+/g;
 
 /** The path as logged: no query string, no interaction ids. */
 export function loggablePath(url: string, issuerPath = ''): string {
