@@ -22,13 +22,14 @@ const STYLE = `
 @media (prefers-color-scheme:dark){:root{--fg:#e6edf3;--muted:#9198a1;--bg:#0d1117;--card:#151b23;--line:#3d444d;--accent:#4493f8;--bad:#f85149;--good:#3fb950}}
 *{box-sizing:border-box}
 body{margin:0;min-height:100vh;display:flex;align-items:center;justify-content:center;background:var(--bg);color:var(--fg);font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}
-main{width:min(22rem,92vw);background:var(--card);border:1px solid var(--line);border-radius:10px;padding:1.5rem 1.75rem}
-h1{font-size:1.2rem;margin:0 0 .25rem}
+main{width:min(25rem,92vw);background:var(--card);border:1px solid var(--line);border-radius:10px;padding:1.5rem 1.75rem}
+h1{font-size:1.15rem;margin:0 0 .25rem}
 p{margin:.5rem 0}
 .muted{color:var(--muted);font-size:.9rem}
 label{display:block;margin:.9rem 0 .25rem;font-weight:600;font-size:.9rem}
 input[type=text],input[type=password]{width:100%;padding:.5rem .6rem;font:inherit;color:inherit;background:transparent;border:1px solid var(--line);border-radius:6px}
 input[name=user_code]{text-transform:uppercase;text-align:center;letter-spacing:.1em;margin-top:.75rem}
+input[name=user_code]::placeholder{text-transform:none;letter-spacing:0}
 button{font:inherit;cursor:pointer}
 .primary{width:100%;margin-top:1.1rem;padding:.55rem;border:0;border-radius:6px;background:var(--accent);color:#fff;font-weight:600}
 .link{background:none;border:0;padding:0;color:var(--muted);text-decoration:underline;font-size:.9rem}
@@ -36,6 +37,7 @@ button{font:inherit;cursor:pointer}
 .error{color:var(--bad);font-weight:600}
 .ok{color:var(--good);font-weight:600}
 code{font-size:1.4rem;letter-spacing:.1em}
+.hint code{font-size:.9rem;letter-spacing:0}
 .hint{margin-top:1.25rem;padding-top:.75rem;border-top:1px solid var(--line)}
 `;
 

@@ -182,8 +182,14 @@ export function createProvider(options: ProviderOptions): Provider {
         token.accountId !== undefined
           ? accounts.get(token.accountId)
           : undefined;
+      // What gateways map to a user: name, groups and (for operators who
+      // key users by it) email.
       return user
-        ? { preferred_username: user.username, groups: [...user.groups] }
+        ? {
+            preferred_username: user.username,
+            groups: [...user.groups],
+            ...(user.email ? { email: user.email } : {})
+          }
         : undefined;
     },
     // Refresh tokens without offline_access or prompt=consent: the
