@@ -190,6 +190,21 @@ def cmd_testbed_status(args) -> int:
 # -- demo ----------------------------------------------------------------------
 
 
+def _wait_for_lab(lab: subprocess.Popen, base: str, token: str, timeout: float) -> bool:
+    import requests
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and lab.poll() is None:
+        try:
+            if requests.get(f"{base}/api/status", headers={"Authorization": f"token {token}"},
+                            timeout=2).ok:
+                return True
+        except requests.RequestException:
+            pass
+        time.sleep(0.3)
+    return False
+
+
 def cmd_demo(args) -> int:
     """Testbed plus JupyterLab with Dask Sites pointed at it."""
     import secrets
@@ -219,6 +234,9 @@ def cmd_demo(args) -> int:
             start_new_session=True,
         )
         print(describe(info))
+        if not _wait_for_lab(lab, base, token, timeout=120):
+            print("JupyterLab did not start; see its output above.", file=sys.stderr)
+            return 1
         print(f"\nJupyterLab with Dask Sites: {base}/lab?token={token}")
         print("Log in to a site as alice / alice-dask-sites. Press Ctrl-C to stop.\n", flush=True)
         stop = threading.Event()
