@@ -19,8 +19,11 @@ $(STAMPS)/system: scripts/install-system-packages.sh
 	bash scripts/install-system-packages.sh
 	@mkdir -p $(STAMPS) && touch $@
 
+# `npm install` (it follows package-lock.json) rather than `npm ci`: the lock
+# file cannot list other platforms' optional rspack bindings here, and
+# `npm ci` refuses a lock file without them.
 $(STAMPS)/node: package.json package-lock.json
-	npm ci --no-audit --no-fund
+	npm install --no-audit --no-fund
 	@mkdir -p $(STAMPS) && touch $@
 
 $(STAMPS)/venv:
