@@ -38,7 +38,7 @@ $(STAMPS)/build: $(STAMPS)/node $(STAMPS)/venv $(TS_SOURCES)
 
 $(STAMPS)/python: $(STAMPS)/venv $(STAMPS)/build pyproject.toml
 	$(BIN)/pip install --quiet --no-build-isolation -e ".[test]"
-	$(BIN)/jupyter labextension develop --overwrite . > /dev/null
+	$(BIN)/jupyter-builder develop --overwrite . > /dev/null
 	$(BIN)/jupyter server extension enable --sys-prefix jupyter_ext_server > /dev/null
 	@mkdir -p $(STAMPS) && touch $@
 

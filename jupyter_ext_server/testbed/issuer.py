@@ -33,7 +33,9 @@ def write_issuer_config(
         "refresh_token_ttl_seconds": 14 * 24 * 3600,
         "device_code_ttl_seconds": 600,
         "keys_file": str(keys_file),
-        "clients": [{"client_id": CLIENT_ID, "redirect_uris": redirect_uris}],
+        "clients": [
+            {"client_id": CLIENT_ID, "client_name": "Dask Sites", "redirect_uris": redirect_uris}
+        ],
         "resources": [
             {"indicator": GATEWAY_RESOURCE, "audience": GATEWAY_AUDIENCE, "scope": GATEWAY_SCOPE}
         ],
