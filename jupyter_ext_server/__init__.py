@@ -13,10 +13,6 @@ def _jupyter_labextension_paths():
 
 
 def _jupyter_server_extension_points():
-    return [{"module": "jupyter_ext_server"}]
+    from .server.app import DaskSites
 
-
-def _load_jupyter_server_extension(server_app):
-    from .server.extension import load
-
-    load(server_app)
+    return [{"module": "jupyter_ext_server", "app": DaskSites}]

@@ -17,6 +17,8 @@ from jupyter_ext_server.gateway_auth import JWTAuthenticator
 from jupyter_ext_server.testbed.login import device_login
 from jupyter_ext_server.testbed.sites import GATEWAY_AUDIENCE
 
+pytestmark = pytest.mark.asyncio
+
 
 def request_with(token: str | None, scheme: str = "Bearer"):
     headers = {"Authorization": f"{scheme} {token}"} if token is not None else {}

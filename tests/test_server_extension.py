@@ -1,10 +1,14 @@
-"""The Jupyter server extension loads with the server and reads c.DaskSites."""
+"""The Jupyter server extension: reads c.DaskSites, runs and supervises the sidecar, proxies to it."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
+import signal
 
 import pytest
+from tornado.httpclient import HTTPClientError
 
 pytest_plugins = ["pytest_jupyter.jupyter_server"]
 
@@ -13,10 +17,10 @@ REGISTRY = {"version": 1, "sites": [
      "auth": {"type": "none"}}]}
 
 
-def server_config(registry) -> dict:
+def server_config(registry, tmp_path) -> dict:
     return {
         "ServerApp": {"jpserver_extensions": {"jupyter_ext_server": True}},
-        "DaskSites": {"registry": str(registry)},
+        "DaskSites": {"registry": str(registry), "state_dir": str(tmp_path / "state")},
     }
 
 
@@ -28,15 +32,69 @@ def registry_path(tmp_path):
 
 
 @pytest.fixture
-def jp_server_config(registry_path):
-    return server_config(registry_path)
+def jp_server_config(registry_path, tmp_path):
+    return server_config(registry_path, tmp_path)
 
 
-def test_extension_reads_the_registry(jp_serverapp, registry_path):
-    state = jp_serverapp.web_app.settings["dask_sites"]
-    assert state.config.registry == str(registry_path)
-    assert [site["name"] for site in state.registry["sites"]] == ["central"]
-    assert state.registry_error is None
+@pytest.fixture
+def dask_sites(jp_serverapp, jp_asyncio_loop):
+    app = jp_serverapp.web_app.settings["dask_sites"]
+    try:
+        yield app
+    finally:
+        if app.sidecar:  # stop it also when the test fails
+            jp_asyncio_loop.run_until_complete(app.sidecar.stop())
+
+
+@pytest.fixture
+def run(jp_asyncio_loop):
+    """Run a coroutine on the server's own loop."""
+    return jp_asyncio_loop.run_until_complete
+
+
+def test_extension_reads_the_registry(dask_sites, registry_path):
+    assert dask_sites.registry == str(registry_path)
+    assert [site["name"] for site in dask_sites.registry_document["sites"]] == ["central"]
+    assert dask_sites.registry_error is None
+
+
+def test_sidecar_starts_with_the_server_and_restarts_after_being_killed(dask_sites, run):
+    sidecar = dask_sites.sidecar
+    assert run(sidecar.wait_ready(30)), "the sidecar did not report ready"
+    first = sidecar.pid
+    os.kill(first, signal.SIGKILL)
+
+    async def restarted():
+        for _ in range(200):
+            await asyncio.sleep(0.1)
+            if sidecar.pid and sidecar.pid != first and sidecar._ready.is_set():
+                return True
+        return False
+
+    assert run(restarted())
+    assert sidecar.restarts == 1
+
+
+def test_kernels_get_the_sidecar_address_and_the_kernel_secret_only(dask_sites):
+    endpoint = dask_sites.endpoint
+    assert os.environ["DASK_SITES_SIDECAR"] == endpoint.url
+    assert os.environ["DASK_SITES_KERNEL_SECRET"] == endpoint.kernel_secret
+    assert endpoint.server_secret not in os.environ.values()
+
+
+async def test_proxy_needs_jupyter_auth(dask_sites, jp_fetch, jp_base_url, http_server_client):
+    assert await dask_sites.sidecar.wait_ready(30)
+    response = await jp_fetch("dask-sites", "api", "sites")
+    assert response.code == 200
+    assert [s["name"] for s in json.loads(response.body)["sites"]] == ["central"]
+    # Without Jupyter's token the proxy refuses (it never reaches the sidecar).
+    with pytest.raises(HTTPClientError) as refused:
+        await http_server_client.fetch(f"{jp_base_url}dask-sites/api/sites", follow_redirects=False)
+    assert refused.value.code in (302, 403)
+    # The kernel API is not reachable through the proxy, even with Jupyter auth.
+    with pytest.raises(HTTPClientError) as hidden:
+        await jp_fetch("dask-sites", "kernel", "sites", "central", "connection")
+    assert hidden.value.code == 404
 
 
 class TestBadRegistry:
@@ -45,10 +103,9 @@ class TestBadRegistry:
         bad = tmp_path / "bad.json"
         bad.write_text(json.dumps({"version": 1, "sites": [
             {"name": "lumi", "label": "LUMI", "gateway": {}, "auth": {"type": "none"}}]}))
-        return server_config(bad)
+        return server_config(bad, tmp_path)
 
-    def test_a_bad_registry_is_reported_and_the_server_still_runs(self, jp_serverapp):
-        assert "jupyter_ext_server" in jp_serverapp.extension_manager.extensions
-        state = jp_serverapp.web_app.settings["dask_sites"]
-        assert state.registry is None
-        assert "site \"lumi\": gateway: 'address' is a required property" in state.registry_error
+    def test_a_bad_registry_is_reported_and_nothing_starts(self, dask_sites):
+        assert dask_sites.registry_document is None
+        assert "site \"lumi\": gateway: 'address' is a required property" in dask_sites.registry_error
+        assert dask_sites.sidecar is None

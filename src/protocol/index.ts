@@ -1,2 +1,3 @@
 export * from './site-registry';
+export * from './site-state';
 export * from './sidecar-api';

@@ -1,7 +1,33 @@
 /**
- * Answers of the sidecar's HTTP API (served under `/dask-sites/` by the
- * Jupyter server). Errors are `{"error": "..."}` with a 4xx/5xx status.
+ * The sidecar's HTTP API, served to the browser under `<base_url>/dask-sites/`
+ * by the Jupyter server. Errors are `{"error": "..."}` with a 4xx/5xx status.
+ *
+ * Routes (browser, through the Jupyter server's proxy):
+ *   GET    /api/health                                   IHealthResponse (no secret needed)
+ *   GET    /api/sites                                    ISitesResponse
+ *   POST   /api/sites/:site/login         ILoginRequest  LoginState
+ *   DELETE /api/sites/:site/login                        LoginState (cancel or log out)
+ *   GET    /api/sites/:site/options                      IOptionsResponse
+ *   GET    /api/sites/:site/clusters                     IClustersResponse
+ *   POST   /api/sites/:site/clusters      ICreateClusterRequest  IClusterInfo
+ *   PATCH  /api/sites/:site/clusters/:c   IRenameClusterRequest  IClusterInfo
+ *   POST   /api/sites/:site/clusters/:c/scale  IScaleRequest     IClusterInfo
+ *   POST   /api/sites/:site/clusters/:c/adapt  IAdaptRequest     IClusterInfo
+ *   DELETE /api/sites/:site/clusters/:c                  204
+ *   PUT    /api/sites/:site/chosen-cluster IChooseClusterRequest ISiteState
+ *   GET    /oidc/callback?code&state                     HTML page (code flow)
+ *   GET    /dashboard/:site/:cluster/...                 the cluster's dashboard
+ *   WS     /api/live                                     LiveMessage (msgpack)
+ *
+ * Kernel routes (kernel secret only, never proxied to the browser):
+ *   GET    /kernel/sites/:site/connection?cluster=&create=  IKernelConnection
  */
+import type {
+  IClusterInfo,
+  IClusterOptionSpec,
+  ISiteState,
+  LoginState
+} from './site-state';
 import type { ISiteSummary } from './site-registry';
 
 /** GET /api/health (no secret needed). */
@@ -12,9 +38,88 @@ export interface IHealthResponse {
 
 /** GET /api/sites. */
 export interface ISitesResponse {
+  sites: ISiteState[];
+}
+
+/** The short form used where only names and colours are needed. */
+export interface ISiteSummariesResponse {
   sites: ISiteSummary[];
+}
+
+export interface ILoginRequest {
+  /** Defaults to the site's configured flow. */
+  flow?: 'device' | 'code';
+}
+
+export interface IOptionsResponse {
+  options: IClusterOptionSpec[];
+}
+
+export interface IClustersResponse {
+  clusters: IClusterInfo[];
+}
+
+export interface ICreateClusterRequest {
+  /** Option values; missing ones take the site's defaults, then the gateway's. */
+  options?: { [field: string]: unknown };
+  displayName?: string;
+  /** Wait until the cluster runs (or fails) before answering. */
+  wait?: boolean;
+}
+
+export interface IRenameClusterRequest {
+  displayName: string;
+}
+
+export interface IScaleRequest {
+  count: number;
+}
+
+export interface IAdaptRequest {
+  minimum: number;
+  maximum: number;
+}
+
+export interface IChooseClusterRequest {
+  /** `null` clears the choice. */
+  cluster: string | null;
+}
+
+/** What a kernel needs to connect a `distributed.Client`. Holds the TLS key: kernel only. */
+export interface IKernelConnection {
+  site: string;
+  cluster: string;
+  displayName: string;
+  /** `gateway://host:port/<cluster>`. */
+  address: string;
+  tlsCert: string;
+  tlsKey: string;
+  /** Dashboard URL path under the Jupyter server, for links in the notebook. */
+  dashboardPath: string;
+  /** True when the sidecar created the cluster for this request. */
+  created: boolean;
 }
 
 export interface IErrorResponse {
   error: string;
 }
+
+export type { LoginState };
+
+/**
+ * WebSocket messages (msgpack-encoded), sidecar → browser. The first message
+ * after connecting is a snapshot; later ones are snapshots or diffs.
+ */
+export type LiveMessage =
+  | { type: 'snapshot'; seq: number; sites: ISiteState[] }
+  | {
+      type: 'diff';
+      seq: number;
+      /** Sites whose state changed, whole. */
+      sites: ISiteState[];
+    };
+
+/** Browser → sidecar over the WebSocket. */
+export type LiveRequest =
+  /** Which sites the panel shows; live figures are fetched only for these. */
+  { type: 'watch'; sites: string[] };

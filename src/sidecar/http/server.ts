@@ -1,0 +1,233 @@
+/**
+ * The sidecar's HTTP server: authenticates callers by secret, routes,
+ * validates JSON bodies, and turns errors into `{"error": ...}` answers.
+ * Paths outside the route table (dashboards) and WebSocket upgrades are
+ * handed to the given handlers, after the same caller check.
+ */
+import {
+  createServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse
+} from 'node:http';
+import type { Duplex } from 'node:stream';
+
+import type { IErrorResponse } from '../../protocol';
+import {
+  HttpError,
+  matchRoute,
+  type Caller,
+  type IReply,
+  type IRoute
+} from './router';
+import type { CallerCheck } from './secrets';
+
+const MAX_BODY_BYTES = 64 * 1024;
+const BASE_URL_HEADER = 'x-dask-sites-base-url';
+
+export interface IPassThrough {
+  /** Handles the request if it is one of its paths; returns false otherwise. */
+  (
+    req: IncomingMessage,
+    res: ServerResponse,
+    caller: Caller,
+    baseUrl: string
+  ): boolean;
+}
+
+export interface IUpgradeHandler {
+  (
+    req: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    caller: Caller,
+    baseUrl: string
+  ): boolean;
+}
+
+export interface IHttpServerOptions {
+  routes: IRoute[];
+  callers: CallerCheck;
+  passThrough?: IPassThrough[];
+  upgrades?: IUpgradeHandler[];
+  /** Turns domain errors (gateway, login) into HTTP errors. */
+  explain?: (err: unknown) => HttpError | undefined;
+  log?: (line: string) => void;
+}
+
+export function createHttpServer(options: IHttpServerOptions): Server {
+  const log =
+    options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const server = createServer((req, res) => {
+    handle(req, res).catch(err => {
+      log(
+        `sidecar: ${req.method} ${pathOf(req)} failed: ${(err as Error).stack ?? err}`
+      );
+      if (!res.headersSent) {
+        sendJson(res, 500, {
+          error: 'internal error in the Dask Sites sidecar'
+        });
+      } else {
+        res.destroy();
+      }
+    });
+  });
+
+  async function handle(
+    req: IncomingMessage,
+    res: ServerResponse
+  ): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://sidecar');
+    const caller = options.callers.identify(req.headers.authorization);
+    const baseUrl = baseUrlOf(req);
+    const match = matchRoute(options.routes, req.method ?? 'GET', url.pathname);
+    if (match.kind === 'none') {
+      if (caller === 'server') {
+        for (const passThrough of options.passThrough ?? []) {
+          if (passThrough(req, res, caller, baseUrl)) {
+            return;
+          }
+        }
+      }
+      return sendJson(res, caller ? 404 : 401, {
+        error: caller ? 'not found' : 'not authorised'
+      });
+    }
+    if (match.kind === 'wrong-method') {
+      res.setHeader('Allow', match.allowed.join(', '));
+      return sendJson(res, 405, { error: 'method not allowed' });
+    }
+    const { route, params } = match;
+    if (route.callers.length && !(caller && route.callers.includes(caller))) {
+      res.setHeader('WWW-Authenticate', 'token');
+      return sendJson(res, caller ? 403 : 401, {
+        error: caller
+          ? 'this caller may not use this route'
+          : 'missing or wrong secret'
+      });
+    }
+    let reply: IReply;
+    try {
+      const body = route.body
+        ? route.body.parse(await readJson(req))
+        : undefined;
+      reply = await route.handle({ req, url, params, body, caller, baseUrl });
+    } catch (err) {
+      const known =
+        err instanceof HttpError
+          ? err
+          : (options.explain?.(err) ?? zodError(err));
+      if (!known) {
+        throw err;
+      }
+      return sendJson(res, known.status, {
+        error: known.message,
+        ...(known.code ? { code: known.code } : {})
+      });
+    }
+    if (reply.html !== undefined) {
+      return sendHtml(res, reply.status, reply.html);
+    }
+    if (reply.body === undefined) {
+      res.writeHead(reply.status, { 'Cache-Control': 'no-store' });
+      res.end();
+      return;
+    }
+    sendJson(res, reply.status, reply.body);
+  }
+
+  server.on('upgrade', (req, socket, head) => {
+    const caller = options.callers.identify(req.headers.authorization);
+    if (caller !== 'server') {
+      socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    for (const upgrade of options.upgrades ?? []) {
+      if (upgrade(req, socket, head, caller, baseUrlOf(req))) {
+        return;
+      }
+    }
+    socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+  });
+  return server;
+}
+
+function pathOf(req: IncomingMessage): string {
+  return (req.url ?? '/').split('?')[0];
+}
+
+function baseUrlOf(req: IncomingMessage): string {
+  const header = req.headers[BASE_URL_HEADER];
+  const value = Array.isArray(header) ? header[0] : header;
+  return value && value.startsWith('/') ? value : '/dask-sites/';
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) {
+      throw new HttpError(
+        413,
+        `request body larger than ${MAX_BODY_BYTES} bytes`
+      );
+    }
+    chunks.push(chunk as Buffer);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (!text.trim()) {
+    return {};
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new HttpError(400, 'the request body is not valid JSON');
+  }
+}
+
+/** zod's errors, as one line naming each bad field. */
+function zodError(err: unknown): HttpError | undefined {
+  const issues = (
+    err as { issues?: { path: PropertyKey[]; message: string }[] }
+  ).issues;
+  if (!Array.isArray(issues) || (err as Error).name !== 'ZodError') {
+    return undefined;
+  }
+  const text = issues
+    .map(
+      i =>
+        `${i.path.length ? i.path.map(String).join('.') : 'body'}: ${i.message}`
+    )
+    .join('; ');
+  return new HttpError(400, `invalid request: ${text}`);
+}
+
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown
+): void {
+  const data = JSON.stringify(body);
+  res.writeHead(status, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(data),
+    'Cache-Control': 'no-store',
+    'X-Content-Type-Options': 'nosniff'
+  });
+  res.end(data);
+}
+
+function sendHtml(res: ServerResponse, status: number, html: string): void {
+  res.writeHead(status, {
+    'Content-Type': 'text/html; charset=utf-8',
+    'Content-Length': Buffer.byteLength(html),
+    'Cache-Control': 'no-store',
+    'Content-Security-Policy':
+      "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'",
+    'X-Content-Type-Options': 'nosniff'
+  });
+  res.end(html);
+}
+
+export type { IErrorResponse };

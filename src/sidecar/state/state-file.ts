@@ -1,0 +1,99 @@
+/**
+ * The sidecar's small persistent state: display names of clusters, the
+ * cluster kernels use per site, and refresh tokens of the logins whose
+ * registry entry allows keeping them. One JSON file, mode 0600, written
+ * atomically and one write at a time.
+ */
+import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+export interface IStateDocument {
+  version: 1;
+  /** site → cluster → display name. */
+  displayNames: { [site: string]: { [cluster: string]: string } };
+  /** site → cluster kernels use. */
+  chosenClusters: { [site: string]: string };
+  /** login key → refresh token (only where persisting is allowed). */
+  refreshTokens: { [loginKey: string]: string };
+}
+
+export const STATE_FILE_NAME = 'sidecar-state.json';
+
+function emptyState(): IStateDocument {
+  return {
+    version: 1,
+    displayNames: {},
+    chosenClusters: {},
+    refreshTokens: {}
+  };
+}
+
+export class StateFile {
+  private document: IStateDocument;
+  private writing: Promise<void> = Promise.resolve();
+
+  private constructor(
+    /** No path: state lives in memory only. */
+    readonly path: string | undefined,
+    document: IStateDocument
+  ) {
+    this.document = document;
+  }
+
+  /** Open the state in `dir` (created 0700), or in memory when `dir` is not given. */
+  static async open(dir?: string): Promise<StateFile> {
+    if (!dir) {
+      return new StateFile(undefined, emptyState());
+    }
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const path = join(dir, STATE_FILE_NAME);
+    return new StateFile(path, await readState(path));
+  }
+
+  /** A copy, so callers cannot change the state behind the file's back. */
+  get state(): IStateDocument {
+    return structuredClone(this.document);
+  }
+
+  /** Change the state and write it; writes are serialised. */
+  update(change: (state: IStateDocument) => void): Promise<void> {
+    change(this.document);
+    const snapshot = JSON.stringify(this.document);
+    this.writing = this.writing.then(() => this.write(snapshot));
+    return this.writing;
+  }
+
+  private async write(text: string): Promise<void> {
+    if (!this.path) {
+      return;
+    }
+    const temporary = `${this.path}.tmp`;
+    await writeFile(temporary, text, { mode: 0o600 });
+    await chmod(temporary, 0o600); // an existing file keeps its old mode otherwise
+    await rename(temporary, this.path);
+  }
+}
+
+async function readState(path: string): Promise<IStateDocument> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    return emptyState();
+  }
+  try {
+    const parsed = JSON.parse(text) as Partial<IStateDocument>;
+    if (parsed.version !== 1) {
+      return emptyState();
+    }
+    return {
+      ...emptyState(),
+      ...parsed,
+      version: 1
+    };
+  } catch {
+    // A damaged file must not stop the sidecar; it is rewritten on the next change.
+    process.stderr.write(`sidecar: ignoring unreadable state file ${path}\n`);
+    return emptyState();
+  }
+}
