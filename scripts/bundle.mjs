@@ -44,6 +44,10 @@ const builtins = new Set([
   ...builtinModules.map(m => `node:${m}`)
 ]);
 
+// Native speed-ups that `ws` loads inside try/catch when installed and does
+// without otherwise: left out of the bundle on purpose.
+const optionalAddons = new Set(['bufferutil', 'utf-8-validate']);
+
 async function bundle({ name, entry }) {
   const outfile = `${outDir}/${name}.mjs`;
   const started = Date.now();
@@ -64,7 +68,9 @@ async function bundle({ name, entry }) {
   // Anything left external must be a Node.js builtin, never a package.
   const output = result.metafile.outputs[outfile];
   const external = output.imports
-    .filter(i => i.external && !builtins.has(i.path))
+    .filter(
+      i => i.external && !builtins.has(i.path) && !optionalAddons.has(i.path)
+    )
     .map(i => i.path);
   if (external.length) {
     throw new Error(

@@ -87,3 +87,42 @@ def testbed(tmp_path_factory):
         yield bed.start()
     finally:
         bed.stop()
+
+
+class RunningSidecar:
+    """The bundled sidecar on a loopback port, against a registry file."""
+
+    def __init__(self, registry_path: str, state_dir: Path, public_url: str = "http://127.0.0.1:8888/"):
+        from jupyter_ext_server.sidecar_client import SidecarClient
+
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.server_secret = f"server-{os.getpid()}-{self.port}"
+        self.kernel_secret = f"kernel-{os.getpid()}-{self.port}"
+        self.state_dir = state_dir
+        self.log_path = state_dir / "sidecar.log"
+        self.marker = f"sidecar-{os.getpid()}-{self.port}"
+        from jupyter_ext_server.node_runtime import bundled_program, find_node
+        from jupyter_ext_server.testbed.processes import ManagedProcess
+
+        self.process = ManagedProcess(
+            name="sidecar",
+            command=[find_node(), str(bundled_program("sidecar.mjs")), "--registry", str(registry_path),
+                     "--listen", f"127.0.0.1:{self.port}", "--public-url", public_url,
+                     "--state-dir", str(state_dir)],
+            log_path=self.log_path,
+            env={"DASK_SITES_SIDECAR_SECRET": self.server_secret,
+                 "DASK_SITES_KERNEL_SECRET": self.kernel_secret},
+        )
+        self.browser = SidecarClient(self.url, self.server_secret)  # what the Jupyter proxy sends
+        self.kernel = SidecarClient(self.url, self.kernel_secret)
+
+    def start(self) -> "RunningSidecar":
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        self.process.start(self.marker)
+        self.process.wait_ready(lambda: requests.get(f"{self.url}/api/health", timeout=2).ok, timeout=30)
+        return self
+
+    def stop(self) -> None:
+        self.process.stop()
+        kill_stragglers(self.marker)

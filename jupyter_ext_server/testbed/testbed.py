@@ -80,7 +80,7 @@ def registry_document(info: TestbedInfo) -> dict:
                     "issuer": info.issuer,
                     "client_id": CLIENT_ID,
                     "flow": "device",
-                    "scopes": ["openid", "profile", "email", "offline_access"],
+                    "scopes": ["openid", "profile", "email", "groups", "offline_access", "gateway"],
                     "resource": GATEWAY_RESOURCE,
                     "persist_refresh_token": False,
                 },

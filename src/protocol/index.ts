@@ -1,3 +1,4 @@
 export * from './site-registry';
 export * from './site-state';
 export * from './sidecar-api';
+export * from './live-encoding';

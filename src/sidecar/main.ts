@@ -9,15 +9,33 @@ import { chmod, lstat, unlink } from 'node:fs/promises';
 import { connect, type AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 
+import { Unpackr } from 'msgpackr';
+
 import { version } from '../../package.json';
+import type { ISiteRegistry } from '../protocol';
+import { SessionManager } from './auth';
+import { OpenidClientConnector } from './auth/oidc-client';
+import { DisplayNames } from './gateway';
+import { DashboardProxy } from './http/dashboard-proxy';
+import { LiveSocket } from './http/live-socket';
+import { apiRoutes } from './http/routes';
+import { CallerCheck } from './http/secrets';
+import { createHttpServer } from './http/server';
+import { LiveEncoder } from './live';
 import {
   parseCommandLine,
   UsageError,
   USAGE,
+  type ISidecarOptions,
   type ListenAddress
 } from './options';
-import { loadRegistry } from './registry';
-import { createSidecarServer } from './server';
+import { loadRegistryFrom } from './registry-source';
+import { explainError, SitesService } from './sites-service';
+import { StateFile } from './state/state-file';
+
+const log = (line: string): void => {
+  process.stderr.write(`${line}\n`);
+};
 
 async function main(): Promise<number> {
   let parsed;
@@ -40,24 +58,120 @@ async function main(): Promise<number> {
   }
   const { options } = parsed;
 
-  const result = await loadRegistry(options.registryPath);
-  if (!result.ok) {
+  const state = await StateFile.open(options.stateDir);
+  const loaded = await loadRegistryFrom({
+    location: options.registryPath,
+    cacheDir: options.stateDir
+  });
+  if (!loaded.ok) {
     process.stderr.write(
       `sidecar: invalid site registry ${options.registryPath}:\n` +
-        result.errors.map(e => `  ${e}\n`).join('')
+        loaded.errors.map(e => `  ${e}\n`).join('')
     );
     return 1;
   }
+  if (loaded.stale) {
+    log(`sidecar: ${loaded.stale}`);
+  }
 
-  const server = createSidecarServer({
-    registry: result.registry,
-    secret: options.secret,
-    version
-  });
+  const server = await buildServer(options, loaded.registry, state);
   const url = await listen(server, options.listen);
   stopOnSignals(server);
+  if (options.parentPid) {
+    exitWithParent(options.parentPid, server);
+  }
   process.stdout.write(`ready ${url}\n`);
   return -1; // keep running
+}
+
+/** Compose the sidecar: logins, sites, routes, live socket, dashboards. */
+async function buildServer(
+  options: ISidecarOptions,
+  registry: ISiteRegistry,
+  state: StateFile
+): Promise<Server> {
+  const basePath = options.publicUrl
+    ? `${new URL(options.publicUrl).pathname}dask-sites/`
+    : '/dask-sites/';
+  const sessions = new SessionManager({
+    sites: registry.sites,
+    connector: new OpenidClientConnector(),
+    store: refreshTokenStore(state),
+    ...(options.publicUrl
+      ? {
+          callbackUrl: new URL('dask-sites/oidc/callback', options.publicUrl)
+            .href
+        }
+      : {}),
+    logger: {
+      info: line => log(`sidecar: ${line}`),
+      warn: line => log(`sidecar: ${line}`)
+    }
+  });
+  const names = DisplayNames.fromJSON(state.state.displayNames);
+  const service = new SitesService({
+    registry,
+    sessions,
+    names,
+    state,
+    basePath,
+    autoCreateCluster: options.autoCreateCluster,
+    log
+  });
+  void sessions.restore();
+
+  const dashboards = new DashboardProxy({
+    gatewayOf: site => {
+      const config = registry.sites.find(s => s.name === site);
+      return config
+        ? (config.gateway.public_address ?? config.gateway.address)
+        : undefined;
+    },
+    authorizationOf: site => sessions.authorizationHeader(site)
+  });
+  const live = new LiveSocket({
+    source: service,
+    newEncoder: () => new LiveEncoder(),
+    decode: data => new Unpackr().unpack(data),
+    allowedOrigins: options.publicUrl ? [new URL(options.publicUrl).origin] : []
+  });
+  return createHttpServer({
+    routes: apiRoutes(service, version),
+    callers: new CallerCheck(options.secret, options.kernelSecret),
+    passThrough: [dashboards.handleHttp],
+    upgrades: [live.handleUpgrade, dashboards.handleUpgrade],
+    explain: explainError,
+    log
+  });
+}
+
+/** Refresh tokens go to the state file (the session manager only saves where the registry allows). */
+function refreshTokenStore(state: StateFile) {
+  return {
+    load: async (key: string) => state.state.refreshTokens[key],
+    save: async (key: string, token: string | undefined) =>
+      state.update(document => {
+        if (token) {
+          document.refreshTokens[key] = token;
+        } else {
+          delete document.refreshTokens[key];
+        }
+      })
+  };
+}
+
+/** The Jupyter server may die without stopping us: follow it. */
+function exitWithParent(pid: number, server: Server): void {
+  const timer = setInterval(() => {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      log(`sidecar: the Jupyter server (pid ${pid}) is gone, stopping`);
+      server.close(() => process.exit(0));
+      server.closeAllConnections();
+    }
+  }, 2_000);
+  timer.unref();
 }
 
 async function listen(server: Server, address: ListenAddress): Promise<string> {

@@ -1,0 +1,90 @@
+"""A small client of the sidecar's API, for kernels and tests.
+
+The sidecar listens on a Unix socket (or loopback port) and wants
+``Authorization: token <secret>``. Kernels find both in their environment
+(``DASK_SITES_SIDECAR``, ``DASK_SITES_KERNEL_SECRET``).
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import socket
+from urllib.parse import urlencode, urlparse
+
+
+class SidecarError(RuntimeError):
+    """The sidecar answered with an error; ``status`` and ``code`` say which."""
+
+    def __init__(self, status: int, message: str, code: str | None = None):
+        super().__init__(message)
+        self.status = status
+        self.code = code
+
+
+class _UnixConnection(http.client.HTTPConnection):
+    def __init__(self, path: str, timeout: float):
+        super().__init__("localhost", timeout=timeout)
+        self._path = path
+
+    def connect(self):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.settimeout(self.timeout)
+        self.sock.connect(self._path)
+
+
+class SidecarClient:
+    def __init__(self, address: str, secret: str, timeout: float = 60.0):
+        self.address = address
+        self.secret = secret
+        self.timeout = timeout
+
+    @classmethod
+    def from_environment(cls) -> "SidecarClient":
+        address = os.environ.get("DASK_SITES_SIDECAR")
+        secret = os.environ.get("DASK_SITES_KERNEL_SECRET")
+        if not address or not secret:
+            raise SidecarError(
+                0,
+                "This kernel was not started by a Jupyter server running Dask Sites "
+                "(DASK_SITES_SIDECAR is not set).",
+            )
+        return cls(address, secret)
+
+    def _connection(self) -> http.client.HTTPConnection:
+        if self.address.startswith("unix:"):
+            return _UnixConnection(self.address[len("unix:"):], self.timeout)
+        parsed = urlparse(self.address)
+        return http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=self.timeout)
+
+    def request(self, method: str, path: str, body: dict | None = None, query: dict | None = None):
+        """Send one request; return the decoded JSON answer (None for 204)."""
+        if query:
+            path = f"{path}?{urlencode({k: v for k, v in query.items() if v is not None})}"
+        headers = {"Authorization": f"token {self.secret}"}
+        data = None
+        if body is not None:
+            data = json.dumps(body).encode()
+            headers["Content-Type"] = "application/json"
+        connection = self._connection()
+        try:
+            connection.request(method, path, body=data, headers=headers)
+            response = connection.getresponse()
+            raw = response.read()
+        except OSError as err:
+            raise SidecarError(0, f"The Dask Sites sidecar at {self.address} is unreachable: {err}") from None
+        finally:
+            connection.close()
+        answer = json.loads(raw) if raw else None
+        if response.status >= 400:
+            message = answer.get("error") if isinstance(answer, dict) else raw.decode(errors="replace")
+            code = answer.get("code") if isinstance(answer, dict) else None
+            raise SidecarError(response.status, message, code)
+        return answer
+
+    def get(self, path: str, **query):
+        return self.request("GET", path, query=query or None)
+
+    def post(self, path: str, body: dict | None = None):
+        return self.request("POST", path, body=body or {})

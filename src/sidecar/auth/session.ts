@@ -1,0 +1,1149 @@
+/**
+ * One OpenID Connect login (one issuer + client id), shared by every site
+ * configured with that pair: its state machine, tokens and refreshes.
+ *
+ * States (`LoginState` in src/protocol/site-state.ts):
+ *
+ *   logged-out ──login()──▶ pending (device | code)
+ *   pending ──approved / callback ok──▶ logged-in
+ *   pending ──cancelLogin()──▶ logged-out
+ *   pending ──code expired, denied, refused──▶ login-needed (reason)
+ *   logged-in ──refresh refused (invalid_grant, ...)──▶ login-needed (reason)
+ *   logged-in ──refresh failed on the network──▶ logged-in (the call fails)
+ *   any ──logout()──▶ logged-out
+ *   logged-out ──restore() with a stored refresh token──▶ logged-in | login-needed
+ *
+ * An expired device or browser login ends in `login-needed` (not
+ * `logged-out`) because only that state carries a reason to show.
+ *
+ * Tokens are kept in private fields: `JSON.stringify`, `util.inspect` and
+ * error messages never show them; they leave only through
+ * `authorizationHeader()`.
+ */
+import { timingSafeEqual } from 'node:crypto';
+
+import type { LoginState } from '../../protocol';
+
+import { systemClock, type IClock } from './clock';
+import {
+  AuthConfigError,
+  AuthError,
+  CallbackError,
+  IssuerUnreachableError,
+  LoginFailedError,
+  LoginNeededError
+} from './errors';
+import { checkIssuerUrl, type ICheckedIssuer } from './issuer-url';
+import {
+  OidcProtocolError,
+  type IDeviceAuthorization,
+  type IOidcClient,
+  type IOidcConnector,
+  type ITokenResponse
+} from './oidc-adapter';
+import type { IRefreshTokenStore } from './refresh-store';
+import {
+  StateListeners,
+  type IAuthLogger,
+  type IAuthorizationOptions,
+  type ILoginOptions,
+  type ILogoutResult,
+  type ISession,
+  type ISessionSummary,
+  type ISiteRef
+} from './session-types';
+import { jwtPayload, userNameFrom } from './user-name';
+
+/** What the sites sharing a session agree on (see `SessionManager`). */
+export interface IOidcSessionConfig {
+  loginKey: string;
+  issuer: string;
+  clientId: string;
+  /** The sites that share this login, in registry order (at least one). */
+  sites: ISiteRef[];
+  /** Requested at login (the union of the sites' scopes). */
+  scopes: string[];
+  /** RFC 8707 resources of the sites; the first is the default. */
+  resources: string[];
+  /** Flow of `login()` without an explicit one. */
+  defaultFlow: 'device' | 'code';
+  /** May the refresh token be written to the store? */
+  persistRefreshToken: boolean;
+}
+
+/** Timing knobs, all in milliseconds except the fraction. */
+export interface ISessionTiming {
+  /** An access token handed out is valid at least this long (if its lifetime allows). */
+  refreshMargin: number;
+  /** ...and is refreshed once this fraction of its lifetime has passed. */
+  refreshAtFraction: number;
+  /** Device flow polling interval when the issuer gives none. */
+  defaultPollInterval: number;
+  /** Added to the polling interval on `slow_down`. */
+  slowDownStep: number;
+  /** How long a code flow login (browser popup) may take. */
+  codeLoginTimeout: number;
+  /** Access token lifetime assumed when neither `expires_in` nor a JWT `exp` says. */
+  defaultAccessTtl: number;
+  /**
+   * If a refresh fails on the network, the current access token is still
+   * handed out while it is valid at least this long.
+   */
+  minValidityOnError: number;
+}
+
+export const DEFAULT_TIMING: ISessionTiming = {
+  refreshMargin: 60_000,
+  refreshAtFraction: 0.8,
+  defaultPollInterval: 5_000,
+  slowDownStep: 5_000,
+  codeLoginTimeout: 600_000,
+  defaultAccessTtl: 300_000,
+  minValidityOnError: 10_000
+};
+
+export interface IOidcSessionDeps {
+  connector: IOidcConnector;
+  store?: IRefreshTokenStore;
+  clock?: IClock;
+  logger?: IAuthLogger;
+  /**
+   * The sidecar's public OAuth callback URL (under the Jupyter server URL,
+   * e.g. `http://127.0.0.1:8888/dask-sites/oidc/callback`); needed for the
+   * code flow only.
+   */
+  callbackUrl?: string;
+  timing?: Partial<ISessionTiming>;
+}
+
+interface IAccessToken {
+  token: string;
+  issuedAt: number;
+  expiresAt: number;
+}
+
+interface IPendingBase {
+  /** Which login attempt this is (see `#attempt`). */
+  attempt: number;
+  abort: AbortController;
+  expiresAt: number;
+}
+
+interface IPendingDevice extends IPendingBase {
+  flow: 'device';
+}
+
+interface IPendingCode extends IPendingBase {
+  flow: 'code';
+  state: string;
+  verifier: string;
+  redirectUri: string;
+}
+
+type Pending = IPendingDevice | IPendingCode;
+
+export class OidcSession implements ISession {
+  readonly kind = 'oidc';
+  readonly loginKey: string;
+  readonly issuer: string;
+  readonly clientId: string;
+
+  readonly #config: IOidcSessionConfig;
+  readonly #connector: IOidcConnector;
+  readonly #store?: IRefreshTokenStore;
+  readonly #clock: IClock;
+  readonly #logger?: IAuthLogger;
+  readonly #callbackUrl?: string;
+  readonly #timing: ISessionTiming;
+  readonly #listeners: StateListeners;
+  readonly #checked?: ICheckedIssuer;
+  readonly #configError?: AuthConfigError;
+
+  #state: LoginState = { status: 'logged-out' };
+  #settledWaiters: ((state: LoginState) => void)[] = [];
+  #client?: Promise<IOidcClient>;
+
+  // Secrets: private fields only.
+  #refreshToken?: string;
+  readonly #access = new Map<string, IAccessToken>();
+
+  #user?: string;
+  #sessionExpiresAt?: number;
+  /** A stored refresh token could not be tried yet (issuer unreachable). */
+  #restorable = false;
+  #pending?: Pending;
+  #starting?: Promise<LoginState>;
+  #disposed = false;
+
+  /** Bumped when the tokens are replaced or dropped: stale refreshes notice. */
+  #generation = 0;
+  /** Bumped when a login starts, is cancelled or the session logs out. */
+  #attempt = 0;
+  /** Token endpoint calls that use the refresh token, one at a time (it rotates). */
+  #tokenQueue: Promise<unknown> = Promise.resolve();
+  /** Store writes, in the order the changes happened. */
+  #storeQueue: Promise<unknown> = Promise.resolve();
+  /** Single-flight refresh per resource. */
+  readonly #inflight = new Map<string, Promise<string>>();
+
+  constructor(config: IOidcSessionConfig, deps: IOidcSessionDeps) {
+    if (!config.sites.length) {
+      throw new Error('an OIDC session needs at least one site');
+    }
+    this.#config = {
+      ...config,
+      sites: config.sites.map(s => ({ ...s })),
+      scopes: [...config.scopes],
+      resources: [...config.resources]
+    };
+    this.loginKey = config.loginKey;
+    this.issuer = config.issuer;
+    this.clientId = config.clientId;
+    this.#connector = deps.connector;
+    this.#store = deps.store;
+    this.#clock = deps.clock ?? systemClock;
+    this.#logger = deps.logger;
+    this.#callbackUrl = deps.callbackUrl;
+    this.#timing = { ...DEFAULT_TIMING, ...deps.timing };
+    this.#listeners = new StateListeners(deps.logger);
+    try {
+      this.#checked = checkIssuerUrl(config.issuer);
+    } catch (err) {
+      if (!(err instanceof AuthConfigError)) {
+        throw err;
+      }
+      // Degrade only the sites of this session: they show the reason.
+      this.#configError = err;
+      this.#state = { status: 'login-needed', reason: err.message };
+    }
+  }
+
+  get state(): LoginState {
+    return { ...this.#state };
+  }
+
+  /** The name of the logged-in user, if logged in. */
+  get user(): string | undefined {
+    return this.#state.status === 'logged-in' ? this.#state.user : undefined;
+  }
+
+  onChange(listener: (state: LoginState) => void): () => void {
+    return this.#listeners.add(listener);
+  }
+
+  settled(): Promise<LoginState> {
+    if (this.#state.status !== 'pending' && !this.#starting) {
+      return Promise.resolve(this.state);
+    }
+    return new Promise(resolve => this.#settledWaiters.push(resolve));
+  }
+
+  toJSON(): ISessionSummary {
+    return { loginKey: this.loginKey, kind: this.kind, state: this.state };
+  }
+
+  // ---------------------------------------------------------------- login
+
+  login(options: ILoginOptions = {}): Promise<LoginState> {
+    if (this.#configError) {
+      return Promise.reject(this.#configError);
+    }
+    if (this.#starting) {
+      return this.#starting;
+    }
+    const state = this.#state;
+    if (state.status === 'logged-in') {
+      return Promise.resolve(this.state);
+    }
+    const flow = options.flow ?? this.#config.defaultFlow;
+    if (state.status === 'pending' && state.flow === flow) {
+      return Promise.resolve(this.state);
+    }
+    if (state.status === 'pending') {
+      // Switching flows: the other pending login is abandoned.
+      this.#abandonPending();
+      this.#setState({ status: 'logged-out' });
+    }
+    const starting = this.#startLogin(flow).finally(() => {
+      if (this.#starting === starting) {
+        this.#starting = undefined;
+      }
+      if (this.#state.status !== 'pending') {
+        this.#resolveSettled();
+      }
+    });
+    this.#starting = starting;
+    return starting;
+  }
+
+  cancelLogin(): void {
+    if (!this.#pending && !this.#starting) {
+      return;
+    }
+    this.#abandonPending();
+    this.#logger?.info(`login to ${this.#label()} cancelled`);
+    this.#setState({ status: 'logged-out' });
+  }
+
+  /** Does this URL answer this session's pending code flow login? */
+  matchesCallback(callbackUrl: URL): boolean {
+    const pending = this.#pending;
+    const state = callbackUrl.searchParams.get('state');
+    return (
+      pending?.flow === 'code' &&
+      state !== null &&
+      sameString(state, pending.state)
+    );
+  }
+
+  /**
+   * Finish a code flow login with the URL the issuer redirected the browser
+   * to. Only its query matters: the token request is made with the
+   * callback URL the login started with (the public one), whatever
+   * host/path `callbackUrl` has. Rejects with `CallbackError` for an
+   * unknown, used or expired `state`, `LoginFailedError` if the issuer
+   * refused, `IssuerUnreachableError` on network failure.
+   */
+  async completeCodeLogin(callbackUrl: URL): Promise<LoginState> {
+    const pending = this.#pending;
+    if (
+      !pending ||
+      pending.flow !== 'code' ||
+      !this.matchesCallback(callbackUrl)
+    ) {
+      throw new CallbackError(
+        'This login answer does not belong to a login in progress (unknown, ' +
+          'already used or expired); start the login again from the Dask Sites panel'
+      );
+    }
+    // The state is single use, whatever happens next.
+    this.#pending = undefined;
+    pending.abort.abort();
+    if (this.#clock.now() >= pending.expiresAt) {
+      const reason = this.#codeExpiredReason();
+      this.#setState({ status: 'login-needed', reason });
+      throw new CallbackError(`The login took too long: ${reason}`);
+    }
+    const query = callbackUrl.searchParams;
+    const error = query.get('error');
+    if (error) {
+      const description = query.get('error_description');
+      const reason = this.#redact(
+        `the login server refused the login (${error}${description ? `: ${description}` : ''})`
+      );
+      this.#setState({ status: 'login-needed', reason });
+      throw new LoginFailedError(`Login to ${this.#label()} failed: ${reason}`);
+    }
+    const answer = new URL(pending.redirectUri);
+    answer.search = '';
+    query.forEach((value, name) => answer.searchParams.append(name, value));
+    let tokens: ITokenResponse;
+    try {
+      const client = await this.#connect('finish the login');
+      tokens = await client.exchangeCode(
+        answer,
+        { expectedState: pending.state, pkceCodeVerifier: pending.verifier },
+        { resource: this.#primaryResource() }
+      );
+    } catch (err) {
+      const failure = this.#loginFailure(err, 'finish the login');
+      if (pending.attempt === this.#attempt) {
+        this.#setState({ status: 'login-needed', reason: failure.reason });
+      }
+      throw failure.error;
+    }
+    await this.#acceptLogin(pending.attempt, tokens);
+    return this.state;
+  }
+
+  async #startLogin(flow: 'device' | 'code'): Promise<LoginState> {
+    const attempt = ++this.#attempt;
+    let client: IOidcClient;
+    try {
+      client = await this.#connect('start a login');
+    } catch (err) {
+      throw this.#loginFailure(err, 'start a login').error;
+    }
+    if (attempt !== this.#attempt) {
+      return this.state; // cancelled or logged out meanwhile
+    }
+    const scope = this.#config.scopes.join(' ');
+    const resource = this.#config.resources.length
+      ? this.#config.resources
+      : undefined;
+    if (flow === 'device') {
+      if (!client.supportsDeviceFlow) {
+        throw new AuthConfigError(
+          `the login server of ${this.#label()} offers no device login; ` +
+            'set "flow": "code" in the site registry'
+        );
+      }
+      let device: IDeviceAuthorization;
+      try {
+        device = await client.startDeviceAuthorization({ scope, resource });
+      } catch (err) {
+        throw this.#loginFailure(err, 'start a login').error;
+      }
+      if (attempt !== this.#attempt) {
+        return this.state;
+      }
+      const now = this.#clock.now();
+      const pending: IPendingDevice = {
+        flow: 'device',
+        attempt,
+        abort: new AbortController(),
+        expiresAt: now + Math.max(1, device.expiresIn) * 1000
+      };
+      this.#pending = pending;
+      this.#setState({
+        status: 'pending',
+        flow: 'device',
+        userCode: device.userCode,
+        verificationUri: device.verificationUri,
+        ...(device.verificationUriComplete
+          ? { verificationUriComplete: device.verificationUriComplete }
+          : {}),
+        expiresAt: pending.expiresAt
+      });
+      this.#logger?.info(`login to ${this.#label()} started (device flow)`);
+      void this.#pollDevice(pending, client, device);
+      return this.state;
+    }
+
+    if (!this.#callbackUrl) {
+      throw new AuthConfigError(
+        `logging in to ${this.#label()} in the browser needs the sidecar's ` +
+          'public callback URL; use the device flow or configure the callback'
+      );
+    }
+    const state = client.randomState();
+    const verifier = client.randomPkceVerifier();
+    const codeChallenge = await client.pkceChallenge(verifier);
+    if (attempt !== this.#attempt) {
+      return this.state;
+    }
+    const url = client.authorizationUrl({
+      redirectUri: this.#callbackUrl,
+      scope,
+      state,
+      codeChallenge,
+      resource
+    });
+    const pending: IPendingCode = {
+      flow: 'code',
+      attempt,
+      abort: new AbortController(),
+      expiresAt: this.#clock.now() + this.#timing.codeLoginTimeout,
+      state,
+      verifier,
+      redirectUri: this.#callbackUrl
+    };
+    this.#pending = pending;
+    this.#setState({
+      status: 'pending',
+      flow: 'code',
+      authorizationUrl: url.href,
+      expiresAt: pending.expiresAt
+    });
+    this.#logger?.info(`login to ${this.#label()} started (browser)`);
+    void this.#expireCodeLogin(pending);
+    return this.state;
+  }
+
+  async #pollDevice(
+    pending: IPendingDevice,
+    client: IOidcClient,
+    device: IDeviceAuthorization
+  ): Promise<void> {
+    const signal = pending.abort.signal;
+    let interval =
+      device.interval && device.interval > 0
+        ? device.interval * 1000
+        : this.#timing.defaultPollInterval;
+    for (;;) {
+      const left = pending.expiresAt - this.#clock.now();
+      if (left > 0) {
+        await this.#clock.sleep(Math.min(interval, left), signal);
+      }
+      if (signal.aborted || this.#pending !== pending) {
+        return;
+      }
+      if (this.#clock.now() >= pending.expiresAt) {
+        this.#endPending(pending, this.#deviceExpiredReason());
+        return;
+      }
+      let result;
+      try {
+        result = await client.pollDeviceAuthorization(device.deviceCode, {
+          resource: this.#primaryResource()
+        });
+      } catch (err) {
+        if (this.#pending !== pending) {
+          return;
+        }
+        if (err instanceof OidcProtocolError) {
+          this.#endPending(pending, this.#deviceRefusedReason(err));
+          return;
+        }
+        // A blip: keep polling until the code expires.
+        this.#logger?.warn(
+          `login to ${this.#label()}: polling the login server failed ` +
+            `(${this.#redact(errorMessage(err))}); retrying`
+        );
+        continue;
+      }
+      if (result.status === 'pending') {
+        continue;
+      }
+      if (result.status === 'slow-down') {
+        interval += this.#timing.slowDownStep;
+        continue;
+      }
+      if (this.#pending !== pending) {
+        // Cancelled while the last poll was under way: do not keep them.
+        void this.#revokeQuietly(result.tokens);
+        return;
+      }
+      this.#pending = undefined;
+      pending.abort.abort();
+      await this.#acceptLogin(pending.attempt, result.tokens);
+      return;
+    }
+  }
+
+  async #expireCodeLogin(pending: IPendingCode): Promise<void> {
+    await this.#clock.sleep(
+      pending.expiresAt - this.#clock.now(),
+      pending.abort.signal
+    );
+    if (!pending.abort.signal.aborted && this.#pending === pending) {
+      this.#endPending(pending, this.#codeExpiredReason());
+    }
+  }
+
+  /** A pending login ended without tokens: `login-needed` with the reason. */
+  #endPending(pending: Pending, reason: string): void {
+    if (this.#pending !== pending) {
+      return;
+    }
+    this.#pending = undefined;
+    pending.abort.abort();
+    this.#logger?.info(`login to ${this.#label()} ended: ${reason}`);
+    this.#setState({ status: 'login-needed', reason });
+  }
+
+  #abandonPending(): void {
+    this.#attempt++;
+    const pending = this.#pending;
+    this.#pending = undefined;
+    pending?.abort.abort();
+  }
+
+  /** New tokens from a login: replace whatever the session had. */
+  async #acceptLogin(attempt: number, tokens: ITokenResponse): Promise<void> {
+    if (attempt !== this.#attempt || this.#disposed) {
+      void this.#revokeQuietly(tokens);
+      return;
+    }
+    const generation = ++this.#generation;
+    this.#access.clear();
+    this.#restorable = false;
+    this.#user = undefined;
+    this.#sessionExpiresAt = undefined;
+    const stored = await this.#keepRefreshToken(
+      generation,
+      tokens.refreshToken
+    );
+    if (!stored) {
+      void this.#revokeQuietly(tokens);
+      return;
+    }
+    this.#useAccessToken(this.#primaryKey(), tokens);
+    this.#logger?.info(`logged in to ${this.#label()} as ${this.#user}`);
+    if (!tokens.refreshToken) {
+      this.#logger?.warn(
+        `the login server of ${this.#label()} issued no refresh token ` +
+          '(is "offline_access" among the scopes?): the login ends when the ' +
+          'access token expires'
+      );
+    }
+  }
+
+  // ---------------------------------------------------------------- tokens
+
+  async authorizationHeader(
+    options: IAuthorizationOptions = {}
+  ): Promise<string> {
+    if (this.#configError) {
+      throw this.#configError;
+    }
+    const usable =
+      this.#state.status === 'logged-in' ||
+      (this.#state.status === 'login-needed' &&
+        this.#restorable &&
+        this.#refreshToken !== undefined);
+    if (!usable) {
+      throw this.#loginNeededError(options.site);
+    }
+    const key = options.resource ?? this.#primaryKey();
+    const current = this.#access.get(key);
+    if (current && !options.forceRefresh && !this.#refreshDue(current)) {
+      return `Bearer ${current.token}`;
+    }
+    return `Bearer ${await this.#refreshOnce(key, options.site)}`;
+  }
+
+  /** Is it time to refresh? At the margin or the fraction, whichever first. */
+  #refreshDue(access: IAccessToken): boolean {
+    const lifetime = Math.max(0, access.expiresAt - access.issuedAt);
+    // A margin longer than half the lifetime would refresh on every call.
+    const margin = Math.min(this.#timing.refreshMargin, lifetime / 2);
+    const at = Math.min(
+      access.expiresAt - margin,
+      access.issuedAt + this.#timing.refreshAtFraction * lifetime
+    );
+    return this.#clock.now() >= at;
+  }
+
+  /** Single flight: concurrent callers for one resource share one refresh. */
+  #refreshOnce(key: string, site?: ISiteRef): Promise<string> {
+    let flight = this.#inflight.get(key);
+    if (!flight) {
+      const started: Promise<string> = this.#serialized(() =>
+        this.#refresh(key, site)
+      ).finally(() => {
+        if (this.#inflight.get(key) === started) {
+          this.#inflight.delete(key);
+        }
+      });
+      flight = started;
+      this.#inflight.set(key, flight);
+    }
+    return flight;
+  }
+
+  #serialized<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.#tokenQueue.then(task, task);
+    this.#tokenQueue = run.catch(() => undefined);
+    return run;
+  }
+
+  async #refresh(key: string, site?: ISiteRef): Promise<string> {
+    const generation = this.#generation;
+    const refreshToken = this.#refreshToken;
+    if (refreshToken === undefined) {
+      if (this.#state.status === 'logged-in') {
+        await this.#dropLogin(
+          'the access token expired and the login server gave no refresh token'
+        );
+      }
+      throw this.#loginNeededError(site);
+    }
+    let tokens: ITokenResponse;
+    try {
+      const client = await this.#connect('renew the login');
+      tokens = await client.refresh(refreshToken, {
+        resource: key || undefined
+      });
+    } catch (err) {
+      if (generation !== this.#generation) {
+        return this.#afterTokenChange(key, site);
+      }
+      if (err instanceof OidcProtocolError) {
+        await this.#dropLogin(
+          this.#redact(
+            `the login server refused to renew the login (${err.message})`
+          )
+        );
+        throw this.#loginNeededError(site);
+      }
+      if (err instanceof AuthConfigError || err instanceof LoginNeededError) {
+        throw err;
+      }
+      // Network trouble: stay logged in; hand out the current token while
+      // it is still good, else fail this call only.
+      const detail = this.#redact(
+        err instanceof IssuerUnreachableError ? err.detail : errorMessage(err)
+      );
+      const current = this.#access.get(key);
+      if (
+        current &&
+        current.expiresAt - this.#clock.now() >= this.#timing.minValidityOnError
+      ) {
+        this.#logger?.warn(
+          `could not renew the login to ${this.#label()} early (${detail}); ` +
+            'using the current access token'
+        );
+        return current.token;
+      }
+      throw this.#unreachable(
+        'renew the login',
+        detail,
+        this.#state.status === 'logged-in'
+      );
+    }
+    if (generation !== this.#generation) {
+      // Logged out or logged in anew meanwhile: these tokens are orphans.
+      void this.#revokeQuietly(tokens, refreshToken);
+      return this.#afterTokenChange(key, site);
+    }
+    // Rotation: the new refresh token is kept (and stored) before the new
+    // access token is used; the old one is dead from now on.
+    const stored = await this.#keepRefreshToken(
+      generation,
+      tokens.refreshToken ?? refreshToken
+    );
+    if (!stored) {
+      return this.#afterTokenChange(key, site);
+    }
+    const access = this.#useAccessToken(key, tokens);
+    return access.token;
+  }
+
+  /** A refresh lost a race with logout or a new login. */
+  async #afterTokenChange(key: string, site?: ISiteRef): Promise<string> {
+    if (this.#state.status === 'logged-in') {
+      const current = this.#access.get(key);
+      return current && !this.#refreshDue(current)
+        ? current.token
+        : this.#refresh(key, site);
+    }
+    throw this.#loginNeededError(site);
+  }
+
+  /** Keep a (new) refresh token in memory, then in the store. */
+  async #keepRefreshToken(
+    generation: number,
+    refreshToken: string | undefined
+  ): Promise<boolean> {
+    if (generation !== this.#generation) {
+      return false;
+    }
+    this.#refreshToken = refreshToken;
+    if (this.#config.persistRefreshToken) {
+      await this.#writeStore(refreshToken);
+    }
+    return generation === this.#generation;
+  }
+
+  /** Take a token answer's access token (and user, expiries) for `key`. */
+  #useAccessToken(key: string, tokens: ITokenResponse): IAccessToken {
+    const now = this.#clock.now();
+    const access: IAccessToken = {
+      token: tokens.accessToken,
+      issuedAt: now,
+      expiresAt: now + this.#lifetime(tokens)
+    };
+    this.#access.set(key, access);
+    this.#user =
+      userNameFrom(tokens.idClaims, tokens.accessToken) ??
+      this.#user ??
+      'unknown user';
+    if (tokens.refreshExpiresIn) {
+      this.#sessionExpiresAt = now + tokens.refreshExpiresIn * 1000;
+    }
+    this.#restorable = false;
+    const primary = this.#access.get(this.#primaryKey()) ?? access;
+    this.#setState({
+      status: 'logged-in',
+      user: this.#user,
+      accessExpiresAt: primary.expiresAt,
+      ...(this.#sessionExpiresAt !== undefined
+        ? { sessionExpiresAt: this.#sessionExpiresAt }
+        : {})
+    });
+    return access;
+  }
+
+  #lifetime(tokens: ITokenResponse): number {
+    if (tokens.expiresIn !== undefined && tokens.expiresIn >= 0) {
+      return tokens.expiresIn * 1000;
+    }
+    const exp = jwtPayload(tokens.accessToken)?.exp;
+    if (typeof exp === 'number') {
+      return Math.max(0, exp * 1000 - this.#clock.now());
+    }
+    return this.#timing.defaultAccessTtl;
+  }
+
+  /** The login is over (refused): forget the tokens, say why. */
+  async #dropLogin(reason: string): Promise<void> {
+    this.#generation++;
+    this.#refreshToken = undefined;
+    this.#access.clear();
+    this.#restorable = false;
+    this.#logger?.warn(`login to ${this.#label()} ended: ${reason}`);
+    this.#setState({ status: 'login-needed', reason });
+    await this.#writeStore(undefined);
+  }
+
+  // ---------------------------------------------------------------- logout
+
+  async logout(): Promise<ILogoutResult> {
+    if (this.#configError) {
+      return { warnings: [] };
+    }
+    const warnings: string[] = [];
+    this.#abandonPending();
+    this.#generation++;
+    const refreshToken = this.#refreshToken;
+    const accessTokens = [...this.#access.values()].map(a => a.token);
+    const redact = (text: string) =>
+      redactTokens(text, [refreshToken, ...accessTokens]);
+    this.#refreshToken = undefined;
+    this.#access.clear();
+    this.#restorable = false;
+    this.#user = undefined;
+    this.#sessionExpiresAt = undefined;
+    this.#setState({ status: 'logged-out' });
+    this.#logger?.info(`logged out of ${this.#label()}`);
+
+    const storeError = await this.#writeStore(undefined);
+    if (storeError) {
+      warnings.push(storeError);
+    }
+    if (refreshToken !== undefined || accessTokens.length) {
+      let client: IOidcClient | undefined;
+      try {
+        client = await this.#connect('revoke the login');
+      } catch (err) {
+        warnings.push(
+          `${redact(errorMessage(err))}; the tokens stay valid at the login ` +
+            'server until they expire'
+        );
+      }
+      if (client && !client.supportsRevocation) {
+        if (refreshToken !== undefined) {
+          warnings.push(
+            `the login server of ${this.#label()} offers no token revocation; ` +
+              'the login stays valid there until it expires'
+          );
+        }
+      } else if (client) {
+        const revocations: [string, 'refresh_token' | 'access_token'][] = [
+          ...(refreshToken !== undefined
+            ? [[refreshToken, 'refresh_token'] as [string, 'refresh_token']]
+            : []),
+          ...accessTokens.map(
+            t => [t, 'access_token'] as [string, 'access_token']
+          )
+        ];
+        for (const [token, hint] of revocations) {
+          try {
+            await client.revoke(token, hint);
+          } catch (err) {
+            if (
+              hint === 'access_token' &&
+              err instanceof OidcProtocolError &&
+              err.error === 'unsupported_token_type'
+            ) {
+              continue; // self-contained access tokens just expire
+            }
+            warnings.push(
+              `could not revoke the ${hint === 'refresh_token' ? 'refresh' : 'access'} ` +
+                `token of ${this.#label()}: ${redact(errorMessage(err))}`
+            );
+          }
+        }
+      }
+    }
+    for (const warning of warnings) {
+      this.#logger?.warn(`logout of ${this.#label()}: ${warning}`);
+    }
+    return { warnings };
+  }
+
+  // ---------------------------------------------------------------- restore
+
+  async restore(): Promise<LoginState> {
+    if (
+      this.#configError ||
+      !this.#store ||
+      this.#state.status !== 'logged-out'
+    ) {
+      return this.state;
+    }
+    let stored: string | undefined;
+    try {
+      stored = await this.#store.load(this.loginKey);
+    } catch (err) {
+      this.#logger?.warn(
+        `could not read the saved login of ${this.#label()}: ${errorMessage(err)}`
+      );
+      return this.state;
+    }
+    if (stored === undefined) {
+      return this.state;
+    }
+    if (!this.#config.persistRefreshToken) {
+      // Saved while persisting was allowed; it is not any more.
+      await this.#writeStore(undefined);
+      this.#logger?.info(
+        `dropped the saved login of ${this.#label()}: persist_refresh_token is off`
+      );
+      return this.state;
+    }
+    if (
+      this.#state.status !== 'logged-out' ||
+      this.#refreshToken !== undefined
+    ) {
+      return this.state; // a login started meanwhile
+    }
+    this.#generation++;
+    this.#refreshToken = stored;
+    this.#restorable = true;
+    try {
+      await this.#refreshOnce(this.#primaryKey());
+      this.#logger?.info(
+        `restored the saved login to ${this.#label()} as ${this.#user}`
+      );
+    } catch (err) {
+      if (err instanceof IssuerUnreachableError && this.#restorable) {
+        this.#setState({
+          status: 'login-needed',
+          reason:
+            `could not reach the login server to restore the saved login ` +
+            `(${this.#redact(err.detail)}); it is tried again when the site is used`
+        });
+      } else if (this.#state.status === 'logged-out') {
+        this.#setState({
+          status: 'login-needed',
+          reason: this.#redact(
+            `the saved login could not be restored (${errorMessage(err)})`
+          )
+        });
+      }
+    }
+    return this.state;
+  }
+
+  dispose(): void {
+    this.#disposed = true;
+    this.#abandonPending();
+    this.#resolveSettled();
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  #setState(state: LoginState): void {
+    const before = JSON.stringify(this.#state);
+    this.#state = state;
+    if (state.status !== 'pending') {
+      this.#resolveSettled();
+    }
+    if (JSON.stringify(state) !== before) {
+      this.#listeners.emit(state);
+    }
+  }
+
+  #resolveSettled(): void {
+    if (this.#state.status === 'pending' && !this.#disposed) {
+      return;
+    }
+    const waiters = this.#settledWaiters;
+    this.#settledWaiters = [];
+    for (const resolve of waiters) {
+      resolve(this.state);
+    }
+  }
+
+  /** Serialised store write; returns a warning if it failed. */
+  #writeStore(token: string | undefined): Promise<string | undefined> {
+    const store = this.#store;
+    if (!store) {
+      return Promise.resolve(undefined);
+    }
+    const write = async (): Promise<string | undefined> => {
+      try {
+        await store.save(this.loginKey, token);
+        return undefined;
+      } catch (err) {
+        const message = redactTokens(
+          `could not ${token === undefined ? 'delete' : 'save'} the saved login of ` +
+            `${this.#label()}: ${errorMessage(err)}`,
+          [token]
+        );
+        this.#logger?.warn(message);
+        if (token !== undefined) {
+          // Never leave an older (now dead) token behind.
+          await store.save(this.loginKey, undefined).catch(() => undefined);
+        }
+        return message;
+      }
+    };
+    const run = this.#storeQueue.then(write, write);
+    this.#storeQueue = run;
+    return run;
+  }
+
+  #connect(action: string): Promise<IOidcClient> {
+    if (this.#configError || !this.#checked) {
+      return Promise.reject(this.#configError);
+    }
+    if (!this.#client) {
+      const connecting = this.#connector
+        .connect({
+          issuer: this.#checked.url,
+          clientId: this.clientId,
+          allowInsecureRequests: this.#checked.allowInsecureRequests
+        })
+        .catch((err: unknown) => {
+          if (this.#client === connecting) {
+            this.#client = undefined; // try discovery again next time
+          }
+          throw err;
+        });
+      this.#client = connecting;
+    }
+    return this.#client.catch((err: unknown) => {
+      throw this.#wrap(err, action);
+    });
+  }
+
+  #wrap(err: unknown, action: string): Error {
+    if (err instanceof AuthError) {
+      return err;
+    }
+    if (err instanceof OidcProtocolError) {
+      // Discovery answered, but with something unusable (e.g. another issuer).
+      return new AuthConfigError(
+        `the login server of ${this.#label()} cannot be used: ${this.#redact(err.message)}`
+      );
+    }
+    return this.#unreachable(action, this.#redact(errorMessage(err)));
+  }
+
+  #unreachable(
+    action: string,
+    detail: string,
+    keptLogin = false
+  ): IssuerUnreachableError {
+    return new IssuerUnreachableError({
+      issuer: this.issuer,
+      label: this.#label(),
+      action,
+      detail,
+      hint: keptLogin ? 'You stay logged in; try again later' : undefined
+    });
+  }
+
+  /** Map a failure during a login attempt to the error and a reason. */
+  #loginFailure(
+    err: unknown,
+    action: string
+  ): { error: Error; reason: string } {
+    if (err instanceof OidcProtocolError) {
+      const reason = this.#redact(
+        `the login server refused to ${action} (${err.message})`
+      );
+      return {
+        error: new LoginFailedError(
+          `Login to ${this.#label()} failed: ${reason}`
+        ),
+        reason
+      };
+    }
+    if (err instanceof AuthError) {
+      return { error: err, reason: this.#redact(err.message) };
+    }
+    const unreachable = this.#unreachable(
+      action,
+      this.#redact(errorMessage(err))
+    );
+    return { error: unreachable, reason: unreachable.message };
+  }
+
+  #loginNeededError(site?: ISiteRef): Error {
+    if (this.#configError) {
+      return this.#configError;
+    }
+    const state = this.#state;
+    let reason: string | undefined;
+    if (state.status === 'login-needed') {
+      reason = state.reason;
+    } else if (state.status === 'pending') {
+      reason = 'a login is in progress: finish it in the browser';
+    }
+    return new LoginNeededError({
+      loginKey: this.loginKey,
+      label: site?.label ?? this.#label(),
+      site: site?.name ?? this.#config.sites[0].name,
+      issuer: this.issuer,
+      reason
+    });
+  }
+
+  #deviceExpiredReason(): string {
+    return 'the login code expired before it was approved; start the login again';
+  }
+
+  #codeExpiredReason(): string {
+    const minutes = Math.round(this.#timing.codeLoginTimeout / 60_000);
+    return `the login in the browser was not finished within ${minutes} min; start it again`;
+  }
+
+  #deviceRefusedReason(err: OidcProtocolError): string {
+    if (err.error === 'expired_token') {
+      return this.#deviceExpiredReason();
+    }
+    if (err.error === 'access_denied') {
+      return 'the login was declined at the login server';
+    }
+    return this.#redact(`the login server refused the login (${err.message})`);
+  }
+
+  #primaryResource(): string | undefined {
+    return this.#config.resources[0];
+  }
+
+  #primaryKey(): string {
+    return this.#primaryResource() ?? '';
+  }
+
+  #label(): string {
+    return this.#config.sites.map(s => s.label).join(', ');
+  }
+
+  #redact(text: string): string {
+    return redactTokens(text, [
+      this.#refreshToken,
+      ...[...this.#access.values()].map(a => a.token)
+    ]);
+  }
+
+  /** Best effort: revoke tokens nobody will use. */
+  async #revokeQuietly(tokens: ITokenResponse, except?: string): Promise<void> {
+    const refreshToken = tokens.refreshToken;
+    if (!refreshToken || refreshToken === except) {
+      return;
+    }
+    try {
+      const client = await this.#connect('revoke an unused login');
+      if (client.supportsRevocation) {
+        await client.revoke(refreshToken, 'refresh_token');
+      }
+    } catch {
+      // nothing to do: it expires
+    }
+  }
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function redactTokens(text: string, tokens: (string | undefined)[]): string {
+  let out = text;
+  for (const token of tokens) {
+    if (token && token.length >= 8) {
+      out = out.split(token).join('[redacted]');
+    }
+  }
+  return out;
+}
+
+function sameString(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}

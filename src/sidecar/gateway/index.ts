@@ -1,0 +1,37 @@
+/** Dask Gateway REST client for one site, its errors, option checks and display names. */
+export {
+  GatewayClient,
+  proxyAddressFor,
+  type IClusterConnection,
+  type IGatewayClientOptions,
+  type IGatewayHealth,
+  type IScaleResult,
+  type IWaitOptions
+} from './client';
+export {
+  isActive,
+  isGatewayCluster,
+  toClusterInfo,
+  type IClusterInfoExtras,
+  type IGatewayCluster
+} from './cluster-info';
+export {
+  GatewayError,
+  isGatewayError,
+  redact,
+  shortCluster,
+  type GatewayErrorKind
+} from './errors';
+export type { AuthorizationHeader, FetchLike } from './http';
+export {
+  cleanDisplayName,
+  defaultDisplayName,
+  DisplayNames,
+  MAX_DISPLAY_NAME_LENGTH,
+  type DisplayNamesDocument
+} from './names';
+export {
+  validateOptions,
+  type OptionsResult,
+  type OptionValues
+} from './options';

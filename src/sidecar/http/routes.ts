@@ -1,0 +1,253 @@
+/**
+ * The route table: which URL does what, who may call it, what body it takes.
+ * The work itself is the `ISitesService`'s; routes only translate HTTP.
+ */
+import type {
+  IAdaptRequest,
+  IChooseClusterRequest,
+  IClusterInfo,
+  IClusterOptionSpec,
+  ICreateClusterRequest,
+  IKernelConnection,
+  IRenameClusterRequest,
+  IScaleRequest,
+  ISiteState,
+  LoginState
+} from '../../protocol';
+import {
+  adaptRequest,
+  chooseClusterRequest,
+  createClusterRequest,
+  loginRequest,
+  renameClusterRequest,
+  scaleRequest
+} from './requests';
+import type { IRoute } from './router';
+
+/** What the routes need from the rest of the sidecar. */
+export interface ISitesService {
+  siteStates(): ISiteState[];
+  siteState(site: string): ISiteState;
+  startLogin(site: string, flow?: 'device' | 'code'): Promise<LoginState>;
+  endLogin(site: string): Promise<LoginState>;
+  /** Finish a code-flow login; returns the labels of the sites now logged in. */
+  completeCodeLogin(callbackUrl: URL): Promise<string[]>;
+  options(site: string): Promise<IClusterOptionSpec[]>;
+  clusters(site: string): Promise<IClusterInfo[]>;
+  createCluster(
+    site: string,
+    request: ICreateClusterRequest
+  ): Promise<IClusterInfo>;
+  renameCluster(
+    site: string,
+    cluster: string,
+    displayName: string
+  ): Promise<IClusterInfo>;
+  scale(site: string, cluster: string, count: number): Promise<IClusterInfo>;
+  adapt(
+    site: string,
+    cluster: string,
+    minimum: number,
+    maximum: number
+  ): Promise<IClusterInfo>;
+  stopCluster(site: string, cluster: string): Promise<void>;
+  chooseCluster(site: string, cluster: string | null): Promise<ISiteState>;
+  kernelConnection(
+    site: string,
+    cluster?: string,
+    create?: boolean
+  ): Promise<IKernelConnection>;
+}
+
+export function apiRoutes(service: ISitesService, version: string): IRoute[] {
+  const api = ['server', 'kernel'] as const;
+  return [
+    {
+      method: 'GET',
+      path: '/api/health',
+      callers: [],
+      handle: () => ({ status: 200, body: { status: 'ok', version } })
+    },
+    {
+      method: 'GET',
+      path: '/api/sites',
+      callers: [...api],
+      handle: () => ({ status: 200, body: { sites: service.siteStates() } })
+    },
+    {
+      method: 'GET',
+      path: '/api/sites/:site',
+      callers: [...api],
+      handle: ({ params }) => ({
+        status: 200,
+        body: service.siteState(params.site)
+      })
+    },
+    {
+      method: 'POST',
+      path: '/api/sites/:site/login',
+      callers: [...api],
+      body: loginRequest,
+      handle: async ({ params, body }) => ({
+        status: 200,
+        body: await service.startLogin(
+          params.site,
+          (body as { flow?: 'device' | 'code' }).flow
+        )
+      })
+    },
+    {
+      method: 'DELETE',
+      path: '/api/sites/:site/login',
+      callers: [...api],
+      handle: async ({ params }) => ({
+        status: 200,
+        body: await service.endLogin(params.site)
+      })
+    },
+    {
+      method: 'GET',
+      path: '/api/sites/:site/options',
+      callers: [...api],
+      handle: async ({ params }) => ({
+        status: 200,
+        body: { options: await service.options(params.site) }
+      })
+    },
+    {
+      method: 'GET',
+      path: '/api/sites/:site/clusters',
+      callers: [...api],
+      handle: async ({ params }) => ({
+        status: 200,
+        body: { clusters: await service.clusters(params.site) }
+      })
+    },
+    {
+      method: 'POST',
+      path: '/api/sites/:site/clusters',
+      callers: [...api],
+      body: createClusterRequest,
+      handle: async ({ params, body }) => ({
+        status: 201,
+        body: await service.createCluster(
+          params.site,
+          body as ICreateClusterRequest
+        )
+      })
+    },
+    {
+      method: 'PATCH',
+      path: '/api/sites/:site/clusters/:cluster',
+      callers: [...api],
+      body: renameClusterRequest,
+      handle: async ({ params, body }) => ({
+        status: 200,
+        body: await service.renameCluster(
+          params.site,
+          params.cluster,
+          (body as IRenameClusterRequest).displayName
+        )
+      })
+    },
+    {
+      method: 'POST',
+      path: '/api/sites/:site/clusters/:cluster/scale',
+      callers: [...api],
+      body: scaleRequest,
+      handle: async ({ params, body }) => ({
+        status: 200,
+        body: await service.scale(
+          params.site,
+          params.cluster,
+          (body as IScaleRequest).count
+        )
+      })
+    },
+    {
+      method: 'POST',
+      path: '/api/sites/:site/clusters/:cluster/adapt',
+      callers: [...api],
+      body: adaptRequest,
+      handle: async ({ params, body }) => {
+        const { minimum, maximum } = body as IAdaptRequest;
+        return {
+          status: 200,
+          body: await service.adapt(
+            params.site,
+            params.cluster,
+            minimum,
+            maximum
+          )
+        };
+      }
+    },
+    {
+      method: 'DELETE',
+      path: '/api/sites/:site/clusters/:cluster',
+      callers: [...api],
+      handle: async ({ params }) => {
+        await service.stopCluster(params.site, params.cluster);
+        return { status: 204 };
+      }
+    },
+    {
+      method: 'PUT',
+      path: '/api/sites/:site/chosen-cluster',
+      callers: [...api],
+      body: chooseClusterRequest,
+      handle: async ({ params, body }) => ({
+        status: 200,
+        body: await service.chooseCluster(
+          params.site,
+          (body as IChooseClusterRequest).cluster
+        )
+      })
+    },
+    {
+      method: 'GET',
+      path: '/oidc/callback',
+      callers: ['server'],
+      handle: async ({ url }) => {
+        const labels = await service
+          .completeCodeLogin(url)
+          .catch((err: Error) => {
+            return err;
+          });
+        return labels instanceof Error
+          ? { status: 400, html: callbackPage(false, labels.message) }
+          : {
+              status: 200,
+              html: callbackPage(true, `Logged in to ${labels.join(', ')}.`)
+            };
+      }
+    },
+    {
+      method: 'GET',
+      path: '/kernel/sites/:site/connection',
+      callers: ['kernel'],
+      handle: async ({ params, url }) => ({
+        status: 200,
+        body: await service.kernelConnection(
+          params.site,
+          url.searchParams.get('cluster') ?? undefined,
+          url.searchParams.get('create') === '1'
+        )
+      })
+    }
+  ];
+}
+
+/** The page the login popup lands on; it tells the opener and closes itself. */
+function callbackPage(ok: boolean, message: string): string {
+  const text = message.replace(/[&<>"']/g, c => `&#${c.charCodeAt(0)};`);
+  const payload = JSON.stringify({ type: 'dask-sites-login', ok }).replace(
+    /</g,
+    '\\u003c'
+  );
+  return `<!DOCTYPE html><html><head><meta charset="utf-8"><title>Dask Sites login</title></head>
+<body style="font-family: sans-serif; margin: 3em" data-dask-sites-login="${ok ? 'ok' : 'failed'}">
+<p>${text}</p><p>You can close this window.</p>
+<script>if (window.opener) { window.opener.postMessage(${payload}, window.location.origin); window.close(); }</script>
+</body></html>`;
+}

@@ -1,0 +1,557 @@
+/**
+ * The sidecar's model of the sites: for each configured site its login (via
+ * the session manager), reachability, clusters, display names, the cluster
+ * kernels use, and live figures while someone watches. Routes and the live
+ * WebSocket work through this class; it is the one place that talks to the
+ * gateways.
+ */
+import type {
+  IClusterInfo,
+  IClusterOptionSpec,
+  ICreateClusterRequest,
+  IKernelConnection,
+  ISiteConfig,
+  ISiteRegistry,
+  ISiteState,
+  LoginState
+} from '../protocol';
+import {
+  AuthConfigError,
+  CallbackError,
+  IssuerUnreachableError,
+  LoginFailedError,
+  LoginNeededError,
+  type SessionManager
+} from './auth';
+import { GatewayClient, GatewayError, type DisplayNames } from './gateway';
+import { HttpError } from './http/router';
+import type { ISitesService } from './http/routes';
+import type { ILiveSource } from './http/live-socket';
+import { LiveWatcher, SchedulerMetrics } from './live';
+import type { StateFile } from './state/state-file';
+
+export interface ISitesServiceOptions {
+  registry: ISiteRegistry;
+  sessions: SessionManager;
+  names: DisplayNames;
+  state: StateFile;
+  /** Base path of the sidecar under the Jupyter server, e.g. `/user/alice/dask-sites/`. */
+  basePath: string;
+  autoCreateCluster: boolean;
+  /** How often watched sites' cluster lists are refreshed (ms). */
+  listIntervalMs?: number;
+  liveIntervalMs?: number;
+  log?: (line: string) => void;
+}
+
+interface ISiteEntry {
+  config: ISiteConfig;
+  gateway: GatewayClient;
+  metrics: SchedulerMetrics;
+  state: ISiteState;
+  /** When the cluster list was last refreshed (ms). */
+  refreshedAt: number;
+  refreshing?: Promise<void>;
+}
+
+/** Lists older than this are refreshed before an answer. */
+const FRESH_MS = 2_000;
+
+export class SitesService implements ISitesService, ILiveSource {
+  private readonly sites = new Map<string, ISiteEntry>();
+  private readonly listeners = new Set<(sites: string[]) => void>();
+  private readonly watcher: LiveWatcher;
+  private readonly watchCounts = new Map<string, number>();
+  private listTimer: NodeJS.Timeout | undefined;
+  private readonly log: (line: string) => void;
+
+  constructor(private readonly config: ISitesServiceOptions) {
+    const options = config;
+    this.log = options.log ?? (line => process.stderr.write(`${line}\n`));
+    const chosen = options.state.state.chosenClusters;
+    for (const config of options.registry.sites) {
+      const authorizationHeader = () =>
+        options.sessions.authorizationHeader(config.name);
+      const address = config.gateway.address;
+      this.sites.set(config.name, {
+        config,
+        gateway: new GatewayClient({
+          site: config.name,
+          address,
+          proxyAddress: config.gateway.proxy_address,
+          authorizationHeader,
+          names: options.names
+        }),
+        metrics: new SchedulerMetrics({
+          site: config.name,
+          address: config.gateway.public_address ?? address,
+          authorizationHeader
+        }),
+        state: {
+          name: config.name,
+          label: config.label,
+          ...(config.colour ? { colour: config.colour } : {}),
+          loginKey: options.sessions.loginKey(config.name),
+          login: options.sessions.state(config.name),
+          reachability: { status: 'unknown' },
+          clusters: [],
+          ...(chosen[config.name] ? { chosenCluster: chosen[config.name] } : {})
+        },
+        refreshedAt: 0
+      });
+    }
+    options.sessions.onChange(({ sites, state }) => {
+      for (const name of sites) {
+        const entry = this.sites.get(name);
+        if (entry) {
+          entry.state.login = state;
+          if (state.status === 'logged-in') {
+            entry.refreshedAt = 0; // list its clusters now that we may
+          } else {
+            entry.state.clusters = [];
+          }
+        }
+      }
+      this.changed(sites);
+      void this.refreshSites(sites);
+    });
+    this.watcher = new LiveWatcher({
+      intervalMs: options.liveIntervalMs,
+      clusters: site =>
+        this.entry(site)
+          .state.clusters.filter(c => c.status === 'RUNNING')
+          .map(c => c.name),
+      fetch: (site, cluster, signal) =>
+        this.entry(site).metrics.fetch(cluster, signal),
+      onUpdate: (site, cluster, live) => {
+        const info = this.entry(site).state.clusters.find(
+          c => c.name === cluster
+        );
+        if (info) {
+          info.live = live;
+          this.changed([site]);
+        }
+      },
+      onError: (site, cluster, error) =>
+        this.log(
+          `sidecar: live figures of ${site}/${cluster ?? '*'}: ${(error as Error).message}`
+        )
+    });
+  }
+
+  // -- ILiveSource -------------------------------------------------------------
+
+  siteStates(): ISiteState[] {
+    return [...this.sites.values()].map(e => structuredClone(e.state));
+  }
+
+  onChange(listener: (sites: string[]) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  watch(sites: string[]): () => void {
+    const known = sites.filter(s => this.sites.has(s));
+    const subscription = this.watcher.subscription();
+    subscription.set(known);
+    for (const site of known) {
+      this.watchCounts.set(site, (this.watchCounts.get(site) ?? 0) + 1);
+    }
+    this.scheduleListing();
+    void this.refreshSites(known);
+    return () => {
+      subscription.close();
+      for (const site of known) {
+        const count = (this.watchCounts.get(site) ?? 1) - 1;
+        if (count > 0) {
+          this.watchCounts.set(site, count);
+        } else {
+          this.watchCounts.delete(site);
+        }
+      }
+      this.scheduleListing();
+    };
+  }
+
+  // -- sites and logins --------------------------------------------------------
+
+  siteState(site: string): ISiteState {
+    return structuredClone(this.entry(site).state);
+  }
+
+  /** Refresh reachability and cluster lists (all sites, or the given ones), concurrently. */
+  async refreshSites(names?: string[], maxAgeMs = FRESH_MS): Promise<void> {
+    const wanted = names ?? [...this.sites.keys()];
+    await Promise.all(
+      wanted.map(name => {
+        const entry = this.sites.get(name);
+        if (!entry || Date.now() - entry.refreshedAt < maxAgeMs) {
+          return undefined;
+        }
+        entry.refreshing ??= this.refreshSite(entry).finally(() => {
+          entry.refreshing = undefined;
+        });
+        return entry.refreshing;
+      })
+    );
+  }
+
+  async startLogin(
+    site: string,
+    flow?: 'device' | 'code'
+  ): Promise<LoginState> {
+    this.entry(site);
+    return this.config.sessions.login(site, flow ? { flow } : undefined);
+  }
+
+  async endLogin(site: string): Promise<LoginState> {
+    const entry = this.entry(site);
+    if (entry.state.login.status === 'pending') {
+      this.config.sessions.cancelLogin(site);
+    } else {
+      const { warnings } = await this.config.sessions.logout(site);
+      warnings.forEach(w => this.log(`sidecar: logout of ${site}: ${w}`));
+    }
+    return this.config.sessions.state(site);
+  }
+
+  async completeCodeLogin(callbackUrl: URL): Promise<string[]> {
+    const change = await this.config.sessions.completeCodeLogin(callbackUrl);
+    return change.sites.map(name => this.entry(name).config.label);
+  }
+
+  // -- clusters ----------------------------------------------------------------
+
+  async options(site: string): Promise<IClusterOptionSpec[]> {
+    return this.entry(site).gateway.options();
+  }
+
+  async clusters(site: string): Promise<IClusterInfo[]> {
+    const entry = this.entry(site);
+    await this.refreshSites([site], 0);
+    if (entry.state.error) {
+      throw new HttpError(502, entry.state.error);
+    }
+    if (
+      entry.state.login.status === 'login-needed' ||
+      entry.state.login.status === 'logged-out'
+    ) {
+      await this.config.sessions.authorizationHeader(site); // throws LoginNeededError
+    }
+    return structuredClone(entry.state.clusters);
+  }
+
+  async createCluster(
+    site: string,
+    request: ICreateClusterRequest
+  ): Promise<IClusterInfo> {
+    const entry = this.entry(site);
+    const values = {
+      ...(entry.config.cluster_defaults ?? {}),
+      ...(request.options ?? {})
+    };
+    const name = await entry.gateway.create(values, {
+      ...(request.displayName ? { displayName: request.displayName } : {})
+    });
+    await this.persistNames();
+    let info = await entry.gateway.get(name);
+    this.upsert(entry, info);
+    if (request.wait) {
+      info = await entry.gateway.waitUntilRunning(name, {
+        onProgress: progress => this.upsert(entry, progress)
+      });
+      this.upsert(entry, info);
+    }
+    return info;
+  }
+
+  async renameCluster(
+    site: string,
+    cluster: string,
+    displayName: string
+  ): Promise<IClusterInfo> {
+    const entry = this.entry(site);
+    const info = await entry.gateway.get(cluster); // it must exist and be the user's
+    this.config.names.set(site, cluster, displayName);
+    await this.persistNames();
+    const renamed = {
+      ...info,
+      displayName: this.config.names.get(site, cluster)
+    };
+    this.upsert(entry, renamed);
+    return renamed;
+  }
+
+  async scale(
+    site: string,
+    cluster: string,
+    count: number
+  ): Promise<IClusterInfo> {
+    const entry = this.entry(site);
+    const result = await entry.gateway.scale(cluster, count);
+    if (!result.ok) {
+      this.log(
+        `sidecar: ${site}: scale of ${cluster} clamped: ${result.message ?? ''}`
+      );
+    }
+    return this.reload(entry, cluster);
+  }
+
+  async adapt(
+    site: string,
+    cluster: string,
+    minimum: number,
+    maximum: number
+  ): Promise<IClusterInfo> {
+    const entry = this.entry(site);
+    await entry.gateway.adapt(cluster, minimum, maximum);
+    return this.reload(entry, cluster);
+  }
+
+  async stopCluster(site: string, cluster: string): Promise<void> {
+    const entry = this.entry(site);
+    await entry.gateway.stop(cluster);
+    this.watcher.forget(site, cluster);
+    if (entry.state.chosenCluster === cluster) {
+      await this.chooseCluster(site, null);
+    }
+    entry.refreshedAt = 0;
+    await this.refreshSites([site]);
+  }
+
+  async chooseCluster(
+    site: string,
+    cluster: string | null
+  ): Promise<ISiteState> {
+    const entry = this.entry(site);
+    if (cluster) {
+      await entry.gateway.get(cluster); // must exist and be the user's
+      entry.state.chosenCluster = cluster;
+    } else {
+      delete entry.state.chosenCluster;
+    }
+    await this.config.state.update(state => {
+      if (cluster) {
+        state.chosenClusters[site] = cluster;
+      } else {
+        delete state.chosenClusters[site];
+      }
+    });
+    this.changed([site]);
+    return this.siteState(site);
+  }
+
+  /** The only way a cluster's TLS key leaves the sidecar: to a kernel. */
+  async kernelConnection(
+    site: string,
+    cluster?: string,
+    create = false
+  ): Promise<IKernelConnection> {
+    const entry = this.entry(site);
+    let name = cluster ?? (await this.clusterForKernel(entry));
+    let created = false;
+    if (!name) {
+      if (!create || !this.config.autoCreateCluster) {
+        throw new HttpError(
+          409,
+          `${site}: no running cluster. Start one in the Dask Sites panel` +
+            (this.config.autoCreateCluster
+              ? '.'
+              : ', or let kernels create one (c.DaskSites.auto_create_cluster = True).'),
+          'no-cluster'
+        );
+      }
+      const info = await this.createCluster(site, { wait: true });
+      name = info.name;
+      created = true;
+    }
+    const connection = await entry.gateway.connectionInfo(name);
+    return {
+      site,
+      cluster: name,
+      displayName: connection.cluster.displayName,
+      address: connection.address,
+      tlsCert: connection.tlsCert,
+      tlsKey: connection.tlsKey,
+      dashboardPath: `${this.config.basePath}dashboard/${encodeURIComponent(site)}/${name}/status`,
+      created
+    };
+  }
+
+  dispose(): void {
+    this.watcher.stop();
+    if (this.listTimer) {
+      clearInterval(this.listTimer);
+    }
+  }
+
+  // -- internals ---------------------------------------------------------------
+
+  private entry(site: string): ISiteEntry {
+    const entry = this.sites.get(site);
+    if (!entry) {
+      const known = [...this.sites.keys()].join(', ') || 'none';
+      throw new HttpError(
+        404,
+        `unknown site "${site}"; known sites: ${known}`,
+        'unknown-site'
+      );
+    }
+    return entry;
+  }
+
+  private async clusterForKernel(
+    entry: ISiteEntry
+  ): Promise<string | undefined> {
+    await this.refreshSites([entry.config.name], 0);
+    const running = entry.state.clusters.filter(
+      c => c.status === 'RUNNING' || c.status === 'PENDING'
+    );
+    const chosen = running.find(c => c.name === entry.state.chosenCluster);
+    if (chosen) {
+      return chosen.name;
+    }
+    if (running.length === 1) {
+      return running[0].name;
+    }
+    if (running.length > 1) {
+      const list = running.map(c => `${c.displayName} (${c.name})`).join(', ');
+      throw new HttpError(
+        409,
+        `${entry.config.name}: ${running.length} clusters run (${list}); choose one for kernels in the Dask Sites panel`,
+        'ambiguous-cluster'
+      );
+    }
+    return undefined;
+  }
+
+  private async refreshSite(entry: ISiteEntry): Promise<void> {
+    const name = entry.config.name;
+    const before = JSON.stringify(entry.state);
+    try {
+      const { version } = await entry.gateway.health();
+      entry.state.reachability = {
+        status: 'up',
+        version,
+        checkedAt: Date.now()
+      };
+    } catch (err) {
+      entry.state.reachability = {
+        status: 'down',
+        error: (err as Error).message,
+        checkedAt: Date.now()
+      };
+    }
+    const login = entry.state.login.status;
+    if (
+      entry.state.reachability.status === 'up' &&
+      (login === 'logged-in' || login === 'not-required')
+    ) {
+      try {
+        const clusters = await entry.gateway.list();
+        for (const cluster of clusters) {
+          const live = this.watcher.current(name, cluster.name);
+          if (live) {
+            cluster.live = live;
+          }
+        }
+        entry.state.clusters = clusters;
+        delete entry.state.error;
+      } catch (err) {
+        if (!(err instanceof LoginNeededError)) {
+          entry.state.error = (err as Error).message;
+        }
+      }
+    } else if (entry.state.reachability.status === 'down') {
+      entry.state.error = entry.state.reachability.error;
+    }
+    entry.refreshedAt = Date.now();
+    if (JSON.stringify(entry.state) !== before) {
+      this.changed([name]);
+    }
+  }
+
+  private async reload(
+    entry: ISiteEntry,
+    cluster: string
+  ): Promise<IClusterInfo> {
+    const info = await entry.gateway.get(cluster);
+    this.upsert(entry, info);
+    void this.watcher.pollNow();
+    return info;
+  }
+
+  private upsert(entry: ISiteEntry, info: IClusterInfo): void {
+    const clusters = entry.state.clusters;
+    const index = clusters.findIndex(c => c.name === info.name);
+    const live = index >= 0 ? clusters[index].live : undefined;
+    const merged = live && !info.live ? { ...info, live } : info;
+    if (index >= 0) {
+      clusters[index] = merged;
+    } else {
+      clusters.push(merged);
+    }
+    this.changed([entry.config.name]);
+  }
+
+  private async persistNames(): Promise<void> {
+    await this.config.state.update(state => {
+      state.displayNames = this.config.names.toJSON();
+    });
+  }
+
+  /** While someone watches, cluster lists are refreshed periodically (clusters started elsewhere show up). */
+  private scheduleListing(): void {
+    if (this.watchCounts.size && !this.listTimer) {
+      this.listTimer = setInterval(
+        () => void this.refreshSites([...this.watchCounts.keys()]),
+        this.config.listIntervalMs ?? 5_000
+      );
+      this.listTimer.unref();
+    } else if (!this.watchCounts.size && this.listTimer) {
+      clearInterval(this.listTimer);
+      this.listTimer = undefined;
+    }
+  }
+
+  private changed(sites: string[]): void {
+    for (const listener of this.listeners) {
+      listener(sites);
+    }
+  }
+}
+
+/** Domain errors as HTTP answers: status, a message for the user, a code for clients. */
+export function explainError(err: unknown): HttpError | undefined {
+  if (err instanceof LoginNeededError) {
+    return new HttpError(409, err.message, 'login-needed');
+  }
+  if (err instanceof IssuerUnreachableError) {
+    return new HttpError(502, err.message, 'issuer-unreachable');
+  }
+  if (err instanceof CallbackError || err instanceof LoginFailedError) {
+    return new HttpError(400, err.message, 'login-failed');
+  }
+  if (err instanceof AuthConfigError) {
+    return new HttpError(500, err.message, 'auth-misconfigured');
+  }
+  if (err instanceof GatewayError) {
+    const status: { [kind: string]: number } = {
+      unreachable: 502,
+      timeout: 504,
+      unauthorized: 409,
+      forbidden: 403,
+      'not-found': 404,
+      conflict: 409,
+      invalid: 422,
+      failed: 409,
+      server: 502
+    };
+    return new HttpError(
+      status[err.kind] ?? 502,
+      err.message,
+      `gateway-${err.kind}`
+    );
+  }
+  return undefined;
+}

@@ -1,0 +1,285 @@
+"""The sidecar against the real testbed: logins, clusters, live state, kernels, dashboards."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+
+import pytest
+import requests
+from dask_gateway import Gateway
+
+from jupyter_ext_server.gateway_auth import BearerAuth
+from jupyter_ext_server.sidecar_client import SidecarError
+from jupyter_ext_server.testbed.login import approve_device, device_login
+
+pytestmark = pytest.mark.testbed
+
+SECRET_MARKERS = ("PRIVATE KEY", "tls_key", "tlsKey", "refresh_token", "access_token", "eyJ")
+
+
+class RecordingClient:
+    """Wraps the browser-side client and keeps every answer, to check none leaks a secret."""
+
+    def __init__(self, client):
+        self.client = client
+        self.answers: list[str] = []
+
+    def request(self, method, path, body=None, query=None):
+        answer = self.client.request(method, path, body=body, query=query)
+        self.answers.append(json.dumps(answer))
+        return answer
+
+    def get(self, path, **query):
+        return self.request("GET", path, query=query or None)
+
+    def post(self, path, body=None):
+        return self.request("POST", path, body=body or {})
+
+
+@pytest.fixture(scope="module")
+def sidecar(testbed, tmp_path_factory):
+    from conftest import RunningSidecar
+
+    running = RunningSidecar(testbed.registry_path, tmp_path_factory.mktemp("sidecar")).start()
+    running.browser = RecordingClient(running.browser)
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+def wait_for(predicate, timeout=30.0, interval=0.2, what="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def site(sidecar, name):
+    return next(s for s in sidecar.browser.get("/api/sites")["sites"] if s["name"] == name)
+
+
+@pytest.fixture(scope="module")
+def logged_in(sidecar):
+    """A device login through the issuer's own pages (what a person does in the browser)."""
+    pending = sidecar.browser.post("/api/sites/central/login")
+    assert pending["status"] == "pending" and pending["flow"] == "device"
+    assert re.fullmatch(r"[A-Z]{4}-[A-Z]{4}", pending["userCode"])
+    approve_device(pending["verificationUriComplete"], "alice", "alice-dask-sites")
+    wait_for(lambda: site(sidecar, "central")["login"]["status"] == "logged-in", what="login")
+    return sidecar
+
+
+def test_device_login_logs_in_every_site_of_the_issuer(logged_in):
+    sites = {s["name"]: s for s in logged_in.browser.get("/api/sites")["sites"]}
+    for name in ("central", "lumi", "leonardo"):
+        assert sites[name]["login"]["status"] == "logged-in", sites[name]
+        assert sites[name]["login"]["user"] == "alice"
+        assert sites[name]["reachability"]["status"] == "up"
+        assert sites[name]["reachability"]["version"].startswith("2026")
+    assert len({s["loginKey"] for s in sites.values()}) == 1
+
+
+def test_unknown_site_and_bad_bodies_are_clear_errors(logged_in):
+    with pytest.raises(SidecarError) as unknown:
+        logged_in.browser.get("/api/sites/mars/clusters")
+    assert unknown.value.status == 404
+    assert 'unknown site "mars"; known sites: central, lumi, leonardo' in str(unknown.value)
+    with pytest.raises(SidecarError) as bad:
+        logged_in.browser.post("/api/sites/central/clusters", {"options": {"worker_memory": 99}})
+    assert bad.value.status == 422
+    assert "worker_memory" in str(bad.value) and "maximum" in str(bad.value)
+    with pytest.raises(SidecarError) as invalid:
+        logged_in.browser.post("/api/sites/central/clusters/x/scale", {"count": "two"})
+    assert invalid.value.status == 400 and "count" in str(invalid.value)
+
+
+class LiveFeed:
+    """The live WebSocket, read by a small Node client (msgpackr decodes the stream)."""
+
+    def __init__(self, sidecar, sites):
+        import subprocess
+        import threading
+        from pathlib import Path
+
+        from jupyter_ext_server.node_runtime import find_node
+
+        client = Path(__file__).with_name("live_client.mjs")
+        self.process = subprocess.Popen(
+            [find_node(), str(client), f"ws://127.0.0.1:{sidecar.port}/api/live",
+             sidecar.server_secret, *sites],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            cwd=Path(__file__).parent.parent,  # node_modules
+        )
+        self.messages: list[dict] = []
+        self.sites: dict[str, dict] = {}
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self):
+        for line in self.process.stdout:
+            message = json.loads(line)
+            self.messages.append(message)
+            if message["type"] == "snapshot":
+                self.sites = {}
+            for state in message["sites"]:
+                self.sites[state["name"]] = state
+
+    def cluster(self, site, name):
+        return next((c for c in self.sites.get(site, {}).get("clusters", []) if c["name"] == name), None)
+
+    def close(self):
+        self.process.kill()
+        self.process.wait(5)
+
+
+@pytest.fixture
+def live(logged_in):
+    feeds = []
+
+    def open_feed(*sites):
+        feed = LiveFeed(logged_in, sites)
+        feeds.append(feed)
+        return feed
+
+    try:
+        yield open_feed
+    finally:
+        for feed in feeds:
+            feed.close()
+
+
+def test_cluster_lifecycle_with_live_figures(logged_in, live):
+    api = logged_in.browser
+    feed = live("central")
+    created = api.post("/api/sites/central/clusters",
+                       {"options": {"worker_cores": 1, "worker_memory": 1}, "displayName": "flood run",
+                        "wait": True})
+    name = created["name"]
+    try:
+        assert created["status"] == "RUNNING" and created["displayName"] == "flood run"
+        assert "tls_key" not in created and "tlsKey" not in created
+        scaled = api.post(f"/api/sites/central/clusters/{name}/scale", {"count": 2})
+        assert scaled["name"] == name
+        live_figures = wait_for(
+            lambda: (c := feed.cluster("central", name)) and c.get("live", {}).get("workers") == 2 and c["live"],
+            timeout=60, what="2 workers in the live state")
+        assert live_figures["threads"] == 2 and live_figures["memoryLimit"] > 0
+        adapted = api.post(f"/api/sites/central/clusters/{name}/adapt", {"minimum": 0, "maximum": 1})
+        assert adapted["adaptive"] == {"minimum": 0, "maximum": 1}
+        wait_for(lambda: (c := feed.cluster("central", name)) and c.get("live", {}).get("workers", 9) <= 1,
+                 timeout=60, what="adaptive scaling down")
+        renamed = api.request("PATCH", f"/api/sites/central/clusters/{name}", {"displayName": "flood 2"})
+        assert renamed["displayName"] == "flood 2"
+    finally:
+        api.request("DELETE", f"/api/sites/central/clusters/{name}")
+    states = {c["name"]: c["status"] for c in api.get("/api/sites/central/clusters")["clusters"]}
+    assert states.get(name) in (None, "STOPPING", "STOPPED")
+    assert feed.messages[0]["type"] == "snapshot" and any(m["type"] == "diff" for m in feed.messages)
+
+
+def test_cluster_started_with_plain_dask_gateway_is_listed(logged_in, testbed):
+    token = device_login(testbed.issuer, "alice", "alice-dask-sites").access_token
+    ends = testbed.sites["lumi"]
+    gateway = Gateway(ends.gateway, proxy_address=ends.proxy, auth=BearerAuth(token))
+    cluster = gateway.new_cluster()
+    try:
+        listed = wait_for(
+            lambda: next((c for c in logged_in.browser.get("/api/sites/lumi/clusters")["clusters"]
+                          if c["name"] == cluster.name), None), what="the cluster in the list")
+        assert listed["displayName"] == cluster.name[:8]
+    finally:
+        cluster.shutdown()
+        gateway.close()
+
+
+def test_kernel_gets_a_working_connection_and_the_browser_never_does(logged_in):
+    from dask_gateway.client import GatewaySecurity
+    from distributed import Client
+
+    from jupyter_ext_server.testbed.probes import where_am_i
+
+    with pytest.raises(SidecarError) as none_yet:
+        logged_in.kernel.get("/kernel/sites/leonardo/connection")
+    assert none_yet.value.code == "no-cluster" and "Start one in the Dask Sites panel" in str(none_yet.value)
+    created = logged_in.browser.post("/api/sites/leonardo/clusters", {"wait": True})
+    try:
+        logged_in.browser.post(f"/api/sites/leonardo/clusters/{created['name']}/scale", {"count": 1})
+        with pytest.raises(SidecarError) as refused:
+            logged_in.browser.get("/kernel/sites/leonardo/connection")
+        assert refused.value.status == 403
+        connection = logged_in.kernel.get("/kernel/sites/leonardo/connection")
+        assert connection["cluster"] == created["name"]
+        assert "PRIVATE KEY" in connection["tlsKey"]
+        security = GatewaySecurity(tls_key=connection["tlsKey"], tls_cert=connection["tlsCert"])
+        with Client(connection["address"], security=security, timeout=30) as client:
+            client.wait_for_workers(1, timeout=60)
+            assert client.submit(where_am_i, pure=False).result(timeout=60) == "leonardo"
+        assert connection["dashboardPath"] == f"/dask-sites/dashboard/leonardo/{created['name']}/status"
+    finally:
+        logged_in.browser.request("DELETE", f"/api/sites/leonardo/clusters/{created['name']}")
+
+
+def test_dashboard_proxy_serves_registered_sites_only(logged_in):
+    created = logged_in.browser.post("/api/sites/central/clusters", {"wait": True})
+    name = created["name"]
+    base = f"http://127.0.0.1:{logged_in.port}"
+    headers = {"Authorization": f"token {logged_in.server_secret}"}
+    try:
+        page = requests.get(f"{base}/dashboard/central/{name}/status", headers=headers, timeout=30)
+        assert page.status_code == 200, page.text[:500]
+        assert "Dask Diagnostic UI" in page.text and "bokeh" in page.text.lower()
+        assert f'"/clusters/{name}/' not in page.text  # any absolute link points back through us
+        # The page's relative links (styles, plots) resolve under the proxy.
+        for relative in ("statics/css/base.css", "individual-task-stream"):
+            linked = requests.get(f"{base}/dashboard/central/{name}/{relative}", headers=headers, timeout=30)
+            assert linked.status_code == 200, relative
+        # Only configured sites' gateways: never a host from the request.
+        for path in ("/dashboard/evil.example.org/abc/status", f"/dashboard/central/{name}/../../x",
+                     "/dashboard/http%3A%2F%2F127.0.0.1%3A1/abc/status"):
+            refused = requests.get(base + path, headers=headers, timeout=10)
+            assert refused.status_code == 404, path
+        assert requests.get(f"{base}/dashboard/central/{name}/status", timeout=10).status_code == 401
+        ws_status = dashboard_websocket_status(logged_in, page.text, name)
+        assert ws_status == 101
+    finally:
+        logged_in.browser.request("DELETE", f"/api/sites/central/clusters/{name}")
+
+
+def dashboard_websocket_status(sidecar, page: str, cluster: str) -> int:
+    """Open the status page's Bokeh WebSocket through the proxy; return the handshake status."""
+    import base64
+    import os
+    import socket
+
+    match = re.search(r'"token":\s*"([^"]+)"', page) or re.search(r"token\s*=\s*'([^']+)'", page)
+    assert match, "no Bokeh session token in the status page"
+    key = base64.b64encode(os.urandom(16)).decode()
+    request = (
+        f"GET /dashboard/central/{cluster}/status/ws HTTP/1.1\r\n"
+        f"Host: 127.0.0.1:{sidecar.port}\r\n"
+        "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+        f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
+        f"Sec-WebSocket-Protocol: bokeh, {match.group(1)}\r\n"
+        f"Authorization: token {sidecar.server_secret}\r\n\r\n"
+    )
+    with socket.create_connection(("127.0.0.1", sidecar.port), timeout=30) as sock:
+        sock.sendall(request.encode())
+        status_line = sock.recv(4096).split(b"\r\n", 1)[0].decode()
+    return int(status_line.split()[1])
+
+
+def test_no_browser_answer_carries_a_token_or_tls_key(logged_in):
+    # Every answer the browser-side client received in this module.
+    logged_in.browser.get("/api/sites")
+    assert logged_in.browser.answers
+    for answer in logged_in.browser.answers:
+        for marker in SECRET_MARKERS:
+            assert marker not in answer, f"{marker} in {answer[:200]}"
+    log = logged_in.log_path.read_text()
+    assert "PRIVATE KEY" not in log and "eyJ" not in log
