@@ -100,6 +100,8 @@ export class SitesService implements ISitesService, ILiveSource {
         refreshedAt: 0
       });
     }
+    // Names live in the state file; every change (rename, prune) is written.
+    options.names.onChange(() => void this.persistNames());
     options.sessions.onChange(({ sites, state }) => {
       for (const name of sites) {
         const entry = this.sites.get(name);
@@ -132,6 +134,7 @@ export class SitesService implements ISitesService, ILiveSource {
           this.changed([site]);
         }
       },
+      onForget: (site, cluster) => this.entry(site).metrics.forget(cluster),
       onError: (site, cluster, error) =>
         this.log(
           `sidecar: live figures of ${site}/${cluster ?? '*'}: ${(error as Error).message}`
@@ -229,14 +232,12 @@ export class SitesService implements ISitesService, ILiveSource {
   async clusters(site: string): Promise<IClusterInfo[]> {
     const entry = this.entry(site);
     await this.refreshSites([site], 0);
-    if (entry.state.error) {
-      throw new HttpError(502, entry.state.error);
-    }
-    if (
-      entry.state.login.status === 'login-needed' ||
-      entry.state.login.status === 'logged-out'
-    ) {
+    const login = entry.state.login.status;
+    if (login !== 'logged-in' && login !== 'not-required') {
       await this.config.sessions.authorizationHeader(site); // throws LoginNeededError
+    }
+    if (entry.state.error) {
+      throw new HttpError(502, entry.state.error, 'site-error');
     }
     return structuredClone(entry.state.clusters);
   }
@@ -253,7 +254,6 @@ export class SitesService implements ISitesService, ILiveSource {
     const name = await entry.gateway.create(values, {
       ...(request.displayName ? { displayName: request.displayName } : {})
     });
-    await this.persistNames();
     let info = await entry.gateway.get(name);
     this.upsert(entry, info);
     if (request.wait) {
@@ -273,7 +273,6 @@ export class SitesService implements ISitesService, ILiveSource {
     const entry = this.entry(site);
     const info = await entry.gateway.get(cluster); // it must exist and be the user's
     this.config.names.set(site, cluster, displayName);
-    await this.persistNames();
     const renamed = {
       ...info,
       displayName: this.config.names.get(site, cluster)
@@ -457,8 +456,15 @@ export class SitesService implements ISitesService, ILiveSource {
         }
         entry.state.clusters = clusters;
         delete entry.state.error;
+        // Forget names of clusters the gateway no longer reports.
+        this.config.names.prune(
+          name,
+          clusters.map(c => c.name)
+        );
       } catch (err) {
-        if (!(err instanceof LoginNeededError)) {
+        if (err instanceof LoginNeededError) {
+          delete entry.state.error; // the login state says it all
+        } else {
           entry.state.error = (err as Error).message;
         }
       }

@@ -697,6 +697,10 @@ export class OidcSession implements ISession {
       return this.#afterTokenChange(key, site);
     }
     const access = this.#useAccessToken(key, tokens);
+    const seconds = Math.round((access.expiresAt - this.#clock.now()) / 1000);
+    this.#logger?.info(
+      `renewed the login to ${this.#label()} (valid ${seconds} s)`
+    );
     return access.token;
   }
 

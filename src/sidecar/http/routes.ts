@@ -27,6 +27,8 @@ import type { IRoute } from './router';
 /** What the routes need from the rest of the sidecar. */
 export interface ISitesService {
   siteStates(): ISiteState[];
+  /** Bring reachability and cluster lists up to date (cached for a moment). */
+  refreshSites(names?: string[]): Promise<void>;
   siteState(site: string): ISiteState;
   startLogin(site: string, flow?: 'device' | 'code'): Promise<LoginState>;
   endLogin(site: string): Promise<LoginState>;
@@ -72,16 +74,20 @@ export function apiRoutes(service: ISitesService, version: string): IRoute[] {
       method: 'GET',
       path: '/api/sites',
       callers: [...api],
-      handle: () => ({ status: 200, body: { sites: service.siteStates() } })
+      handle: async () => {
+        await service.refreshSites();
+        return { status: 200, body: { sites: service.siteStates() } };
+      }
     },
     {
       method: 'GET',
       path: '/api/sites/:site',
       callers: [...api],
-      handle: ({ params }) => ({
-        status: 200,
-        body: service.siteState(params.site)
-      })
+      handle: async ({ params }) => {
+        service.siteState(params.site); // 404 for an unknown site
+        await service.refreshSites([params.site]);
+        return { status: 200, body: service.siteState(params.site) };
+      }
     },
     {
       method: 'POST',
