@@ -315,6 +315,7 @@ class Bench:
                 raise RuntimeError(f"{site}: {len(running)} running clusters listed")
 
         endpoints = [
+            ("GET /api/health (control)", lambda i: "/api/health", None),
             ("GET /api/sites (3 sites)", lambda i: "/api/sites", lambda i, b: check_sites(b)),
             ("GET /api/sites/<site>", lambda i: f"/api/sites/{SITES[i % 3]}", None),
             ("GET /api/sites/<site>/clusters", lambda i: f"/api/sites/{SITES[i % 3]}/clusters",
@@ -550,7 +551,8 @@ def report(bench: Bench, args: argparse.Namespace, encoding: str | None) -> str:
     out.append("")
     out.append(
         "warm: back to back; cold: a pause longer than the sidecar's 2 s freshness window before each "
-        "request. Sites are taken in turn. The gateway rows are the requests a list refresh makes "
+        "request. Sites are taken in turn. /api/health does no work (a control: what any request costs "
+        "the client, the loopback and Node). The gateway rows are the requests a list refresh makes "
         "(health and version together, then the list), sent directly with a Bearer token, for scale."
     )
     out.append("")
