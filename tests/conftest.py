@@ -82,6 +82,7 @@ def testbed(tmp_path_factory):
         sites=("central", "lumi", "leonardo"),
         size="small",
         idle_timeout=600,
+        redirect_uris=[SIDECAR_CALLBACK],
     )
     try:
         yield bed.start()
@@ -89,10 +90,15 @@ def testbed(tmp_path_factory):
         bed.stop()
 
 
+# Where the issuer sends the browser after a code-flow login (through Jupyter's proxy).
+SIDECAR_PUBLIC_URL = "http://127.0.0.1:8888/"
+SIDECAR_CALLBACK = SIDECAR_PUBLIC_URL + "dask-sites/oidc/callback"
+
+
 class RunningSidecar:
     """The bundled sidecar on a loopback port, against a registry file."""
 
-    def __init__(self, registry_path: str, state_dir: Path, public_url: str = "http://127.0.0.1:8888/"):
+    def __init__(self, registry_path: str, state_dir: Path, public_url: str = SIDECAR_PUBLIC_URL):
         from jupyter_ext_server.sidecar_client import SidecarClient
 
         self.port = free_port()

@@ -64,6 +64,35 @@ def site(sidecar, name):
     return next(s for s in sidecar.browser.get("/api/sites")["sites"] if s["name"] == name)
 
 
+def test_code_flow_login_and_logout(sidecar, testbed):
+    from urllib.parse import urlparse
+
+    from conftest import SIDECAR_CALLBACK
+    from jupyter_ext_server.testbed.login import sign_in
+
+    pending = sidecar.browser.post("/api/sites/lumi/login", {"flow": "code"})
+    assert pending["status"] == "pending" and pending["flow"] == "code"
+    with requests.Session() as browser:
+        redirect = sign_in(browser, pending["authorizationUrl"], "bob", "bob-dask-sites")
+    location = redirect.headers["Location"]
+    assert location.startswith(SIDECAR_CALLBACK + "?")
+    # What Jupyter's proxy forwards to the sidecar when the popup lands there.
+    page = requests.get(f"{sidecar.url}/oidc/callback?{urlparse(location).query}", timeout=30,
+                        headers={"Authorization": f"token {sidecar.server_secret}"})
+    assert page.status_code == 200 and 'data-dask-sites-login="ok"' in page.text
+    assert "LUMI bridge (Kajaani)" in page.text
+    replay = requests.get(f"{sidecar.url}/oidc/callback?{urlparse(location).query}", timeout=30,
+                          headers={"Authorization": f"token {sidecar.server_secret}"})
+    assert replay.status_code == 400 and 'data-dask-sites-login="failed"' in replay.text
+    states = {s["name"]: s["login"] for s in sidecar.browser.get("/api/sites")["sites"]}
+    assert states["lumi"]["status"] == "logged-in" and states["lumi"]["user"] == "bob"
+    assert states["central"]["status"] == "logged-in"  # same issuer, one login
+    out = sidecar.browser.request("DELETE", "/api/sites/central/login")
+    assert out["status"] == "logged-out"
+    states = {s["name"]: s["login"]["status"] for s in sidecar.browser.get("/api/sites")["sites"]}
+    assert set(states.values()) == {"logged-out"}
+
+
 @pytest.fixture(scope="module")
 def logged_in(sidecar):
     """A device login through the issuer's own pages (what a person does in the browser)."""

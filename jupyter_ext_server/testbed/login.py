@@ -64,7 +64,7 @@ def _result(page: str) -> str | None:
     return match.group(1) if match else None
 
 
-def _sign_in(session: requests.Session, url: str, username: str, password: str) -> requests.Response:
+def sign_in(session: requests.Session, url: str, username: str, password: str) -> requests.Response:
     """Follow the issuer's pages from ``url`` until they stop asking for input.
 
     Returns the last response: a page with a ``data-testbed-result`` marker, or
@@ -114,7 +114,7 @@ def _tokens(answer: dict) -> Tokens:
 def approve_device(verification_uri_complete: str, username: str, password: str) -> None:
     """What a person does in the browser for a device login: open the link, sign in."""
     with requests.Session() as session:
-        final = _sign_in(session, verification_uri_complete, username, password)
+        final = sign_in(session, verification_uri_complete, username, password)
     if _result(final.text) != "device-approved":
         raise LoginError(f"device approval ended with {_result(final.text) or final.status_code}")
 
@@ -184,7 +184,7 @@ def code_login(
         params["resource"] = resource
     url = requests.Request("GET", config["authorization_endpoint"], params=params).prepare().url
     with requests.Session() as session:
-        final = _sign_in(session, url, username, password)
+        final = sign_in(session, url, username, password)
     if not final.is_redirect:
         raise LoginError(f"the code flow ended with {_result(final.text) or final.status_code}")
     query = parse_qs(urlparse(final.headers["Location"]).query)
