@@ -6,23 +6,26 @@ central, lumi, leonardo, small data) and the bundled sidecar, logs in as alice
 through the issuer's device-flow pages (no browser), starts clusters through
 the sidecar's API (schedulers only, no workers), then measures:
 
-1. API latency of ``GET /api/sites`` (every site's state), ``GET
-   /api/sites/<site>`` and ``GET /api/sites/<site>/clusters`` (the list),
-   "warm" (back to back) and "cold" (a pause between requests longer than the
-   sidecar's 2 s freshness window), next to the gateway's own answers to the
-   requests the sidecar makes, for scale.
+1. API latency of ``GET /api/sites`` (every site's state; refreshes sites whose
+   list is older than 2 s), ``GET /api/sites/<site>`` (the same for one site)
+   and ``GET /api/sites/<site>/clusters`` (refreshes the list every time),
+   "warm" (back to back) and "cold" (a pause longer than the 2 s freshness
+   window before each request, so every answer waits for the gateways), with
+   ``GET /api/health`` as a control and the gateway's own answers to the
+   requests a refresh makes, for scale.
 2. The live WebSocket (``/api/live``) watching all sites: bytes and messages
    per second (``benchmarks/live_bytes.mjs`` counts the raw frames) and the
    CPU of the sidecar (and of the testbed's processes) per wall second; the
-   same CPU while nobody watches.
+   same CPU while nobody watches, before and after.
 3. For 50 clusters at 1 Hz, msgpack against JSON, it runs the simulation of
-   ``benchmarks/live_encoding.mjs`` (50 real clusters would overload a small
-   machine): see that script.
+   ``benchmarks/live_encoding.mjs`` (50 real schedulers would overload a
+   2-core machine): see that script.
 
 Every process it starts is stopped, also on failure or Ctrl-C.
 
-    .venv/bin/python benchmarks/sidecar_bench.py            # about 5 minutes
+    .venv/bin/python benchmarks/sidecar_bench.py            # about 4.5 minutes
     .venv/bin/python benchmarks/sidecar_bench.py --quick    # about 1.5 minutes
+    .venv/bin/python benchmarks/sidecar_bench.py --help
 """
 
 from __future__ import annotations
@@ -47,10 +50,12 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))  # conftest.RunningSidecar: the tests' way to start the sidecar
+# conftest.RunningSidecar: the tests' way to start the bundled sidecar.
+sys.path.insert(0, str(ROOT / "tests"))
 
 SITES = ("central", "lumi", "leonardo")
-LIST_QUERY = "/api/v1/clusters/?status=pending,running,stopping,stopped,failed"  # what the sidecar asks
+# What the sidecar asks a gateway for when it lists clusters (src/sidecar/gateway/client.ts).
+LIST_QUERY = "/api/v1/clusters/?status=pending,running,stopping,stopped,failed"
 STARTED = time.monotonic()
 
 
@@ -129,7 +134,8 @@ class Latency:
 
 
 def table(headers: list[str], rows: list[list[str]]) -> str:
-    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h)
+              for i, h in enumerate(headers)]
 
     def numeric(cell: str) -> bool:
         return cell.replace(".", "", 1).replace("-", "", 1).replace(" %", "").strip().isdigit()
@@ -260,7 +266,8 @@ class Bench:
         jobs.sort(key=lambda job: job[1])  # interleave the sites
         progress(
             f"starting {len(jobs)} clusters ({', '.join(f'{s} {n}' for s, n in counts.items())}) "
-            f"through POST /api/sites/<site>/clusters {{\"wait\": true}}, {self.args.create_concurrency} at a time"
+            f"through POST /api/sites/<site>/clusters {{\"wait\": true}}, "
+            f"{self.args.create_concurrency} at a time"
         )
         durations: list[float] = []
 
@@ -323,7 +330,8 @@ class Bench:
         ]
 
         try:
-            progress(f"warm latency: {args.requests} requests per endpoint, back to back (sites in turn)")
+            progress(f"warm latency: {args.requests} requests per endpoint, back to back "
+                     "(sites in turn)")
             for what, path, check in endpoints:
                 for i in range(10):  # warm up (JIT, connections to the gateways)
                     sidecar.get(path(i))
@@ -350,15 +358,18 @@ class Bench:
         finally:
             sidecar.close()
 
-        # For scale: the requests the sidecar makes to a gateway, made directly (Bearer JWT, no cookie).
-        progress(f"gateway reference: {args.requests} direct requests each (a separate login as alice)")
+        # For scale: the requests the sidecar makes to a gateway, made directly (Bearer JWT, no
+        # cookie, like the sidecar).
+        progress(f"gateway reference: {args.requests} direct requests each "
+                 "(a separate login as alice)")
         token = device_login(self.info.issuer, "alice", "alice-dask-sites").access_token
         reference: list[Latency] = []
         for what, path in (("gateway GET /api/health", "/api/health"),
                            ("gateway GET /api/version", "/api/version"),
                            ("gateway GET /api/v1/clusters/ (list)", LIST_QUERY)):
             latency = Latency(what, "warm")
-            clients = {site: TimedClient(self.info.sites[site].gateway, f"Bearer {token}") for site in SITES}
+            clients = {site: TimedClient(self.info.sites[site].gateway, f"Bearer {token}")
+                       for site in SITES}
             try:
                 for i in range(10):
                     clients[SITES[i % 3]].get(path)
@@ -387,8 +398,8 @@ class Bench:
         time.sleep(seconds)
         used, wall = sidecar.stop()
         bed_used, bed_wall = testbed.stop()
-        return {"label": label, "wall": wall, "cpu": used / wall, "testbed_cpu": bed_used / bed_wall,
-                "rss": rss_mib(self.sidecar_proc)}
+        return {"label": label, "wall": wall, "cpu": used / wall,
+                "testbed_cpu": bed_used / bed_wall, "rss": rss_mib(self.sidecar_proc)}
 
     def measure_live(self) -> None:
         from jupyter_ext_server.node_runtime import find_node
@@ -456,9 +467,11 @@ class Bench:
         in_window = [m for m, t in zip(lines, received_at) if window_start <= t < window_end]
         if args.verbose:
             for m, t in zip(lines, received_at):
-                where = "window" if window_start <= t < window_end else "connect" if t < window_start else "after"
-                progress(f"  live {where} t={m['t'] / 1000:7.3f} s {m['type']:8} seq {m['seq']:3} "
-                         f"{m['bytes']:6} B sites {','.join(m['sites'])} ({m['clusters']} clusters)")
+                where = ("window" if window_start <= t < window_end
+                         else "connect" if t < window_start else "after")
+                progress(f"  live {where} t={m['t'] / 1000:7.3f} s {m['type']:8} "
+                         f"seq {m['seq']:3} {m['bytes']:6} B sites {','.join(m['sites'])} "
+                         f"({m['clusters']} clusters)")
         burst = lines[:settled]
         self.results["live_detail"] = {
             "snapshot": lines[0],
@@ -502,6 +515,8 @@ class Bench:
         self.results["stop"] = durations
 
     def cleanup(self) -> None:
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second SIGTERM must not cut teardown
         for process in self.live_processes:
             if process.poll() is None:
                 process.kill()
@@ -510,7 +525,8 @@ class Bench:
             try:
                 self.stop_clusters()
             except Exception as err:  # the testbed's stop() below stops them anyway
-                progress(f"stopping clusters through the sidecar failed ({err}); the testbed stops them")
+                progress(f"stopping clusters through the sidecar failed ({err}); "
+                         "the testbed stops them")
         if self.sidecar:
             progress("stopping the sidecar")
             self.sidecar.stop()
@@ -531,14 +547,16 @@ def report(bench: Bench, args: argparse.Namespace, encoding: str | None) -> str:
     create = sorted(results.get("create", []))
     stop = sorted(results.get("stop", []))
     out.append(
-        f"Sidecar benchmark: real testbed ({', '.join(f'{s} {n}' for s, n in counts.items())} clusters, "
-        f"schedulers only), bundled sidecar, node {node_version()}, python {platform.python_version()}, "
+        "Sidecar benchmark: real testbed "
+        f"({', '.join(f'{s} {n}' for s, n in counts.items())} clusters, schedulers only), "
+        f"bundled sidecar, node {node_version()}, python {platform.python_version()}, "
         f"{os.cpu_count()} CPUs, load average at start {args.load_at_start}, at the end "
         f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}."
     )
     if create:
         out.append(
-            f"Starting a cluster (POST .../clusters {{\"wait\": true}}, {args.create_concurrency} at a time): "
+            f"Starting a cluster (POST .../clusters {{\"wait\": true}}, "
+            f"{args.create_concurrency} at a time): "
             f"p50 {percentile(create, 0.5):.1f} s, max {create[-1]:.1f} s. "
             + (f"Stopping one (DELETE, 4 at a time): p50 {percentile(stop, 0.5) * 1000:.0f} ms, "
                f"max {stop[-1] * 1000:.0f} ms." if stop else "")
@@ -550,14 +568,18 @@ def report(bench: Bench, args: argparse.Namespace, encoding: str | None) -> str:
     out.append(table(headers, [r.row() for r in results["latency"] + results["gateway"]]))
     out.append("")
     out.append(
-        "warm: back to back; cold: a pause longer than the sidecar's 2 s freshness window before each "
-        "request. Sites are taken in turn. /api/health does no work (a control: what any request costs "
-        "the client, the loopback and Node). The gateway rows are the requests a list refresh makes "
-        "(health and version together, then the list), sent directly with a Bearer token, for scale."
+        "warm: back to back, so /api/sites and /api/sites/<site> mostly answer from the "
+        "sidecar's state (a site is refreshed at most every 2 s), while .../clusters refreshes "
+        "the list on every request; cold: a pause longer than the 2 s freshness window before "
+        "each request, so every answer waits for a refresh (/api/sites: all 3 sites at once). "
+        "Sites are taken in turn. /api/health does no work (a control: "
+        "what any request costs the client, the loopback and Node). The gateway rows are the "
+        "requests a list refresh makes (health and version together, then the list), sent "
+        "directly with a Bearer token, for scale."
     )
     out.append("")
-    out.append(f"2. Live state ({args.live_seconds:g} s measured after {args.settle:g} s to settle; "
-               "CPU = user+sys seconds per wall second)")
+    out.append(f"2. Live state ({args.live_seconds:g} s measured after {args.settle:g} s "
+               "to settle; CPU = user+sys seconds per wall second)")
     out.append("")
     rows = []
     for entry in results["live"]:
@@ -574,7 +596,9 @@ def report(bench: Bench, args: argparse.Namespace, encoding: str | None) -> str:
         ])
     enc_rows = encoding_rows(encoding) if encoding else []
     for name, cells in enc_rows:
-        rows.append([f"50 clusters at 1 Hz, simulated: {name}", "", cells["bytes/s"], "", "", "", "", ""])
+        per_second = f"{int(cells['msgs']) / 60:.2f}" if cells.get("msgs", "").isdigit() else ""
+        rows.append([f"50 clusters at 1 Hz, simulated: {name}", per_second, cells["bytes/s"],
+                     "", "", "", "", ""])
     out.append(table(["case", "msgs/s", "payload B/s", "frame B/s", "sidecar CPU s/s", "of a core",
                       "testbed CPU s/s", "sidecar RSS MiB"], rows))
     detail = results["live_detail"]
@@ -601,13 +625,16 @@ def report(bench: Bench, args: argparse.Namespace, encoding: str | None) -> str:
     else:
         out.append("Steady state: no message at all in the window.")
     out.append(
-        "testbed CPU: gateways (with their proxies), schedulers, issuer and object stores together; "
-        "while watching, it includes the schedulers answering the sidecar's dashboard polls."
+        "testbed CPU: gateways (with their proxies), schedulers, issuer and object stores "
+        "together; while watching, it includes the schedulers answering the sidecar's "
+        "dashboard polls. CPU times come in 10 ms ticks: the resolution of a row is "
+        f"{0.01 / args.idle_seconds:.4f} s/s idle, {0.01 / args.live_seconds:.4f} s/s watching."
     )
     if encoding:
         out.append("")
-        out.append("3. 50 clusters at 1 Hz, msgpack against JSON: `node benchmarks/live_encoding.mjs` "
-                   f"--repeat {args.encoding_repeat} (simulated state; encoding only)")
+        out.append("3. 50 clusters at 1 Hz, msgpack against JSON: "
+                   f"`node benchmarks/live_encoding.mjs --repeat {args.encoding_repeat}` "
+                   "(simulated state; encoding only)")
         out.append("")
         out.append(encoding.strip())
     return "\n".join(out)
@@ -639,7 +666,8 @@ def run_encoding(args: argparse.Namespace) -> str | None:
 
     progress(f"node benchmarks/live_encoding.mjs --repeat {args.encoding_repeat}")
     done = subprocess.run(
-        [find_node(), str(ROOT / "benchmarks" / "live_encoding.mjs"), "--repeat", str(args.encoding_repeat)],
+        [find_node(), str(ROOT / "benchmarks" / "live_encoding.mjs"),
+         "--repeat", str(args.encoding_repeat)],
         cwd=ROOT, capture_output=True, text=True, timeout=600,
     )
     if done.returncode != 0:
@@ -660,31 +688,35 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         ),
     )
     parser.add_argument("--quick", action="store_true",
-                        help="a short run: 6 clusters, 50 warm and 5 cold requests, 10 s live, 5 s idle "
-                             "(options given explicitly still win)")
-    parser.add_argument("--clusters", type=int, default=None, help="clusters in total, spread over the 3 sites "
-                        "[default: 20, quick: 6]")
+                        help="a short run: 6 clusters, 50 warm and 5 cold requests, 10 s live, "
+                             "5 s idle (options given explicitly still win)")
+    parser.add_argument("--clusters", type=int, default=None,
+                        help="clusters in total, spread over the 3 sites [default: 20, quick: 6]")
     parser.add_argument("--requests", type=int, default=None,
                         help="warm requests per endpoint [default: 200, quick: 50]")
     parser.add_argument("--cold", type=int, default=None,
                         help="cold requests per endpoint [default: 20, quick: 5]")
     parser.add_argument("--cold-gap", type=float, default=2.1,
-                        help="seconds before each cold request; the sidecar's lists are fresh for 2 s [default: 2.1]")
+                        help="seconds before each cold request; the sidecar's lists are fresh "
+                             "for 2 s [default: 2.1]")
     parser.add_argument("--live-seconds", type=float, default=None,
                         help="seconds the live socket is measured [default: 30, quick: 10]")
     parser.add_argument("--settle", type=float, default=5.0,
                         help="seconds after the live socket connects before measuring [default: 5]")
     parser.add_argument("--idle-seconds", type=float, default=None,
-                        help="seconds of CPU measurement with nobody watching [default: 15, quick: 5]")
+                        help="seconds of CPU measurement with nobody watching "
+                             "[default: 15, quick: 5]")
     parser.add_argument("--create-concurrency", type=int, default=2,
-                        help="clusters started at the same time; 2 cores: keep it small [default: 2]")
+                        help="clusters started at the same time; 2 cores: keep it small "
+                             "[default: 2]")
     parser.add_argument("--encoding-repeat", type=int, default=None,
                         help="--repeat of live_encoding.mjs [default: 10, quick: 3]")
     parser.add_argument("--no-encoding", action="store_true", help="skip live_encoding.mjs")
     parser.add_argument("--verbose", action="store_true",
                         help="also print every live message (time, bytes, type, sites) on stderr")
     parser.add_argument("--keep", action="store_true",
-                        help="keep the working directory (testbed and sidecar logs); it is kept anyway on failure")
+                        help="keep the working directory (testbed and sidecar logs); "
+                             "it is kept anyway on failure")
     args = parser.parse_args(argv)
     defaults = {
         "clusters": (20, 6), "requests": (200, 50), "cold": (20, 5),

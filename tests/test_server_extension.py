@@ -130,3 +130,33 @@ async def test_browser_posts_need_jupyters_xsrf_token(dask_sites, jp_base_url, j
     # It reached the sidecar: central has no login to start (auth "none").
     assert with_token.code == 200, with_token.body
     assert json.loads(with_token.body)["status"] == "not-required"
+
+
+class TestExternalSidecar:
+    """A sidecar run separately (e.g. a container in the same pod), found by configuration."""
+
+    @pytest.fixture
+    def external(self, registry_path, tmp_path, monkeypatch):
+        from conftest import RunningSidecar
+
+        sidecar = RunningSidecar(str(registry_path), tmp_path / "external").start()
+        monkeypatch.setenv("DASK_SITES_SIDECAR_SECRET", sidecar.server_secret)
+        monkeypatch.setenv("DASK_SITES_KERNEL_SECRET", sidecar.kernel_secret)
+        try:
+            yield sidecar
+        finally:
+            sidecar.stop()
+
+    @pytest.fixture
+    def jp_server_config(self, external):
+        return {
+            "ServerApp": {"jpserver_extensions": {"jupyter_ext_server": True}},
+            "DaskSites": {"sidecar_url": external.url},
+        }
+
+    async def test_the_proxy_reaches_the_external_sidecar(self, external, jp_serverapp, jp_fetch):
+        app = jp_serverapp.web_app.settings["dask_sites"]
+        assert app.sidecar is None  # nothing started here
+        response = await jp_fetch("dask-sites", "api", "sites")
+        assert [s["name"] for s in json.loads(response.body)["sites"]] == ["central"]
+        assert os.environ["DASK_SITES_SIDECAR"] == external.url
