@@ -55,8 +55,10 @@ test-js: $(STAMPS)/build
 test-py: $(STAMPS)/python
 	$(BIN)/python -m pytest
 
+# Tables of speed and bandwidth figures; BENCH_ARGS=--quick for a short run.
 benchmark: setup
-	@echo "No benchmarks yet."
+	node benchmarks/live_encoding.mjs
+	$(BIN)/python benchmarks/sidecar_bench.py $(BENCH_ARGS)
 
 # A wheel as users install it, checked to carry the labextension and the bundles.
 wheel: setup

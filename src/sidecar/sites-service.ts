@@ -426,7 +426,7 @@ export class SitesService implements ISitesService, ILiveSource {
 
   private async refreshSite(entry: ISiteEntry): Promise<void> {
     const name = entry.config.name;
-    const before = JSON.stringify(entry.state);
+    const before = comparable(entry.state);
     try {
       const { version } = await entry.gateway.health();
       entry.state.reachability = {
@@ -472,7 +472,7 @@ export class SitesService implements ISitesService, ILiveSource {
       entry.state.error = entry.state.reachability.error;
     }
     entry.refreshedAt = Date.now();
-    if (JSON.stringify(entry.state) !== before) {
+    if (comparable(entry.state) !== before) {
       this.changed([name]);
     }
   }
@@ -525,6 +525,14 @@ export class SitesService implements ISitesService, ILiveSource {
       listener(sites);
     }
   }
+}
+
+/** A site's state for change detection: when it was last checked is no change. */
+function comparable(state: ISiteState): string {
+  return JSON.stringify({
+    ...state,
+    reachability: { ...state.reachability, checkedAt: undefined }
+  });
 }
 
 /** Domain errors as HTTP answers: status, a message for the user, a code for clients. */

@@ -33,6 +33,8 @@ export interface ILiveSocketOptions {
   /** Origins allowed to open the socket (the Jupyter server's public origin). */
   allowedOrigins: string[];
   pingIntervalMs?: number;
+  /** Changes within this many ms go out as one message (default 50). */
+  coalesceMs?: number;
 }
 
 const PATH = '/api/live';
@@ -48,11 +50,12 @@ export class LiveSocket {
   });
   private readonly alive = new WeakSet<WebSocket>();
   private readonly encoders = new Map<WebSocket, ILiveEncoder>();
+  private pending: NodeJS.Timeout | undefined;
   private readonly pinger: NodeJS.Timeout;
   private readonly unsubscribe: () => void;
 
   constructor(private readonly options: ILiveSocketOptions) {
-    this.unsubscribe = options.source.onChange(() => this.broadcast());
+    this.unsubscribe = options.source.onChange(() => this.scheduleBroadcast());
     this.pinger = setInterval(
       () => this.ping(),
       options.pingIntervalMs ?? 30_000
@@ -83,6 +86,7 @@ export class LiveSocket {
 
   close(): void {
     clearInterval(this.pinger);
+    clearTimeout(this.pending);
     this.unsubscribe();
     for (const client of this.wss.clients) {
       client.terminate();
@@ -112,6 +116,16 @@ export class LiveSocket {
       this.encoders.delete(ws);
     });
     this.push(ws, this.options.source.siteStates());
+  }
+
+  /** Changes come in bursts (one per site or cluster): send them as one message. */
+  private scheduleBroadcast(): void {
+    if (!this.pending) {
+      this.pending = setTimeout(() => {
+        this.pending = undefined;
+        this.broadcast();
+      }, this.options.coalesceMs ?? 50);
+    }
   }
 
   private broadcast(): void {
