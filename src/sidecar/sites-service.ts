@@ -70,8 +70,8 @@ export class SitesService implements ISitesService, ILiveSource {
     this.log = options.log ?? (line => process.stderr.write(`${line}\n`));
     const chosen = options.state.state.chosenClusters;
     for (const config of options.registry.sites) {
-      const authorizationHeader = () =>
-        options.sessions.authorizationHeader(config.name);
+      const authorizationHeader = (o?: { forceRefresh?: boolean }) =>
+        options.sessions.authorizationHeader(config.name, o);
       const address = config.gateway.address;
       this.sites.set(config.name, {
         config,

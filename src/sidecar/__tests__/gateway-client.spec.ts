@@ -266,6 +266,31 @@ describe('GatewayClient', () => {
     );
   });
 
+  it('renews a refused token once and retries', async () => {
+    const asked: (boolean | undefined)[] = [];
+    let attempt = 0;
+    const { gateway, fetch } = client(
+      {
+        'GET /api/v1/options': () =>
+          ++attempt === 1
+            ? json(401, { error: 'Unauthorized: unknown key id' })
+            : json(200, OPTIONS_BODY)
+      },
+      {
+        authorizationHeader: async (o?: { forceRefresh?: boolean }) => {
+          asked.push(o?.forceRefresh);
+          return o?.forceRefresh ? 'Bearer renewed' : `Bearer ${TOKEN}`;
+        }
+      }
+    );
+    expect((await gateway.options()).map(o => o.field)).toEqual([
+      'worker_cores',
+      'worker_memory'
+    ]);
+    expect(asked).toEqual([undefined, true]);
+    expect(fetch.calls[1].headers.Authorization).toBe('Bearer renewed');
+  });
+
   it('redacts credentials a server might echo', async () => {
     const { gateway } = client({
       'GET /api/v1/options': () =>

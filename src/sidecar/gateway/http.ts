@@ -22,7 +22,13 @@ export type FetchLike = (
  * `undefined` when the site needs none. May throw (e.g. the session's
  * `LoginNeededError`); such errors reach the caller unchanged.
  */
-export type AuthorizationHeader = () => Promise<string | undefined>;
+/**
+ * The login session's header. `forceRefresh` asks for a new access token
+ * even if the current one looks valid (the gateway just refused it).
+ */
+export type AuthorizationHeader = (options?: {
+  forceRefresh?: boolean;
+}) => Promise<string | undefined>;
 
 export interface IHttpTarget {
   site: string;
@@ -61,12 +67,32 @@ export async function send(
   target: IHttpTarget,
   request: IHttpRequest
 ): Promise<IHttpAnswer> {
+  try {
+    return await sendOnce(target, request, false);
+  } catch (err) {
+    // A token the gateway refuses although it looked valid (the issuer
+    // rotated keys, the gateway's clock differs): renew it once and retry.
+    const refused = err instanceof GatewayError && err.status === 401;
+    if (!refused || request.auth === false || !target.authorizationHeader) {
+      throw err;
+    }
+    return sendOnce(target, request, true);
+  }
+}
+
+async function sendOnce(
+  target: IHttpTarget,
+  request: IHttpRequest,
+  forceRefresh: boolean
+): Promise<IHttpAnswer> {
   const headers: { [name: string]: string } = {
     Accept: request.expect === 'text' ? '*/*' : 'application/json'
   };
   if (request.auth !== false && target.authorizationHeader) {
     // Errors of the login session (login needed) propagate unchanged.
-    const value = await target.authorizationHeader();
+    const value = await target.authorizationHeader(
+      forceRefresh ? { forceRefresh } : undefined
+    );
     if (value) {
       headers.Authorization = value;
     }
