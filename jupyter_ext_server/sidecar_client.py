@@ -35,7 +35,8 @@ class _UnixConnection(http.client.HTTPConnection):
 
 
 class SidecarClient:
-    def __init__(self, address: str, secret: str, timeout: float = 60.0):
+    def __init__(self, address: str, secret: str, timeout: float = 360.0):
+        # Long enough for the sidecar to start a cluster and wait for it.
         self.address = address
         self.secret = secret
         self.timeout = timeout
@@ -72,11 +73,14 @@ class SidecarClient:
             connection.request(method, path, body=data, headers=headers)
             response = connection.getresponse()
             raw = response.read()
-        except OSError as err:
+        except (OSError, http.client.HTTPException) as err:
             raise SidecarError(0, f"The Dask Sites sidecar at {self.address} is unreachable: {err}") from None
         finally:
             connection.close()
-        answer = json.loads(raw) if raw else None
+        try:
+            answer = json.loads(raw) if raw else None
+        except ValueError:
+            answer = None  # not the sidecar's JSON (a proxy's error page)
         if response.status >= 400:
             message = answer.get("error") if isinstance(answer, dict) else raw.decode(errors="replace")
             code = answer.get("code") if isinstance(answer, dict) else None

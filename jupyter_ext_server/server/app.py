@@ -88,16 +88,24 @@ class DaskSites(ExtensionApp):
         if self.registry and not _is_url(self.registry) and not self._check_registry_file():
             return  # a bad registry must not take the whole Jupyter server down
         if self.sidecar_url:
+            # Kernels and terminals inherit this environment: the server
+            # secret (it opens the browser API) must leave it.
+            server_secret = os.environ.pop(SERVER_SECRET_ENV, "")
+            if not server_secret:
+                self.log.error(
+                    "Dask Sites: c.DaskSites.sidecar_url is set but $%s is empty; "
+                    "the sidecar will refuse every request.", SERVER_SECRET_ENV,
+                )
             self.endpoint = SidecarEndpoint(
                 url=self.sidecar_url,
-                server_secret=os.environ.get(SERVER_SECRET_ENV, ""),
+                server_secret=server_secret,
                 kernel_secret=os.environ.get(KERNEL_SECRET_ENV, ""),
             )
             self.log.info("Dask Sites: using the sidecar at %s", self.sidecar_url)
         else:
             self.sidecar = SidecarProcess(
                 registry=self.registry if _is_url(self.registry) else str(Path(self.registry).resolve()),
-                public_url=self.public_url or self.serverapp.connection_url,
+                public_url=self._public_url(),
                 state_dir=Path(self.state_dir or Path(jupyter_data_dir()) / "dask-sites"),
                 runtime_dir=Path(jupyter_runtime_dir()),
                 node_command=self.node_command or None,
@@ -114,6 +122,11 @@ class DaskSites(ExtensionApp):
     def initialize_handlers(self):
         if self.endpoint:
             self.handlers.extend(proxy_handlers(self.endpoint))
+
+    def _public_url(self) -> str | None:
+        url = self.public_url or self.serverapp.connection_url
+        # A server on a Unix socket has no URL a browser could be sent back to.
+        return url if url.startswith(("http://", "https://")) else None
 
     async def stop_extension(self):
         if self.sidecar:

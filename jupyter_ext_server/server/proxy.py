@@ -54,10 +54,10 @@ class SidecarProxyHandler(ProxyHandler):
         return headers
 
     def _guard(self, proxied_path: str) -> str:
-        path = proxied_path.lstrip("/")
-        if path.startswith(KERNEL_PREFIX):
+        segments = proxied_path.lstrip("/").split("/")
+        if ".." in segments or segments[0] + "/" == KERNEL_PREFIX:
             raise web.HTTPError(404)
-        return path
+        return "/".join(segments)
 
     async def _proxy(self, proxied_path: str):
         host, port = self._target()

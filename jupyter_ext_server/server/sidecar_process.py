@@ -20,6 +20,7 @@ from ..node_runtime import bundled_program, find_node
 SERVER_SECRET_ENV = "DASK_SITES_SIDECAR_SECRET"
 KERNEL_SECRET_ENV = "DASK_SITES_KERNEL_SECRET"
 ADDRESS_ENV = "DASK_SITES_SIDECAR"
+USAGE_ERROR = 2  # the sidecar's exit code for bad settings: restarting cannot help
 
 
 @dataclass
@@ -45,7 +46,7 @@ class SidecarProcess:
         self,
         *,
         registry: str,
-        public_url: str,
+        public_url: str | None,
         state_dir: Path,
         runtime_dir: Path,
         node_command: str | None,
@@ -118,10 +119,11 @@ class SidecarProcess:
             str(bundled_program("sidecar.mjs")),
             "--registry", self.registry,
             "--listen", self.endpoint.url,
-            "--public-url", self.public_url,
             "--state-dir", str(self.state_dir),
             "--parent-pid", str(os.getpid()),  # it exits if the server dies without stopping it
         ]
+        if self.public_url:
+            command += ["--public-url", self.public_url]
         if self.auto_create_cluster:
             command.append("--auto-create-cluster")
         return command
@@ -131,12 +133,16 @@ class SidecarProcess:
         while not self._stopping:
             started = asyncio.get_running_loop().time()
             try:
-                await self._run_once()
+                code = await self._run_once()
             except asyncio.CancelledError:
                 raise
-            except Exception as err:  # a bad command line, a missing bundle, ...
+            except Exception as err:  # a missing bundle, no Node.js, ...
                 self.log.error("Dask Sites: could not start the sidecar: %s", err)
+                code = None
             if self._stopping:
+                return
+            if code == USAGE_ERROR:
+                self.log.error("Dask Sites: the sidecar refused its settings; not restarting it.")
                 return
             # A sidecar that ran a while before dying is restarted quickly again.
             if asyncio.get_running_loop().time() - started > 60:
@@ -146,29 +152,37 @@ class SidecarProcess:
             delay = min(delay * 2, self.backoff_max)
             self.restarts += 1
 
-    async def _run_once(self) -> None:
+    async def _run_once(self) -> int | None:
         env = {
             **os.environ,
             SERVER_SECRET_ENV: self.endpoint.server_secret,
             KERNEL_SECRET_ENV: self.endpoint.kernel_secret,
         }
-        self.process = await asyncio.create_subprocess_exec(
+        self.process = process = await asyncio.create_subprocess_exec(
             *self._command(),
             stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
             env=env,
+            limit=1 << 20,  # long log lines must not stop the readers
             start_new_session=True,  # Ctrl-C in the server's terminal is the server's to handle
         )
-        self.log.info("Dask Sites: sidecar started (pid %d)", self.process.pid)
-        await asyncio.gather(
-            self._read_stdout(self.process.stdout),
-            self._forward_log(self.process.stderr),
-        )
-        code = await self.process.wait()
+        self.log.info("Dask Sites: sidecar started (pid %d)", process.pid)
+        try:
+            await asyncio.gather(
+                self._read_stdout(process.stdout),
+                self._forward_log(process.stderr),
+            )
+            code = await process.wait()
+        finally:
+            # Never leave a sidecar running unsupervised (its pipes would fill up).
+            if process.returncode is None:
+                process.kill()
+                await process.wait()
         self._ready.clear()
         if not self._stopping:
             self.log.error("Dask Sites: the sidecar exited with code %s", code)
+        return code
 
     async def _read_stdout(self, stream: asyncio.StreamReader) -> None:
         async for raw in stream:

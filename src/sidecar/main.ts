@@ -74,11 +74,17 @@ async function main(): Promise<number> {
     log(`sidecar: ${loaded.stale}`);
   }
 
-  const server = await buildServer(options, loaded.registry, state);
+  const { server, shutdown } = await buildServer(
+    options,
+    loaded.registry,
+    state
+  );
   const url = await listen(server, options.listen);
-  stopOnSignals(server);
+  const stop = stopper(server, shutdown);
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
   if (options.parentPid) {
-    exitWithParent(options.parentPid, server);
+    exitWithParent(options.parentPid, stop);
   }
   process.stdout.write(`ready ${url}\n`);
   return -1; // keep running
@@ -89,7 +95,7 @@ async function buildServer(
   options: ISidecarOptions,
   registry: ISiteRegistry,
   state: StateFile
-): Promise<Server> {
+): Promise<{ server: Server; shutdown: () => void }> {
   const basePath = options.publicUrl
     ? `${new URL(options.publicUrl).pathname}dask-sites/`
     : '/dask-sites/';
@@ -126,16 +132,15 @@ async function buildServer(
       return config
         ? (config.gateway.public_address ?? config.gateway.address)
         : undefined;
-    },
-    authorizationOf: site => sessions.authorizationHeader(site)
+    }
   });
   const live = new LiveSocket({
     source: service,
     newEncoder: () => new LiveEncoder(),
     decode: data => new Unpackr().unpack(data),
-    allowedOrigins: options.publicUrl ? [new URL(options.publicUrl).origin] : []
+    allowedOrigins: [] // Jupyter's proxy checks the origin before it adds the secret
   });
-  return createHttpServer({
+  const server = createHttpServer({
     routes: apiRoutes(service, version),
     callers: new CallerCheck(options.secret, options.kernelSecret),
     passThrough: [dashboards.handleHttp],
@@ -143,6 +148,12 @@ async function buildServer(
     explain: explainError,
     log
   });
+  const shutdown = () => {
+    live.close();
+    service.dispose();
+    sessions.dispose();
+  };
+  return { server, shutdown };
 }
 
 /** Refresh tokens go to the state file (the session manager only saves where the registry allows). */
@@ -161,14 +172,13 @@ function refreshTokenStore(state: StateFile) {
 }
 
 /** The Jupyter server may die without stopping us: follow it. */
-function exitWithParent(pid: number, server: Server): void {
+function exitWithParent(pid: number, stop: (why: string) => void): void {
   const timer = setInterval(() => {
     try {
       process.kill(pid, 0);
     } catch {
-      log(`sidecar: the Jupyter server (pid ${pid}) is gone, stopping`);
-      server.close(() => process.exit(0));
-      server.closeAllConnections();
+      clearInterval(timer);
+      stop(`the Jupyter server (pid ${pid}) is gone`);
     }
   }, 2_000);
   timer.unref();
@@ -236,15 +246,24 @@ async function removeStaleSocket(path: string): Promise<void> {
   await unlink(path);
 }
 
-/** Stop listening, drop open connections and exit 0 (Node removes the socket file). */
-function stopOnSignals(server: Server): void {
-  const stop = (signal: NodeJS.Signals) => {
-    process.stderr.write(`sidecar: ${signal}, stopping\n`);
+/**
+ * Stop: close WebSockets (the server would wait for them), stop timers,
+ * drop open connections and exit 0 (Node removes the socket file). A hard
+ * exit follows if something still hangs.
+ */
+function stopper(server: Server, shutdown: () => void): (why: string) => void {
+  let stopping = false;
+  return why => {
+    if (stopping) {
+      return;
+    }
+    stopping = true;
+    log(`sidecar: ${why}, stopping`);
+    shutdown();
     server.close(() => process.exit(0));
     server.closeAllConnections();
+    setTimeout(() => process.exit(0), 2_000).unref();
   };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
 }
 
 main().then(

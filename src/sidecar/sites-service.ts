@@ -27,7 +27,7 @@ import { GatewayClient, GatewayError, type DisplayNames } from './gateway';
 import { HttpError } from './http/router';
 import type { ISitesService } from './http/routes';
 import type { ILiveSource } from './http/live-socket';
-import { LiveWatcher, SchedulerMetrics } from './live';
+import { LiveWatcher, SchedulerMetrics, type ILiveSubscription } from './live';
 import type { StateFile } from './state/state-file';
 
 export interface ISitesServiceOptions {
@@ -51,7 +51,10 @@ interface ISiteEntry {
   state: ISiteState;
   /** When the cluster list was last refreshed (ms). */
   refreshedAt: number;
+  /** The latest refresh, running or queued behind an older one. */
   refreshing?: Promise<void>;
+  /** When that refresh began asking the gateway; undefined while it is queued. */
+  refreshStartedAt?: number;
 }
 
 /** Lists older than this are refreshed before an answer. */
@@ -61,7 +64,6 @@ export class SitesService implements ISitesService, ILiveSource {
   private readonly sites = new Map<string, ISiteEntry>();
   private readonly listeners = new Set<(sites: string[]) => void>();
   private readonly watcher: LiveWatcher;
-  private readonly watchCounts = new Map<string, number>();
   private listTimer: NodeJS.Timeout | undefined;
   private readonly log: (line: string) => void;
 
@@ -84,8 +86,9 @@ export class SitesService implements ISitesService, ILiveSource {
         }),
         metrics: new SchedulerMetrics({
           site: config.name,
-          address: config.gateway.public_address ?? address,
-          authorizationHeader
+          // No token: dashboards are not authenticated by the gateway, and
+          // the scheduler behind them runs user code (see dashboard-proxy.ts).
+          address: config.gateway.public_address ?? address
         }),
         state: {
           name: config.name,
@@ -101,7 +104,13 @@ export class SitesService implements ISitesService, ILiveSource {
       });
     }
     // Names live in the state file; every change (rename, prune) is written.
-    options.names.onChange(() => void this.persistNames());
+    options.names.onChange(() =>
+      this.persistNames().catch(err =>
+        this.log(
+          `sidecar: could not save display names: ${(err as Error).message}`
+        )
+      )
+    );
     options.sessions.onChange(({ sites, state }) => {
       for (const name of sites) {
         const entry = this.sites.get(name);
@@ -115,7 +124,7 @@ export class SitesService implements ISitesService, ILiveSource {
         }
       }
       this.changed(sites);
-      void this.refreshSites(sites);
+      void this.refreshSites(sites, 0);
     });
     this.watcher = new LiveWatcher({
       intervalMs: options.liveIntervalMs,
@@ -153,26 +162,19 @@ export class SitesService implements ISitesService, ILiveSource {
     return () => this.listeners.delete(listener);
   }
 
-  watch(sites: string[]): () => void {
-    const known = sites.filter(s => this.sites.has(s));
-    const subscription = this.watcher.subscription();
-    subscription.set(known);
-    for (const site of known) {
-      this.watchCounts.set(site, (this.watchCounts.get(site) ?? 0) + 1);
-    }
-    this.scheduleListing();
-    void this.refreshSites(known);
-    return () => {
-      subscription.close();
-      for (const site of known) {
-        const count = (this.watchCounts.get(site) ?? 1) - 1;
-        if (count > 0) {
-          this.watchCounts.set(site, count);
-        } else {
-          this.watchCounts.delete(site);
-        }
+  subscription(): ILiveSubscription {
+    const live = this.watcher.subscription();
+    return {
+      set: sites => {
+        const known = sites.filter(site => this.sites.has(site));
+        live.set(known);
+        this.scheduleListing();
+        void this.refreshSites(known);
+      },
+      close: () => {
+        live.close();
+        this.scheduleListing();
       }
-      this.scheduleListing();
     };
   }
 
@@ -182,19 +184,40 @@ export class SitesService implements ISitesService, ILiveSource {
     return structuredClone(this.entry(site).state);
   }
 
-  /** Refresh reachability and cluster lists (all sites, or the given ones), concurrently. */
+  /**
+   * Refresh reachability and cluster lists (all sites, or the given ones),
+   * concurrently. An answer at most `maxAgeMs` old is good enough; a refresh
+   * that began earlier than that (before a change the caller made) is not
+   * joined but followed by a new one.
+   */
   async refreshSites(names?: string[], maxAgeMs = FRESH_MS): Promise<void> {
     const wanted = names ?? [...this.sites.keys()];
+    const since = Date.now() - maxAgeMs;
     await Promise.all(
       wanted.map(name => {
         const entry = this.sites.get(name);
-        if (!entry || Date.now() - entry.refreshedAt < maxAgeMs) {
+        if (!entry || entry.refreshedAt > since) {
           return undefined;
         }
-        entry.refreshing ??= this.refreshSite(entry).finally(() => {
-          entry.refreshing = undefined;
-        });
-        return entry.refreshing;
+        const started = entry.refreshStartedAt;
+        if (entry.refreshing && (started === undefined || started >= since)) {
+          return entry.refreshing; // running recently enough, or not started yet
+        }
+        const previous = entry.refreshing ?? Promise.resolve();
+        entry.refreshStartedAt = undefined;
+        const run: Promise<void> = previous
+          .catch(() => undefined)
+          .then(() => {
+            entry.refreshStartedAt = Date.now();
+            return this.refreshSite(entry);
+          })
+          .finally(() => {
+            if (entry.refreshing === run) {
+              entry.refreshing = undefined;
+            }
+          });
+        entry.refreshing = run;
+        return run;
       })
     );
   }
@@ -314,8 +337,7 @@ export class SitesService implements ISitesService, ILiveSource {
     if (entry.state.chosenCluster === cluster) {
       await this.chooseCluster(site, null);
     }
-    entry.refreshedAt = 0;
-    await this.refreshSites([site]);
+    await this.refreshSites([site], 0);
   }
 
   async chooseCluster(
@@ -364,6 +386,9 @@ export class SitesService implements ISitesService, ILiveSource {
       name = info.name;
       created = true;
     }
+    if (entry.state.clusters.find(c => c.name === name)?.status === 'PENDING') {
+      await entry.gateway.waitUntilRunning(name); // still starting: wait rather than fail
+    }
     const connection = await entry.gateway.connectionInfo(name);
     return {
       site,
@@ -372,7 +397,7 @@ export class SitesService implements ISitesService, ILiveSource {
       address: connection.address,
       tlsCert: connection.tlsCert,
       tlsKey: connection.tlsKey,
-      dashboardPath: `${this.config.basePath}dashboard/${encodeURIComponent(site)}/${name}/status`,
+      dashboardPath: `${this.config.basePath}dashboard/${encodeURIComponent(site)}/${encodeURIComponent(name)}/status`,
       created
     };
   }
@@ -508,13 +533,14 @@ export class SitesService implements ISitesService, ILiveSource {
 
   /** While someone watches, cluster lists are refreshed periodically (clusters started elsewhere show up). */
   private scheduleListing(): void {
-    if (this.watchCounts.size && !this.listTimer) {
+    const watched = this.watcher.watchedSites();
+    if (watched.length && !this.listTimer) {
       this.listTimer = setInterval(
-        () => void this.refreshSites([...this.watchCounts.keys()]),
+        () => void this.refreshSites(this.watcher.watchedSites()),
         this.config.listIntervalMs ?? 5_000
       );
       this.listTimer.unref();
-    } else if (!this.watchCounts.size && this.listTimer) {
+    } else if (!watched.length && this.listTimer) {
       clearInterval(this.listTimer);
       this.listTimer = undefined;
     }

@@ -17,12 +17,20 @@ import { sendJson } from './server';
 export interface IDashboardOptions {
   /** The gateway base URL of a configured site, or undefined if there is no such site. */
   gatewayOf(site: string): string | undefined;
-  /** Credentials the site's gateway needs, if any (never the sidecar's own secrets). */
-  authorizationOf(site: string): Promise<string | undefined>;
 }
 
 const PREFIX = '/dashboard/';
-const CLUSTER_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+// Gateway cluster names: hex ids, or `namespace.hex` on Kubernetes.
+const CLUSTER_NAME = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$/;
+// Dropped from dashboard answers: cookies must not land on the Jupyter origin.
+const DROPPED_RESPONSE_HEADERS = [
+  'set-cookie',
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'proxy-authenticate',
+  'proxy-connection'
+];
 const REWRITTEN_TYPES =
   /^(text\/html|text\/css|application\/javascript|text\/javascript|application\/json)/;
 
@@ -78,7 +86,7 @@ export class DashboardProxy {
     if (
       !gateway ||
       !CLUSTER_NAME.test(cluster ?? '') ||
-      rest.some(p => p === '..' || p === '.')
+      rest.some(p => /^(\.|%2e){1,2}$/i.test(p) || /%2f|%5c|\\/i.test(p))
     ) {
       return 'refused';
     }
@@ -86,11 +94,17 @@ export class DashboardProxy {
     if (ws) {
       origin.protocol = origin.protocol === 'https:' ? 'wss:' : 'ws:';
     }
-    const path = `/clusters/${cluster}/${rest.join('/')}`;
+    const prefix = `${origin.pathname.replace(/\/$/, '')}/clusters/${cluster}/`;
+    const url = new URL(`${origin.origin}${prefix}${rest.join('/')}${query}`);
+    // Judge the URL as it will be sent (after dot segments and escapes are
+    // resolved): it must stay inside this cluster's dashboard on this gateway.
+    if (url.origin !== origin.origin || !url.pathname.startsWith(prefix)) {
+      return 'refused';
+    }
     return {
       site,
       cluster,
-      url: `${origin.origin}${origin.pathname.replace(/\/$/, '')}${path}${query}`,
+      url: url.href,
       from: `/clusters/${cluster}/`,
       to: `${baseUrl}dashboard/${site}/${cluster}/`
     };
@@ -110,7 +124,7 @@ export class DashboardProxy {
       sendJson(res, 404, { error: 'no such site or cluster dashboard' });
       return true;
     }
-    void this.forward(req, res, target);
+    this.forward(req, res, target);
     return true;
   };
 
@@ -129,30 +143,17 @@ export class DashboardProxy {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
       return true;
     }
-    void this.prepare(req, target.site).then(() =>
-      this.proxy.ws(req, socket, head, { target: target.url })
-    );
+    stripCredentials(req);
+    this.proxy.ws(req, socket, head, { target: target.url });
     return true;
   };
 
-  private async prepare(req: IncomingMessage, site: string): Promise<void> {
-    // The sidecar's own secret and the browser's cookies stay here.
-    delete req.headers.authorization;
-    delete req.headers.cookie;
-    const authorization = await this.options
-      .authorizationOf(site)
-      .catch(() => undefined);
-    if (authorization) {
-      req.headers.authorization = authorization;
-    }
-  }
-
-  private async forward(
+  private forward(
     req: IncomingMessage,
     res: ServerResponse,
     target: ITarget
-  ): Promise<void> {
-    await this.prepare(req, target.site);
+  ): void {
+    stripCredentials(req);
     req.headers['accept-encoding'] = 'identity'; // so text answers can be rewritten
     this.inFlight.set(req, target);
     this.proxy.web(req, res, { target: target.url, selfHandleResponse: true });
@@ -166,6 +167,9 @@ function relay(
   target: ITarget
 ): void {
   const headers = { ...proxyRes.headers };
+  for (const name of DROPPED_RESPONSE_HEADERS) {
+    delete headers[name];
+  }
   if (typeof headers.location === 'string') {
     headers.location = headers.location.replace(target.from, target.to);
   }
@@ -190,6 +194,17 @@ function relay(
     });
     res.end(text);
   });
+}
+
+/**
+ * Nothing of ours goes to a dashboard: not the sidecar's secret, not the
+ * browser's cookies, and not the user's token either. Dask Gateway does not
+ * authenticate dashboard routes, and the scheduler behind them runs the
+ * user's code, so a token sent there could end up in a kernel.
+ */
+function stripCredentials(req: IncomingMessage): void {
+  delete req.headers.authorization;
+  delete req.headers.cookie;
 }
 
 function splitQuery(text: string): [string, string] {

@@ -15,8 +15,8 @@ export interface ILiveSource {
   siteStates(): ISiteState[];
   /** Calls back with the names of sites whose state changed. */
   onChange(listener: (sites: string[]) => void): () => void;
-  /** Start fetching live figures for these sites; the returned function stops. */
-  watch(sites: string[]): () => void;
+  /** One connection's watched sites: `set()` on every watch request, `close()` at the end. */
+  subscription(): { set(sites: string[]): void; close(): void };
 }
 
 /** Encodes one connection's messages (stateful: msgpack records, diffs against what it sent). */
@@ -30,7 +30,11 @@ export interface ILiveSocketOptions {
   newEncoder: () => ILiveEncoder;
   /** Decodes a binary request (text frames are JSON). */
   decode: (data: Uint8Array) => unknown;
-  /** Origins allowed to open the socket (the Jupyter server's public origin). */
+  /**
+   * Origins allowed to open the socket; empty: no check here. Behind the
+   * Jupyter proxy (the only holder of the server secret) Jupyter's own
+   * `check_origin` has already decided, and knows the real public origin.
+   */
   allowedOrigins: string[];
   pingIntervalMs?: number;
   /** Changes within this many ms go out as one message (default 50). */
@@ -46,7 +50,7 @@ const watchRequest = z.strictObject({
 export class LiveSocket {
   private readonly wss = new WebSocketServer({
     noServer: true,
-    maxPayload: 16 * 1024
+    maxPayload: 64 * 1024
   });
   private readonly alive = new WeakSet<WebSocket>();
   private readonly encoders = new Map<WebSocket, ILiveEncoder>();
@@ -76,7 +80,8 @@ export class LiveSocket {
       return false;
     }
     const origin = req.headers.origin;
-    if (origin && !this.options.allowedOrigins.includes(origin)) {
+    const allowed = this.options.allowedOrigins;
+    if (origin && allowed.length && !allowed.includes(origin)) {
       socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
       return true;
     }
@@ -98,8 +103,10 @@ export class LiveSocket {
     this.alive.add(ws);
     const encoder = this.options.newEncoder();
     this.encoders.set(ws, encoder);
-    let stopWatching: (() => void) | undefined;
+    const watching = this.options.source.subscription();
     ws.on('pong', () => this.alive.add(ws));
+    // Without a listener, a bad frame (too large, invalid UTF-8) would crash the process.
+    ws.on('error', () => ws.terminate());
     ws.on('message', (data, isBinary) => {
       const parsed = watchRequest.safeParse(
         this.decode(data as Buffer, isBinary)
@@ -108,11 +115,10 @@ export class LiveSocket {
         ws.close(1008, 'expected {"type": "watch", "sites": [...]}');
         return;
       }
-      stopWatching?.();
-      stopWatching = this.options.source.watch(parsed.data.sites);
+      watching.set(parsed.data.sites);
     });
     ws.on('close', () => {
-      stopWatching?.();
+      watching.close();
       this.encoders.delete(ws);
     });
     this.push(ws, this.options.source.siteStates());

@@ -61,6 +61,17 @@ export interface ISitesService {
   ): Promise<IKernelConnection>;
 }
 
+/** How long a status answer waits for sites to answer. */
+const STATUS_WAIT_MS = 2_000;
+
+function atMost(work: Promise<unknown>, ms: number): Promise<unknown> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise(resolve => {
+    timer = setTimeout(resolve, ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
 export function apiRoutes(service: ISitesService, version: string): IRoute[] {
   const api = ['server', 'kernel'] as const;
   return [
@@ -75,7 +86,8 @@ export function apiRoutes(service: ISitesService, version: string): IRoute[] {
       path: '/api/sites',
       callers: [...api],
       handle: async () => {
-        await service.refreshSites();
+        // A slow site must not hold up the others: answer with what is known after a while.
+        await atMost(service.refreshSites(), STATUS_WAIT_MS);
         return { status: 200, body: { sites: service.siteStates() } };
       }
     },

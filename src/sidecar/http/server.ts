@@ -137,6 +137,8 @@ export function createHttpServer(options: IHttpServerOptions): Server {
   }
 
   server.on('upgrade', (req, socket, head) => {
+    // Node drops its own error handler on upgrade; a reset peer must not crash us.
+    socket.on('error', () => socket.destroy());
     const caller = options.callers.identify(req.headers.authorization);
     if (caller !== 'server') {
       socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\n\r\n');

@@ -59,15 +59,20 @@ export class StateFile {
   update(change: (state: IStateDocument) => void): Promise<void> {
     change(this.document);
     const snapshot = JSON.stringify(this.document);
-    this.writing = this.writing.then(() => this.write(snapshot));
-    return this.writing;
+    // One failed write (disk full) must not block every later one.
+    const write = this.writing
+      .catch(() => undefined)
+      .then(() => this.write(snapshot));
+    this.writing = write;
+    return write;
   }
 
   private async write(text: string): Promise<void> {
     if (!this.path) {
       return;
     }
-    const temporary = `${this.path}.tmp`;
+    // Unique, so two sidecars sharing a state dir never write the same file.
+    const temporary = `${this.path}.${process.pid}.tmp`;
     await writeFile(temporary, text, { mode: 0o600 });
     await chmod(temporary, 0o600); // an existing file keeps its old mode otherwise
     await rename(temporary, this.path);
