@@ -160,3 +160,5 @@ class TestExternalSidecar:
         response = await jp_fetch("dask-sites", "api", "sites")
         assert [s["name"] for s in json.loads(response.body)["sites"]] == ["central"]
         assert os.environ["DASK_SITES_SIDECAR"] == external.url
+        # Kernels inherit the environment: the browser API's secret is gone from it.
+        assert "DASK_SITES_SIDECAR_SECRET" not in os.environ
