@@ -98,7 +98,8 @@ SIDECAR_CALLBACK = SIDECAR_PUBLIC_URL + "dask-sites/oidc/callback"
 class RunningSidecar:
     """The bundled sidecar on a loopback port, against a registry file."""
 
-    def __init__(self, registry_path: str, state_dir: Path, public_url: str = SIDECAR_PUBLIC_URL):
+    def __init__(self, registry_path: str, state_dir: Path, public_url: str = SIDECAR_PUBLIC_URL,
+                 extra_args: tuple[str, ...] = ()):
         from jupyter_ext_server.sidecar_client import SidecarClient
 
         self.port = free_port()
@@ -115,7 +116,7 @@ class RunningSidecar:
             name="sidecar",
             command=[find_node(), str(bundled_program("sidecar.mjs")), "--registry", str(registry_path),
                      "--listen", f"127.0.0.1:{self.port}", "--public-url", public_url,
-                     "--state-dir", str(state_dir)],
+                     "--state-dir", str(state_dir), *extra_args],
             log_path=self.log_path,
             env={"DASK_SITES_SIDECAR_SECRET": self.server_secret,
                  "DASK_SITES_KERNEL_SECRET": self.kernel_secret},

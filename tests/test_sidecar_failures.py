@@ -122,3 +122,22 @@ def test_a_stopped_gateway_marks_only_its_site_down(world):
     assert "lumi: the gateway at" in str(down.value)
     created = sidecar.browser.post("/api/sites/central/clusters", {"wait": True})
     sidecar.browser.request("DELETE", f"/api/sites/central/clusters/{created['name']}")
+
+
+def test_kernel_may_create_the_default_cluster_when_allowed(world, tmp_path):
+    from conftest import RunningSidecar
+
+    _, info, _, _ = world
+    allowed = RunningSidecar(info.registry_path, tmp_path / "auto", extra_args=("--auto-create-cluster",)).start()
+    try:
+        log_in(allowed, "central")
+        connection = allowed.kernel.get("/kernel/sites/central/connection", create="1")
+        assert connection["created"] is True and "PRIVATE KEY" in connection["tlsKey"]
+        listed = {c["name"]: c for c in allowed.browser.get("/api/sites/central/clusters")["clusters"]}
+        # Made with the site's cluster_defaults from the registry.
+        assert listed[connection["cluster"]]["options"]["worker_cores"] == 1
+        again = allowed.kernel.get("/kernel/sites/central/connection", create="1")
+        assert again["cluster"] == connection["cluster"] and again["created"] is False
+        allowed.browser.request("DELETE", f"/api/sites/central/clusters/{connection['cluster']}")
+    finally:
+        allowed.stop()
