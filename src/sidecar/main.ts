@@ -127,12 +127,7 @@ async function buildServer(
   void sessions.restore();
 
   const dashboards = new DashboardProxy({
-    gatewayOf: site => {
-      const config = registry.sites.find(s => s.name === site);
-      return config
-        ? (config.gateway.public_address ?? config.gateway.address)
-        : undefined;
-    }
+    gatewayOf: site => service.dashboardGatewayOf(site)
   });
   const live = new LiveSocket({
     source: service,

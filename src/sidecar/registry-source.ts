@@ -3,8 +3,9 @@
  * cached so the sidecar still starts (and keeps its sites) while the URL is
  * unreachable or serves something invalid.
  */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writePrivateFile } from './state/private-file';
 
 import {
   loadRegistry,
@@ -94,9 +95,7 @@ async function fetchRegistry(
 
 async function writeCache(path: string, registry: unknown): Promise<void> {
   await mkdir(join(path, '..'), { recursive: true, mode: 0o700 });
-  const temporary = `${path}.tmp`;
-  await writeFile(temporary, JSON.stringify(registry), { mode: 0o600 });
-  await rename(temporary, path); // never leave a half-written cache behind
+  await writePrivateFile(path, JSON.stringify(registry));
 }
 
 async function readCache(path: string): Promise<RegistryResult | undefined> {

@@ -68,7 +68,7 @@ export class SitesService implements ISitesService, ILiveSource {
   private readonly log: (line: string) => void;
 
   constructor(private readonly config: ISitesServiceOptions) {
-    const options = config;
+    const options = config; // (the loop below names each site's entry `config`)
     this.log = options.log ?? (line => process.stderr.write(`${line}\n`));
     const chosen = options.state.state.chosenClusters;
     for (const config of options.registry.sites) {
@@ -400,6 +400,12 @@ export class SitesService implements ISitesService, ILiveSource {
       dashboardPath: `${this.config.basePath}dashboard/${encodeURIComponent(site)}/${encodeURIComponent(name)}/status`,
       created
     };
+  }
+
+  /** Where a site's dashboards are, for the dashboard proxy (registered sites only). */
+  dashboardGatewayOf(site: string): string | undefined {
+    const gateway = this.sites.get(site)?.config.gateway;
+    return gateway ? (gateway.public_address ?? gateway.address) : undefined;
   }
 
   dispose(): void {

@@ -4,8 +4,10 @@
  * registry entry allows keeping them. One JSON file, mode 0600, written
  * atomically and one write at a time.
  */
-import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+
+import { writePrivateFile } from './private-file';
 
 export interface IStateDocument {
   version: 1;
@@ -68,14 +70,9 @@ export class StateFile {
   }
 
   private async write(text: string): Promise<void> {
-    if (!this.path) {
-      return;
+    if (this.path) {
+      await writePrivateFile(this.path, text);
     }
-    // Unique, so two sidecars sharing a state dir never write the same file.
-    const temporary = `${this.path}.${process.pid}.tmp`;
-    await writeFile(temporary, text, { mode: 0o600 });
-    await chmod(temporary, 0o600); // an existing file keeps its old mode otherwise
-    await rename(temporary, this.path);
   }
 }
 
