@@ -1,9 +1,10 @@
-"""Dask Sites for notebook users: ``%load_ext dask_sites``, site-aware data opening and routing.
+"""Dask Sites for notebook users: ``%load_ext dask_sites``, then ``%%site NAME`` or a cell tag.
 
-The routing API arrives with the kernel extension; today this module gives
-the version and the testbed's dataset helpers.
+In kernels started by a Jupyter server running Dask Sites the extension is
+loaded already.
 """
 
 from jupyter_ext_server import __version__
+from jupyter_ext_server.kernel import load_ipython_extension, unload_ipython_extension
 
-__all__ = ["__version__"]
+__all__ = ["__version__", "load_ipython_extension", "unload_ipython_extension"]

@@ -57,6 +57,9 @@ interface ISiteEntry {
   refreshStartedAt?: number;
 }
 
+/** Upper bound asked for auto-created clusters; the gateway lowers it to its own limit. */
+const AUTO_CREATED_MAX_WORKERS = 8;
+
 /** Lists older than this are refreshed before an answer. */
 const FRESH_MS = 2_000;
 
@@ -385,6 +388,9 @@ export class SitesService implements ISitesService, ILiveSource {
       const info = await this.createCluster(site, { wait: true });
       name = info.name;
       created = true;
+      // A cluster made for a kernel must be able to work at once and grow with
+      // it: adaptive from one worker up to what the gateway allows.
+      await entry.gateway.adapt(name, 1, AUTO_CREATED_MAX_WORKERS);
     }
     if (entry.state.clusters.find(c => c.name === name)?.status === 'PENDING') {
       await entry.gateway.waitUntilRunning(name); // still starting: wait rather than fail

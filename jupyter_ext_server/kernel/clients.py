@@ -1,0 +1,73 @@
+"""One ``distributed.Client`` per site, from the sidecar's kernel API.
+
+Created on first use, reused while the site's cluster stays the same,
+rebuilt when it changes, closed when the kernel shuts down.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..sidecar_client import SidecarClient, SidecarError
+
+
+class SiteError(RuntimeError):
+    """Why a cell cannot run at a site, and what to do about it."""
+
+
+@dataclass
+class _Entry:
+    cluster: str
+    client: object  # distributed.Client
+    dashboard_path: str
+
+
+def explain(site: str, err: SidecarError, known: list[str] | None = None) -> SiteError:
+    """The sidecar's error as a message that names the fix."""
+    if err.status == 0:
+        return SiteError(f"Dask Sites cannot reach its sidecar: {err}")
+    if err.code == "unknown-site":
+        return SiteError(str(err))
+    if err.code in ("login-needed", "no-cluster"):
+        return SiteError(str(err))  # the sidecar's message already says what to do
+    return SiteError(f"{site}: {err}")
+
+
+class SiteClients:
+    def __init__(self, sidecar: SidecarClient, auto_create: bool = True):
+        self.sidecar = sidecar
+        self.auto_create = auto_create
+        self._entries: dict[str, _Entry] = {}
+
+    def client_for(self, site: str):
+        """The Client of ``site``'s current cluster (building it if needed)."""
+        try:
+            connection = self.sidecar.get(
+                f"/kernel/sites/{site}/connection", create="1" if self.auto_create else None
+            )
+        except SidecarError as err:
+            raise explain(site, err) from None
+        entry = self._entries.get(site)
+        if entry and entry.cluster == connection["cluster"]:
+            return entry.client
+        if entry:
+            self._close(entry)
+        from dask_gateway.client import GatewaySecurity
+        from distributed import Client
+
+        security = GatewaySecurity(tls_key=connection["tlsKey"], tls_cert=connection["tlsCert"])
+        client = Client(connection["address"], security=security, set_as_default=False, timeout=60)
+        self._entries[site] = _Entry(connection["cluster"], client, connection["dashboardPath"])
+        return client
+
+    def close_all(self) -> None:
+        for entry in self._entries.values():
+            self._close(entry)
+        self._entries.clear()
+
+    @staticmethod
+    def _close(entry: _Entry) -> None:
+        try:
+            entry.client.close()
+        except Exception:
+            pass

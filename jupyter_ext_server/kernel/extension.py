@@ -1,0 +1,180 @@
+"""The IPython extension: hooks that route each cell, and the ``%site`` magics.
+
+Loaded automatically in kernels started by a Jupyter server running Dask
+Sites (they find ``DASK_SITES_SIDECAR`` in their environment), and with
+``%load_ext dask_sites`` anywhere else.
+"""
+
+from __future__ import annotations
+
+import os
+
+import ast
+
+from IPython.core.error import InputRejected
+from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
+
+from ..sidecar_client import SidecarClient, SidecarError
+from .activation import Activation
+from .clients import SiteClients, SiteError, explain
+from .routing import Route, decide
+
+
+class SiteRouter:
+    """Per kernel: the notebook default, the clients, the current cell's route."""
+
+    def __init__(self, shell, sidecar: SidecarClient | None):
+        self.shell = shell
+        self.sidecar = sidecar
+        self.clients = SiteClients(sidecar) if sidecar else None
+        self.default_site: str | None = None
+        self.activation = Activation()
+        self.last_route: Route | None = None
+        self._depth = 0  # %%site runs its body as a nested cell
+        # A cell whose site cannot be used must not run at all (not locally either).
+        self.refusal: str | None = None
+
+    def cell_metadata(self) -> dict:
+        kernel = getattr(self.shell, "kernel", None)
+        parent = kernel.get_parent() if kernel and hasattr(kernel, "get_parent") else None
+        return (parent or {}).get("metadata") or {}
+
+    def pre_run_cell(self, info) -> None:
+        self._depth += 1
+        if self._depth > 1:
+            return
+        self.refusal = None
+        route = decide(info.raw_cell or "", self.cell_metadata(), self.default_site)
+        self.last_route = route
+        if route.is_local:
+            return
+        try:
+            if self.clients is None:
+                raise SiteError(
+                    "This kernel does not know a Dask Sites sidecar (DASK_SITES_SIDECAR is not "
+                    "set); start it from a Jupyter server with Dask Sites."
+                )
+            self.activation.enter(self.clients.client_for(route.site))
+        except SiteError as err:
+            self.refusal = f"Not run ({route.source} says site {route.site!r}): {err}"
+
+    def post_run_cell(self, result) -> None:
+        self._depth = max(0, self._depth - 1)
+        if self._depth == 0:
+            self.activation.leave()
+
+    def close(self) -> None:
+        self.activation.leave()
+        if self.clients:
+            self.clients.close_all()
+
+
+class RefuseUnroutableCells(ast.NodeTransformer):
+    """Stops a cell before it runs when its site could not be used."""
+
+    def __init__(self, router: SiteRouter):
+        self.router = router
+
+    def visit(self, node):
+        if self.router.refusal:
+            raise InputRejected(self.router.refusal)
+        return node
+
+
+@magics_class
+class SiteMagics(Magics):
+    def __init__(self, shell, router: SiteRouter):
+        super().__init__(shell)
+        self.router = router
+
+    @cell_magic
+    def site(self, line, cell):
+        """%%site NAME: run this cell's Dask work at site NAME (routing already active)."""
+        return self.shell.run_cell(cell, store_history=False).result
+
+    @line_magic("site")
+    def site_line(self, line):
+        """%site NAME: default site of this notebook; %site --off; %site: show sites."""
+        words = line.split()
+        if not words:
+            return self._show()
+        if words == ["--off"]:
+            self.router.default_site = None
+            print("Dask work of untagged cells runs on this machine.")
+            return None
+        if words[0] == "login" and len(words) == 2:
+            return self._login(words[1])
+        if len(words) == 1:
+            self._known(words[0])
+            self.router.default_site = words[0]
+            print(f"Dask work of untagged cells now runs at {words[0]}.")
+            return None
+        raise SiteError("usage: %site [NAME | --off | login NAME]")
+
+    def _sites(self) -> list[dict]:
+        if not self.router.sidecar:
+            raise SiteError("Dask Sites is not running for this kernel (DASK_SITES_SIDECAR is not set).")
+        try:
+            return self.router.sidecar.get("/api/sites")["sites"]
+        except SidecarError as err:
+            raise explain("", err) from None
+
+    def _known(self, name: str) -> None:
+        names = [s["name"] for s in self._sites()]
+        if name not in names:
+            raise SiteError(f'unknown site "{name}"; known sites: {", ".join(names)}')
+
+    def _show(self) -> None:
+        lines = []
+        for site in self._sites():
+            login = site["login"]
+            who = f" as {login['user']}" if login.get("user") else ""
+            running = [c for c in site["clusters"] if c["status"] == "RUNNING"]
+            mark = " (default)" if site["name"] == self.router.default_site else ""
+            lines.append(
+                f"{site['name']:<10} {site['label']}{mark}: {login['status']}{who}, "
+                f"{site['reachability']['status']}, {len(running)} running cluster(s)"
+            )
+        print("\n".join(lines) or "No sites configured.")
+
+    def _login(self, name: str) -> None:
+        self._known(name)
+        state = self.router.sidecar.post(f"/api/sites/{name}/login")
+        if state["status"] == "pending" and state["flow"] == "device":
+            link = state.get("verificationUriComplete") or state["verificationUri"]
+            print(f"Open {link} and confirm the code {state['userCode']} (or use the Dask Sites panel).")
+        elif state["status"] == "pending":
+            print(f"Open {state['authorizationUrl']} to log in (or use the Dask Sites panel).")
+        else:
+            print(f"{name}: {state['status']}")
+
+
+_router: SiteRouter | None = None
+
+
+def load_ipython_extension(shell) -> None:
+    global _router
+    if _router is not None:
+        return
+    sidecar = SidecarClient.from_environment() if os.environ.get("DASK_SITES_SIDECAR") else None
+    _router = SiteRouter(shell, sidecar)
+    shell.register_magics(SiteMagics(shell, _router))
+    shell.ast_transformers.append(RefuseUnroutableCells(_router))
+    shell.events.register("pre_run_cell", _router.pre_run_cell)
+    shell.events.register("post_run_cell", _router.post_run_cell)
+    import atexit
+
+    atexit.register(_router.close)
+
+
+def unload_ipython_extension(shell) -> None:
+    global _router
+    if _router is None:
+        return
+    shell.events.unregister("pre_run_cell", _router.pre_run_cell)
+    shell.events.unregister("post_run_cell", _router.post_run_cell)
+    shell.ast_transformers[:] = [
+        t for t in shell.ast_transformers if not isinstance(t, RefuseUnroutableCells)
+    ]
+    _router.close()
+    _router = None

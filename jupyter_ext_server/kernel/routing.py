@@ -1,0 +1,48 @@
+"""Where a cell's Dask work runs, by the design's precedence.
+
+1. ``%%site NAME`` on the cell; 2. the cell's metadata ``dask-sites.site``
+(what the Lab UI writes); 3. the notebook's default (``%site NAME``);
+4. automatic, by where the data lives (not yet); 5. the local machine.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+METADATA_KEY = "dask-sites"
+_CELL_MAGIC = re.compile(r"^\s*%%site\s+(\S+)\s*$")
+
+
+@dataclass(frozen=True)
+class Route:
+    """A decision: ``site`` is None for the local machine; ``source`` says why."""
+
+    site: str | None
+    source: str  # "cell magic", "cell metadata", "notebook default", "local"
+
+    @property
+    def is_local(self) -> bool:
+        return self.site is None
+
+
+def site_from_cell_magic(raw_cell: str) -> str | None:
+    first = raw_cell.lstrip("\n").split("\n", 1)[0]
+    match = _CELL_MAGIC.match(first)
+    return match.group(1) if match else None
+
+
+def site_from_metadata(metadata: dict | None) -> str | None:
+    entry = (metadata or {}).get(METADATA_KEY)
+    site = entry.get("site") if isinstance(entry, dict) else None
+    return site if isinstance(site, str) and site else None
+
+
+def decide(raw_cell: str, cell_metadata: dict | None, notebook_default: str | None) -> Route:
+    if site := site_from_cell_magic(raw_cell):
+        return Route(site, "cell magic")
+    if site := site_from_metadata(cell_metadata):
+        return Route(site, "cell metadata")
+    if notebook_default:
+        return Route(notebook_default, "notebook default")
+    return Route(None, "local")
