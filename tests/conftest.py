@@ -116,7 +116,9 @@ class RunningSidecar:
             name="sidecar",
             command=[find_node(), str(bundled_program("sidecar.mjs")), "--registry", str(registry_path),
                      "--listen", f"127.0.0.1:{self.port}", "--public-url", public_url,
-                     "--state-dir", str(state_dir), *extra_args],
+                     "--state-dir", str(state_dir),
+                     "--parent-pid", str(os.getpid()),  # gone with pytest, even if it is killed
+                     *extra_args],
             log_path=self.log_path,
             env={"DASK_SITES_SIDECAR_SECRET": self.server_secret,
                  "DASK_SITES_KERNEL_SECRET": self.kernel_secret},

@@ -35,11 +35,13 @@ def sidecar(testbed, tmp_path_factory):
             time.sleep(0.3)
         yield running
     finally:
-        for site in ("central", "lumi", "leonardo"):
-            for cluster in running.browser.get(f"/api/sites/{site}/clusters")["clusters"]:
-                if cluster["status"] in ("PENDING", "RUNNING"):
-                    running.browser.request("DELETE", f"/api/sites/{site}/clusters/{cluster['name']}")
-        running.stop()
+        try:  # the clusters the kernel had created (the testbed would stop them too)
+            for site in ("central", "lumi", "leonardo"):
+                for cluster in running.browser.get(f"/api/sites/{site}/clusters")["clusters"]:
+                    if cluster["status"] in ("PENDING", "RUNNING"):
+                        running.browser.request("DELETE", f"/api/sites/{site}/clusters/{cluster['name']}")
+        finally:
+            running.stop()
 
 
 @pytest.fixture(scope="module")
