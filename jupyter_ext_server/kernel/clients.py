@@ -22,15 +22,13 @@ class _Entry:
     dashboard_path: str
 
 
-def explain(site: str, err: SidecarError, known: list[str] | None = None) -> SiteError:
-    """The sidecar's error as a message that names the fix."""
+def explain(err: SidecarError) -> SiteError:
+    """The sidecar's error for the notebook. Its messages already name the
+    site and the fix (log in, start a cluster, known sites); only an
+    unreachable sidecar needs saying here."""
     if err.status == 0:
         return SiteError(f"Dask Sites cannot reach its sidecar: {err}")
-    if err.code == "unknown-site":
-        return SiteError(str(err))
-    if err.code in ("login-needed", "no-cluster"):
-        return SiteError(str(err))  # the sidecar's message already says what to do
-    return SiteError(f"{site}: {err}")
+    return SiteError(str(err))
 
 
 class SiteClients:
@@ -46,7 +44,7 @@ class SiteClients:
                 f"/kernel/sites/{site}/connection", create="1" if self.auto_create else None
             )
         except SidecarError as err:
-            raise explain(site, err) from None
+            raise explain(err) from None
         entry = self._entries.get(site)
         if entry and entry.cluster == connection["cluster"]:
             return entry.client

@@ -117,7 +117,7 @@ class SiteMagics(Magics):
         try:
             return self.router.sidecar.get("/api/sites")["sites"]
         except SidecarError as err:
-            raise explain("", err) from None
+            raise explain(err) from None
 
     def _known(self, name: str) -> None:
         names = [s["name"] for s in self._sites()]

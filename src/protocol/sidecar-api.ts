@@ -28,7 +28,6 @@ import type {
   ISiteState,
   LoginState
 } from './site-state';
-import type { ISiteSummary } from './site-registry';
 
 /** GET /api/health (no secret needed). */
 export interface IHealthResponse {
@@ -39,11 +38,6 @@ export interface IHealthResponse {
 /** GET /api/sites. */
 export interface ISitesResponse {
   sites: ISiteState[];
-}
-
-/** The short form used where only names and colours are needed. */
-export interface ISiteSummariesResponse {
-  sites: ISiteSummary[];
 }
 
 export interface ILoginRequest {

@@ -67,10 +67,3 @@ export interface ISiteData {
   /** Object-store endpoints that serve this site's data. */
   storage_endpoints?: string[];
 }
-
-/** What the browser may see of a site: no addresses, no auth details. */
-export interface ISiteSummary {
-  name: string;
-  label: string;
-  colour?: string;
-}
