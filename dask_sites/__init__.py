@@ -1,10 +1,26 @@
-"""Dask Sites for notebook users: ``%load_ext dask_sites``, then ``%%site NAME`` or a cell tag.
+"""Dask Sites for notebook users.
 
 In kernels started by a Jupyter server running Dask Sites the extension is
-loaded already.
+loaded already; elsewhere ``%load_ext dask_sites``. Then tag cells with a site
+(``%%site NAME`` or the cell toolbar), or open data with ``open_zarr`` and let
+each computation run where its data lives.
 """
 
 from jupyter_ext_server import __version__
 from jupyter_ext_server.kernel import load_ipython_extension, unload_ipython_extension
+from jupyter_ext_server.kernel.api import Explanation, at, explain, open_zarr
+from jupyter_ext_server.kernel.clients import SiteError
+from jupyter_ext_server.kernel.scheduler import DataWouldCrossSites, MoveRefused
 
-__all__ = ["__version__", "load_ipython_extension", "unload_ipython_extension"]
+__all__ = [
+    "DataWouldCrossSites",
+    "Explanation",
+    "MoveRefused",
+    "SiteError",
+    "__version__",
+    "at",
+    "explain",
+    "load_ipython_extension",
+    "open_zarr",
+    "unload_ipython_extension",
+]

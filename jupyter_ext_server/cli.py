@@ -211,6 +211,7 @@ def cmd_demo(args) -> int:
 
     from .testbed import describe
     from .testbed.processes import free_port
+    from .testbed.testbed import notebook_environment
 
     port = args.port or free_port()
     token = secrets.token_urlsafe(24)
@@ -232,6 +233,8 @@ def cmd_demo(args) -> int:
              f"--ServerApp.root_dir={notebook_dir}", f"--DaskSites.registry={info.registry_path}",
              *(["--allow-root"] if os.geteuid() == 0 else [])],
             start_new_session=True,
+            # Kernels inherit this: the testbed's object-store credentials.
+            env={**os.environ, **notebook_environment()},
         )
         print(describe(info))
         if not _wait_for_lab(lab, base, token, timeout=120):

@@ -135,3 +135,41 @@ class RunningSidecar:
     def stop(self) -> None:
         self.process.stop()
         kill_stragglers(self.marker)
+
+
+def log_in(sidecar: RunningSidecar, site: str = "central", user: str = "alice",
+           password: str = "alice-dask-sites") -> None:
+    """Device login through the issuer's real pages, as a person would do it."""
+    import time
+
+    from jupyter_ext_server.testbed.login import approve_device
+
+    state = sidecar.browser.post(f"/api/sites/{site}/login")
+    if state["status"] == "pending":
+        approve_device(state["verificationUriComplete"], user, password)
+    deadline = time.monotonic() + 30
+    while sidecar.browser.get(f"/api/sites/{site}")["login"]["status"] != "logged-in":
+        assert time.monotonic() < deadline, "login did not complete"
+        time.sleep(0.3)
+
+
+def stop_clusters(sidecar: RunningSidecar, sites=("central", "lumi", "leonardo")) -> None:
+    for site in sites:
+        for cluster in sidecar.browser.get(f"/api/sites/{site}/clusters")["clusters"]:
+            if cluster["status"] in ("PENDING", "RUNNING"):
+                sidecar.browser.request("DELETE", f"/api/sites/{site}/clusters/{cluster['name']}")
+
+
+@pytest.fixture(scope="session")
+def routing_sidecar(testbed, tmp_path_factory):
+    """A sidecar logged in as alice that creates each site's cluster on a kernel's first use."""
+    running = RunningSidecar(testbed.registry_path, tmp_path_factory.mktemp("routing-sidecar"),
+                             extra_args=("--auto-create-cluster",)).start()
+    try:
+        log_in(running)
+        yield running
+    finally:
+        try:  # the clusters kernels had created (the testbed would stop them too)
+            stop_clusters(running)
+        finally:
+            running.stop()

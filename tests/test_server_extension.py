@@ -82,6 +82,32 @@ def test_kernels_get_the_sidecar_address_and_the_kernel_secret_only(dask_sites):
     assert endpoint.server_secret not in os.environ.values()
 
 
+def test_python_kernels_started_by_the_server_load_the_extension(dask_sites, jp_serverapp, run):
+    manager = jp_serverapp.kernel_manager
+    kernel_id = run(manager.start_kernel(kernel_name="python3"))
+    client = manager.get_kernel(kernel_id).client()
+    try:
+        client.start_channels()
+        run(client.wait_for_ready(timeout=60))
+        printed = []
+
+        def collect(message):
+            if message["msg_type"] == "stream":
+                printed.append(message["content"]["text"])
+            elif message["msg_type"] == "error":
+                printed.append(f"{message['content']['ename']}: {message['content']['evalue']}")
+
+        code = "print(sorted(get_ipython().extension_manager.loaded))\n%site"
+        run(client.execute_interactive(code, output_hook=collect, timeout=60))
+        output = "".join(printed)
+        assert "dask_sites" in output, output
+        # The magic reaches this server's sidecar (the one site of the registry).
+        assert "central" in output and "Notebook default site: none" in output
+    finally:
+        client.stop_channels()
+        run(manager.shutdown_kernel(kernel_id, now=True))
+
+
 async def test_proxy_needs_jupyter_auth(dask_sites, jp_fetch, jp_base_url, http_server_client):
     assert await dask_sites.sidecar.wait_ready(30)
     response = await jp_fetch("dask-sites", "api", "sites")

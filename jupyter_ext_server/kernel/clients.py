@@ -1,12 +1,16 @@
 """One ``distributed.Client`` per site, from the sidecar's kernel API.
 
 Created on first use, reused while the site's cluster stays the same,
-rebuilt when it changes, closed when the kernel shuts down.
+rebuilt when it changes, closed when the kernel shuts down. The sidecar is
+asked again at most every ``recheck_seconds`` while the client is connected
+(a cluster chosen in the sidebar is picked up after that), and at once when
+the connection is lost.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 
 from ..sidecar_client import SidecarClient, SidecarError
 
@@ -20,6 +24,7 @@ class _Entry:
     cluster: str
     client: object  # distributed.Client
     dashboard_path: str
+    checked_at: float = field(default_factory=time.monotonic)
 
 
 def explain(err: SidecarError) -> SiteError:
@@ -32,21 +37,29 @@ def explain(err: SidecarError) -> SiteError:
 
 
 class SiteClients:
-    def __init__(self, sidecar: SidecarClient, auto_create: bool = True):
+    def __init__(self, sidecar: SidecarClient, auto_create: bool = True, recheck_seconds: float = 10.0):
         self.sidecar = sidecar
         self.auto_create = auto_create
+        self.recheck_seconds = recheck_seconds
         self._entries: dict[str, _Entry] = {}
 
     def client_for(self, site: str):
         """The Client of ``site``'s current cluster (building it if needed)."""
+        entry = self._entries.get(site)
+        if (
+            entry
+            and getattr(entry.client, "status", None) == "running"
+            and time.monotonic() - entry.checked_at < self.recheck_seconds
+        ):
+            return entry.client
         try:
             connection = self.sidecar.get(
                 f"/kernel/sites/{site}/connection", create="1" if self.auto_create else None
             )
         except SidecarError as err:
             raise explain(err) from None
-        entry = self._entries.get(site)
-        if entry and entry.cluster == connection["cluster"]:
+        if entry and entry.cluster == connection["cluster"] and entry.client.status == "running":
+            entry.checked_at = time.monotonic()
             return entry.client
         if entry:
             self._close(entry)

@@ -7,32 +7,53 @@ Sites (they find ``DASK_SITES_SIDECAR`` in their environment), and with
 
 from __future__ import annotations
 
-import os
-
 import ast
+import os
 
 from IPython.core.error import InputRejected
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
 
 from ..sidecar_client import SidecarClient, SidecarError
 from .activation import Activation
+from .catalogue import SiteCatalogue
 from .clients import SiteClients, SiteError, explain
+from .locations import DataLocations
+from .record import CellRecord
 from .routing import Route, decide
+from .scheduler import SiteScheduler
 
 
 class SiteRouter:
-    """Per kernel: the notebook default, the clients, the current cell's route."""
+    """Per kernel: the notebook default, the clients, where data lives, the current cell."""
 
     def __init__(self, shell, sidecar: SidecarClient | None):
         self.shell = shell
         self.sidecar = sidecar
         self.clients = SiteClients(sidecar) if sidecar else None
+        self.catalogue = SiteCatalogue(self._site_list) if sidecar else SiteCatalogue.of([])
+        self.locations = DataLocations(self.catalogue, namespace=lambda: shell.user_ns)
         self.default_site: str | None = None
         self.activation = Activation()
         self.last_route: Route | None = None
+        self.last_record: CellRecord | None = None
+        self._record: CellRecord | None = None
         self._depth = 0  # %%site runs its body as a nested cell
         # A cell whose site cannot be used must not run at all (not locally either).
         self.refusal: str | None = None
+
+    def _site_list(self) -> list[dict]:
+        try:
+            return self.sidecar.get("/api/sites")["sites"]
+        except SidecarError as err:
+            raise explain(err) from None
+
+    def client_for(self, site: str):
+        if self.clients is None:
+            raise SiteError(
+                "This kernel does not know a Dask Sites sidecar (DASK_SITES_SIDECAR is not "
+                "set); start it from a Jupyter server with Dask Sites."
+            )
+        return self.clients.client_for(site)
 
     def cell_metadata(self) -> dict:
         kernel = getattr(self.shell, "kernel", None)
@@ -46,22 +67,40 @@ class SiteRouter:
         self.refusal = None
         route = decide(info.raw_cell or "", self.cell_metadata(), self.default_site)
         self.last_route = route
+        self._record = CellRecord(route.site, route.source)
+        scheduler = SiteScheduler(route, self.client_for, self.locations, self._record)
         if route.is_local:
+            if self._routes_by_data():
+                self.activation.enter(scheduler)
             return
         try:
-            if self.clients is None:
-                raise SiteError(
-                    "This kernel does not know a Dask Sites sidecar (DASK_SITES_SIDECAR is not "
-                    "set); start it from a Jupyter server with Dask Sites."
-                )
-            self.activation.enter(self.clients.client_for(route.site))
+            self.activation.enter(scheduler, self.client_for(route.site))
         except SiteError as err:
             self.refusal = f"Not run ({route.source} says site {route.site!r}): {err}"
 
+    def _routes_by_data(self) -> bool:
+        """Untagged cells go through the site scheduler only when some data has a site
+        and the user has not chosen a scheduler of their own."""
+        import dask
+
+        if dask.config.get("scheduler", None) is not None or self.sidecar is None:
+            return False
+        try:
+            return self.locations.known()
+        except SiteError:
+            return False  # the sidecar is away: nothing can be routed anyway
+
     def post_run_cell(self, result) -> None:
         self._depth = max(0, self._depth - 1)
-        if self._depth == 0:
-            self.activation.leave()
+        if self._depth:
+            return
+        self.activation.leave()
+        record, self._record = self._record, None
+        if record is not None and record.remote:
+            self.last_record = record
+            from IPython.display import publish_display_data
+
+            publish_display_data(*record.bundle())
 
     def close(self) -> None:
         self.activation.leave()
@@ -104,12 +143,17 @@ class SiteMagics(Magics):
             return None
         if words[0] == "login" and len(words) == 2:
             return self._login(words[1])
+        if words[0] == "explain" and len(words) > 1:
+            from .api import explain as explain_plan
+
+            expression = line.split("explain", 1)[1].strip()
+            return explain_plan(self.shell.ev(expression))
         if len(words) == 1:
             self._known(words[0])
             self.router.default_site = words[0]
             print(f"Dask work of untagged cells now runs at {words[0]}.")
             return None
-        raise SiteError("usage: %site [NAME | --off | login NAME]")
+        raise SiteError("usage: %site [NAME | --off | login NAME | explain EXPRESSION]")
 
     def _sites(self) -> list[dict]:
         if not self.router.sidecar:
@@ -129,13 +173,19 @@ class SiteMagics(Magics):
         for site in self._sites():
             login = site["login"]
             who = f" as {login['user']}" if login.get("user") else ""
-            running = [c for c in site["clusters"] if c["status"] == "RUNNING"]
             mark = " (default)" if site["name"] == self.router.default_site else ""
             lines.append(
                 f"{site['name']:<10} {site['label']}{mark}: {login['status']}{who}, "
-                f"{site['reachability']['status']}, {len(running)} running cluster(s)"
+                f"gateway {site['reachability']['status']}"
             )
-        print("\n".join(lines) or "No sites configured.")
+            for cluster in site["clusters"]:
+                chosen = " (used by kernels)" if cluster["name"] == site.get("chosenCluster") else ""
+                lines.append(f"    {cluster['displayName']}: {cluster['status']}{chosen}")
+            if not site["clusters"]:
+                lines.append("    no clusters")
+        default = self.router.default_site or "none (untagged cells run here or where their data lives)"
+        lines.append(f"Notebook default site: {default}")
+        print("\n".join(lines) if self.router.sidecar else "No sites configured.")
 
     def _login(self, name: str) -> None:
         self._known(name)
@@ -178,3 +228,8 @@ def unload_ipython_extension(shell) -> None:
     ]
     _router.close()
     _router = None
+
+
+def current_router() -> SiteRouter | None:
+    """The loaded extension's router (None before ``%load_ext dask_sites``)."""
+    return _router

@@ -14,6 +14,7 @@ from jupyter_server.extension.application import ExtensionApp
 from traitlets import Bool, Float, Instance, Unicode
 
 from ..registry import RegistryError, load_registry
+from .kernel_specs import load_extension_in_python_kernels
 from .proxy import proxy_handlers
 from .sidecar_process import (
     KERNEL_SECRET_ENV,
@@ -70,6 +71,12 @@ class DaskSites(ExtensionApp):
         "allows) refresh tokens, mode 0600. Default: <jupyter data dir>/dask-sites.",
         config=True,
     )
+    load_kernel_extension = Bool(
+        True,
+        help="Load the dask_sites IPython extension in Python kernels this server starts "
+        "(routing of tagged cells). Off: users run %load_ext dask_sites themselves.",
+        config=True,
+    )
     restart_backoff_max = Float(
         30.0, help="Longest wait (seconds) before restarting a sidecar that died.", config=True
     )
@@ -118,6 +125,8 @@ class DaskSites(ExtensionApp):
         # Kernels started by this server inherit its environment: that is how
         # they find the sidecar (the kernel secret is theirs alone).
         os.environ.update(self.endpoint.kernel_environment())
+        if self.load_kernel_extension:
+            load_extension_in_python_kernels(self.serverapp.kernel_spec_manager, self.log)
 
     def initialize_handlers(self):
         if self.endpoint:

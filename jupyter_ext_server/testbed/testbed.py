@@ -64,6 +64,16 @@ class TestbedInfo:
         return cls(**data)
 
 
+def notebook_environment() -> dict[str, str]:
+    """What a notebook kernel needs to read the testbed's object stores (moto accepts
+    any credentials; real sites would use the user's own)."""
+    return {
+        "AWS_ACCESS_KEY_ID": "testbed",
+        "AWS_SECRET_ACCESS_KEY": "testbed",
+        "AWS_DEFAULT_REGION": "eu-central-1",
+    }
+
+
 def registry_document(info: TestbedInfo) -> dict:
     """The site registry for these sites, in the format production deployments use."""
     sites = []
@@ -254,9 +264,7 @@ class Testbed:
             "DASK_SITES_SITE": site,
             "DASK_SITES_TESTBED_ID": self.testbed_id,
             "DASK_SITES_STORAGE_ENDPOINT": ends.storage,
-            "AWS_ACCESS_KEY_ID": "testbed",
-            "AWS_SECRET_ACCESS_KEY": "testbed",
-            "AWS_DEFAULT_REGION": "eu-central-1",
+            **notebook_environment(),
             "AWS_ENDPOINT_URL": ends.storage,
         }
 

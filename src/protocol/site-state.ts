@@ -3,6 +3,7 @@
  * browser (REST answers and WebSocket messages). Nothing here may carry a
  * token or a cluster's TLS key.
  */
+import type { ISiteData } from './site-registry';
 
 /** Where a site's login stands. Sites that share an issuer share one. */
 export type LoginState =
@@ -112,6 +113,8 @@ export interface ISiteState {
   colour?: string;
   /** Sites with the same key share one login. */
   loginKey: string;
+  /** Which data lives here (from the registry): kernels route by it. */
+  data?: ISiteData;
   login: LoginState;
   reachability: IReachability;
   clusters: IClusterInfo[];

@@ -98,6 +98,7 @@ export class SitesService implements ISitesService, ILiveSource {
           label: config.label,
           ...(config.colour ? { colour: config.colour } : {}),
           loginKey: options.sessions.loginKey(config.name),
+          ...(config.data ? { data: config.data } : {}),
           login: options.sessions.state(config.name),
           reachability: { status: 'unknown' },
           clusters: [],
@@ -251,8 +252,15 @@ export class SitesService implements ISitesService, ILiveSource {
 
   // -- clusters ----------------------------------------------------------------
 
+  /** The gateway's options, with the site's `cluster_defaults` as their defaults (forms show what a create would use). */
   async options(site: string): Promise<IClusterOptionSpec[]> {
-    return this.entry(site).gateway.options();
+    const entry = this.entry(site);
+    const defaults = entry.config.cluster_defaults ?? {};
+    return (await entry.gateway.options()).map(option =>
+      Object.prototype.hasOwnProperty.call(defaults, option.field)
+        ? { ...option, default: defaults[option.field] }
+        : option
+    );
   }
 
   async clusters(site: string): Promise<IClusterInfo[]> {

@@ -1,0 +1,104 @@
+"""What notebook users call: ``dask_sites.open_zarr``, ``at``, ``explain``.
+
+Data opened or marked here routes without a tag: a computation on it runs at
+its site, and one that mixes sites is split (see ``scheduler.py``).
+"""
+
+from __future__ import annotations
+
+from .catalogue import SiteCatalogue
+from .clients import SiteError
+from .locations import DataLocations, graph_of
+from .planner import Plan, describe, plan_graph
+
+
+def _locations() -> DataLocations:
+    from .extension import current_router
+
+    router = current_router()
+    if router is None:
+        raise SiteError("Dask Sites is not loaded in this kernel: run %load_ext dask_sites first.")
+    return router.locations
+
+
+def open_zarr(url: str, site: str | None = None, storage_options: dict | None = None, **kwargs):
+    """``xarray.open_zarr`` that knows where the data lives.
+
+    ``site`` defaults to the site whose registry patterns match ``url``; the
+    store is read through that site's storage endpoint unless
+    ``storage_options`` say otherwise. The dataset's ``attrs["location"]`` is
+    set to the site, and its computations run there.
+    """
+    import xarray as xr
+
+    locations = _locations()
+    catalogue: SiteCatalogue = locations.catalogue
+    site = site or catalogue.site_of_url(url)
+    if site is None:
+        raise SiteError(
+            f"No site's data patterns match {url}; pass site=NAME "
+            f"(known sites: {', '.join(catalogue.names()) or 'none'})."
+        )
+    if site not in catalogue.names():
+        raise SiteError(f'unknown site "{site}"; known sites: {", ".join(catalogue.names())}')
+    if storage_options is None and url.startswith(("s3://", "s3a://")):
+        endpoint = catalogue.endpoint_of(site)
+        storage_options = {"client_kwargs": {"endpoint_url": endpoint}} if endpoint else None
+    dataset = xr.open_zarr(url, storage_options=storage_options, **kwargs)
+    dataset.attrs["location"] = site
+    locations.record(dataset, site, f"opened with dask_sites.open_zarr({url!r})")
+    return dataset
+
+
+def at(obj, site: str):
+    """Mark ``obj``'s inputs (a dask collection or xarray object) as living at ``site``."""
+    locations = _locations()
+    if site not in locations.catalogue.names():
+        raise SiteError(f'unknown site "{site}"; known sites: {", ".join(locations.catalogue.names())}')
+    if not locations.record(obj, site, f"marked with dask_sites.at(..., {site!r})"):
+        raise SiteError("dask_sites.at needs a dask collection or a dask-backed xarray object.")
+    return obj
+
+
+class Explanation:
+    """A plan, readable in the notebook (``repr``) and by code (``plan``)."""
+
+    def __init__(self, plan: Plan, limit: int):
+        self.plan = plan
+        self.limit = limit
+
+    @property
+    def refused(self) -> bool:
+        estimate = self.plan.estimated_bytes
+        return self.plan.kind == "split" and estimate is not None and estimate > self.limit
+
+    def __repr__(self) -> str:
+        text = describe(self.plan, self.limit if self.plan.kind == "split" else None)
+        if self.refused:
+            text += "\nThis would be refused: it moves more than the limit."
+        return text
+
+    def _repr_html_(self) -> str:
+        import html
+
+        return f"<pre class='dask-sites-explain'>{html.escape(repr(self))}</pre>"
+
+
+def explain(*objs) -> Explanation:
+    """How Dask Sites would run ``dask.compute(*objs)`` from an untagged cell."""
+    from dask.highlevelgraph import HighLevelGraph
+
+    from .scheduler import _flat_keys, move_limit
+
+    locations = _locations()
+    graphs, keys = [], []
+    for obj in objs:
+        graph = graph_of(obj)
+        if graph is None:
+            raise SiteError(
+                f"explain() needs dask collections or dask-backed xarray objects, not {type(obj).__name__}."
+            )
+        graphs.append(graph)
+        keys.extend(_flat_keys(obj))
+    graph = HighLevelGraph.merge(*graphs)
+    return Explanation(plan_graph(graph, keys, locations.inputs_of(graph)), move_limit())

@@ -1,0 +1,81 @@
+"""Which data lives at which site, as the registry says (through the sidecar).
+
+A site's registry entry may carry ``data.patterns`` (globs of data URLs,
+``s3://lumi-*/**``) and ``data.storage_endpoints`` (DEDL's per-site object
+store addresses). The kernel reads them from the sidecar's ``/api/sites`` and
+keeps them for a while: they change only with the registry.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from typing import Callable
+
+
+@dataclass(frozen=True)
+class SiteData:
+    name: str
+    patterns: tuple[str, ...] = ()
+    endpoints: tuple[str, ...] = ()
+
+
+def _normal_endpoint(url: str) -> str:
+    return url.rstrip("/").lower()
+
+
+class SiteCatalogue:
+    """Site names and data rules; ``fetch`` returns the sidecar's site list."""
+
+    def __init__(self, fetch: Callable[[], list[dict]], ttl: float = 60.0):
+        self._fetch = fetch
+        self._ttl = ttl
+        self._sites: dict[str, SiteData] = {}
+        self._fetched_at = -1e9
+
+    @classmethod
+    def of(cls, sites: list[SiteData]) -> "SiteCatalogue":
+        """A fixed catalogue (tests, and kernels without a sidecar)."""
+        catalogue = cls(lambda: [], ttl=float("inf"))
+        catalogue._sites = {s.name: s for s in sites}
+        catalogue._fetched_at = time.monotonic()
+        return catalogue
+
+    def _current(self) -> dict[str, SiteData]:
+        if time.monotonic() - self._fetched_at > self._ttl:
+            sites = {}
+            for site in self._fetch():
+                data = site.get("data") or {}
+                sites[site["name"]] = SiteData(
+                    site["name"],
+                    tuple(data.get("patterns") or ()),
+                    tuple(data.get("storage_endpoints") or ()),
+                )
+            self._sites, self._fetched_at = sites, time.monotonic()
+        return self._sites
+
+    def names(self) -> list[str]:
+        return list(self._current())
+
+    def has_data_rules(self) -> bool:
+        return any(s.patterns or s.endpoints for s in self._current().values())
+
+    def site_of_url(self, url: str) -> str | None:
+        """The site whose patterns match ``url`` (``s3://bucket/path``)."""
+        candidates = (url, url.rstrip("/") + "/")
+        for site in self._current().values():
+            if any(fnmatchcase(c, p) for p in site.patterns for c in candidates):
+                return site.name
+        return None
+
+    def site_of_endpoint(self, endpoint: str) -> str | None:
+        wanted = _normal_endpoint(endpoint)
+        for site in self._current().values():
+            if any(_normal_endpoint(e) == wanted for e in site.endpoints):
+                return site.name
+        return None
+
+    def endpoint_of(self, site: str) -> str | None:
+        data = self._current().get(site)
+        return data.endpoints[0] if data and data.endpoints else None

@@ -1,0 +1,195 @@
+"""Where a graph's input layers live.
+
+Three sources, strongest first:
+
+1. recorded: data opened with ``dask_sites.open_zarr`` (or marked with
+   ``dask_sites.at``) records the layers it creates;
+2. storage: a Zarr array in an input layer whose URL matches a site's
+   registry patterns, or whose object store is a site's storage endpoint;
+3. attrs: xarray objects in the notebook's namespace that carry
+   ``attrs["location"]`` (the DEDL notebooks' convention).
+
+Only input layers (those reading no other layer) are located; layer names
+survive composition, so ``a.sum() * b.mean()`` still shows both inputs.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Iterator
+
+from .catalogue import SiteCatalogue
+
+#: Attributes that lead from xarray's lazy wrappers down to a Zarr array and its store.
+_WRAPPER_ATTRIBUTES = ("array", "_array", "store", "_store", "map", "mapper")
+_MAX_DEPTH = 8
+#: Tasks looked at per input layer: all chunks of one array share a store.
+_TASKS_PER_LAYER = 2
+
+
+def input_layers(hlg) -> list[str]:
+    return [name for name in hlg.layers if not hlg.dependencies.get(name)]
+
+
+def graph_of(obj):
+    """The HighLevelGraph of a dask collection or a dask-backed xarray object."""
+    if hasattr(obj, "__dask_graph__"):
+        graph = obj.__dask_graph__()
+        if graph is not None:
+            from dask.highlevelgraph import HighLevelGraph
+
+            if not isinstance(graph, HighLevelGraph):
+                graph = HighLevelGraph.from_collections(str(id(obj)), graph, dependencies=())
+            return graph
+    return None
+
+
+class DataLocations:
+    def __init__(self, catalogue: SiteCatalogue, namespace: Callable[[], dict] | None = None):
+        self.catalogue = catalogue
+        self.namespace = namespace
+        self._recorded: dict[str, tuple[str, str]] = {}
+        self._probed: dict[str, tuple[str, str] | None] = {}
+
+    def record(self, obj, site: str, why: str) -> int:
+        """Remember that ``obj``'s inputs live at ``site``; returns how many layers."""
+        count = 0
+        for graph in _graphs_in(obj):
+            for name in input_layers(graph):
+                self._recorded[name] = (site, why)
+                count += 1
+        return count
+
+    def known(self) -> bool:
+        return bool(self._recorded) or self.catalogue.has_data_rules()
+
+    def inputs_of(self, hlg) -> dict[str, tuple[str, str]]:
+        """``{input layer: (site, why)}`` for the inputs of ``hlg`` whose site is known."""
+        found: dict[str, tuple[str, str]] = {}
+        unknown = []
+        for name in input_layers(hlg):
+            where = self._recorded.get(name) or self._probe(name, hlg.layers[name])
+            if where:
+                found[name] = where
+            else:
+                unknown.append(name)
+        if unknown and self.namespace is not None:
+            self._record_namespace()
+            for name in unknown:
+                if name in self._recorded:
+                    found[name] = self._recorded[name]
+        return found
+
+    def _probe(self, name: str, layer) -> tuple[str, str] | None:
+        if name not in self._probed:
+            self._probed[name] = self._site_of_storage(layer)
+        return self._probed[name]
+
+    def _site_of_storage(self, layer) -> tuple[str, str] | None:
+        try:
+            values = list(_first_values(layer, _TASKS_PER_LAYER))
+        except Exception:  # a layer that cannot be looked into is simply not located
+            return None
+        for value in values:
+            found = _storage_of(value, 0)
+            if not found:
+                continue
+            url, endpoint = found
+            if url and (site := self.catalogue.site_of_url(url)):
+                return site, f"{url} matches {site}'s data patterns"
+            if endpoint and (site := self.catalogue.site_of_endpoint(endpoint)):
+                return site, f"{url or 'its store'} is served by {site}'s storage endpoint"
+        return None
+
+    def _record_namespace(self) -> None:
+        import sys
+
+        if "xarray" not in sys.modules:
+            return
+        import xarray as xr
+
+        sites = set(self.catalogue.names())
+        for value in list((self.namespace() or {}).values()):
+            if not isinstance(value, (xr.Dataset, xr.DataArray)):
+                continue
+            location = value.attrs.get("location")
+            if not isinstance(location, str) or location not in sites:
+                continue
+            for graph in _graphs_in(value):
+                for name in input_layers(graph):
+                    # Opened or stored data says more than an attribute copied along.
+                    self._recorded.setdefault(name, (location, 'attrs["location"]'))
+
+
+def _graphs_in(obj) -> Iterator:
+    """The graphs of a collection, or of each dask-backed variable of an xarray object."""
+    import sys
+
+    if "xarray" in sys.modules:
+        import xarray as xr
+
+        if isinstance(obj, (xr.Dataset, xr.DataArray)):
+            variables = obj.variables.values() if isinstance(obj, xr.Dataset) else [obj.variable]
+            for variable in variables:
+                data = variable._data
+                if hasattr(data, "__dask_graph__"):
+                    yield graph_of(data)
+            return
+    graph = graph_of(obj)
+    if graph is not None:
+        yield graph
+
+
+def _first_values(layer, count: int) -> Iterator:
+    for index, value in enumerate(layer.values()):
+        if index >= count:
+            return
+        yield value
+
+
+def _storage_of(value, depth: int) -> tuple[str | None, str | None] | None:
+    """(URL, endpoint) of the Zarr store or fsspec mapper that ``value`` reads, if any."""
+    if value is None or depth > _MAX_DEPTH or isinstance(value, (str, bytes, int, float)):
+        return None
+    fs = getattr(value, "fs", None)
+    path = getattr(value, "path", None) or getattr(value, "root", None)
+    if fs is not None and hasattr(fs, "protocol") and isinstance(path, str):
+        return _url_of(fs, path), _endpoint_of(fs)
+    for child in _children(value):
+        if found := _storage_of(child, depth + 1):
+            return found
+    return None
+
+
+def _children(value) -> Iterator:
+    from dask._task_spec import DataNode, Task
+
+    if isinstance(value, Task):
+        yield from value.args
+        yield from value.kwargs.values()
+        return
+    if isinstance(value, DataNode):
+        yield value.value
+        return
+    if isinstance(value, (tuple, list)):
+        yield from value[:8]
+        return
+    for attribute in _WRAPPER_ATTRIBUTES:
+        try:
+            child = getattr(value, attribute, None)
+        except Exception:
+            continue
+        if child is not None and child is not value:
+            yield child
+
+
+def _url_of(fs, path: str) -> str | None:
+    try:
+        return fs.unstrip_protocol(path)
+    except Exception:
+        return None
+
+
+def _endpoint_of(fs) -> str | None:
+    kwargs = getattr(fs, "client_kwargs", None) or {}
+    endpoint = kwargs.get("endpoint_url") or getattr(fs, "endpoint_url", None)
+    return endpoint if isinstance(endpoint, str) else None

@@ -1,0 +1,209 @@
+"""Split a Dask graph whose inputs live on several sites.
+
+Pure functions on a ``HighLevelGraph``; no clients, no network. The
+scheduler (``scheduler.py``) runs what they plan.
+
+Every layer gets the set of sites its inputs come from: a layer that reads
+site data has that site, any other layer the union of the layers it reads.
+A graph with one site runs there whole. With several, the *cut* is made at
+the last single-site layers: those that feed a layer mixing sites, or that
+hold a requested key. Each site computes its cut keys on its own cluster,
+only those results move, and the mixing layers run here.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Hashable, Iterable, Mapping
+
+Key = Hashable
+
+
+@dataclass(frozen=True)
+class SitePart:
+    """What one site computes: the cut keys and an estimate of their size."""
+
+    site: str
+    #: The layers (names) whose keys this site sends back.
+    cut_layers: tuple[str, ...]
+    keys: tuple[Key, ...]
+    #: Bytes the results will take when they move; None when unknown.
+    estimated_bytes: int | None
+    #: The input layers of this site (the data read there).
+    input_layers: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Where a graph's work goes. ``kind``: "none" (no site data), "single", "split"."""
+
+    kind: str
+    #: Sites of the inputs, in the order first seen.
+    sites: tuple[str, ...]
+    parts: tuple[SitePart, ...] = ()
+    #: For "single": the site that runs everything.
+    site: str | None = None
+    #: Layers that run after the parts arrive (the mixing ones), for "split".
+    local_layers: tuple[str, ...] = ()
+    #: Per input layer: site and why we think it lives there.
+    inputs: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+
+    @property
+    def estimated_bytes(self) -> int | None:
+        sizes = [p.estimated_bytes for p in self.parts]
+        return None if any(s is None for s in sizes) else sum(sizes)  # type: ignore[arg-type]
+
+
+def layer_sites(hlg, input_sites: Mapping[str, str]) -> dict[str, frozenset[str]]:
+    """Each layer's sites: its own if it reads site data, else the union of its inputs'."""
+    result: dict[str, frozenset[str]] = {}
+    for name in _toposorted(hlg):
+        own = {input_sites[name]} if name in input_sites else set()
+        for dep in hlg.dependencies.get(name, ()):
+            own |= result.get(dep, frozenset())
+        result[name] = frozenset(own)
+    return result
+
+
+def plan_graph(hlg, keys: Iterable[Key], input_sites: Mapping[str, tuple[str, str]]) -> Plan:
+    """The plan for computing ``keys`` of ``hlg``; ``input_sites`` maps input layers to (site, why)."""
+    from dask.core import flatten
+
+    keys = list(flatten(list(keys)))
+    inputs = {name: where for name, where in input_sites.items() if name in hlg.layers}
+    sites_in_order = tuple(dict.fromkeys(site for site, _ in inputs.values()))
+    if not sites_in_order:
+        return Plan("none", ())
+    if len(sites_in_order) == 1:
+        return Plan("single", sites_in_order, site=sites_in_order[0], inputs=inputs)
+
+    sites = layer_sites(hlg, {name: site for name, (site, _) in inputs.items()})
+    requested_layers = {_layer_of_key(hlg, key) for key in keys}
+    dependents = _dependents(hlg)
+    cut: dict[str, list[str]] = {}
+    for name, its_sites in sites.items():
+        if len(its_sites) != 1:
+            continue
+        feeds_mixed = any(len(sites[d]) > 1 for d in dependents.get(name, ()))
+        if feeds_mixed or name in requested_layers:
+            cut.setdefault(next(iter(its_sites)), []).append(name)
+
+    parts = []
+    for site in sites_in_order:
+        cut_layers = tuple(cut.get(site, ()))
+        part_keys = tuple(k for layer in cut_layers for k in _keys_of(hlg, layer))
+        estimates = [_estimated_bytes(hlg.layers[layer]) for layer in cut_layers]
+        parts.append(
+            SitePart(
+                site=site,
+                cut_layers=cut_layers,
+                keys=part_keys,
+                estimated_bytes=None if any(e is None for e in estimates) else sum(estimates),  # type: ignore[arg-type]
+                input_layers=tuple(n for n, (s, _) in inputs.items() if s == site),
+            )
+        )
+    local = tuple(name for name, its_sites in sites.items() if len(its_sites) > 1)
+    return Plan("split", sites_in_order, parts=tuple(parts), local_layers=local, inputs=inputs)
+
+
+def format_bytes(n: int | None) -> str:
+    if n is None:
+        return "unknown size"
+    from dask.utils import format_bytes as dask_format
+
+    return dask_format(n)
+
+
+def describe(plan: Plan, limit: int | None = None) -> str:
+    """The plan in words, for ``explain`` and for a refusal."""
+    if plan.kind == "none":
+        return "No input of this graph lives at a known site: it runs where the cell runs."
+    lines = []
+    for layer, (site, why) in plan.inputs.items():
+        lines.append(f"input {_short(layer)} lives at {site} ({why})")
+    if plan.kind == "single":
+        lines.append(f"Plan: the whole graph runs at {plan.site}; only the result comes back.")
+        return "\n".join(lines)
+    lines.append(f"Plan: split across {len(plan.parts)} sites, each reducing its own data concurrently:")
+    for part in plan.parts:
+        layers = ", ".join(_short(name) for name in part.cut_layers) or "nothing"
+        lines.append(
+            f"  {part.site}: computes {layers} ({len(part.keys)} key(s)); "
+            f"moves {format_bytes(part.estimated_bytes)} to this kernel"
+        )
+    lines.append(
+        f"  here: {len(plan.local_layers)} layer(s) that combine the sites' results; "
+        f"{format_bytes(plan.estimated_bytes)} in all would move"
+    )
+    if limit is not None:
+        lines.append(f"  limit on data moved between sites: {format_bytes(limit)}")
+    return "\n".join(lines)
+
+
+# -- helpers -------------------------------------------------------------------
+
+
+def _short(layer: str) -> str:
+    """``mean_chunk-3f2a…`` is enough for a person."""
+    head, sep, token = layer.rpartition("-")
+    if sep and len(token) >= 16 and all(c in "0123456789abcdef" for c in token):
+        return f"{head}-{token[:6]}"
+    return layer
+
+
+def _toposorted(hlg) -> list[str]:
+    order, seen = [], set()
+
+    def visit(name: str) -> None:
+        stack = [(name, iter(sorted(hlg.dependencies.get(name, ()))))]
+        seen.add(name)
+        while stack:
+            node, deps = stack[-1]
+            for dep in deps:
+                if dep not in seen and dep in hlg.layers:
+                    seen.add(dep)
+                    stack.append((dep, iter(sorted(hlg.dependencies.get(dep, ())))))
+                    break
+            else:
+                stack.pop()
+                order.append(node)
+
+    for name in hlg.layers:
+        if name not in seen:
+            visit(name)
+    return order
+
+
+def _dependents(hlg) -> dict[str, set[str]]:
+    result: dict[str, set[str]] = {name: set() for name in hlg.layers}
+    for name, deps in hlg.dependencies.items():
+        for dep in deps:
+            result.setdefault(dep, set()).add(name)
+    return result
+
+
+def _keys_of(hlg, layer: str) -> list[Key]:
+    return list(hlg.layers[layer].keys())
+
+
+def _layer_of_key(hlg, key: Key) -> str | None:
+    name = key[0] if isinstance(key, tuple) else key
+    if name in hlg.layers:
+        return name
+    for layer_name, layer in hlg.layers.items():
+        if key in layer:
+            return layer_name
+    return None
+
+
+def _estimated_bytes(layer) -> int | None:
+    """Size of a layer's output, from the array metadata dask keeps on it."""
+    info = getattr(layer, "collection_annotations", None) or {}
+    shape, dtype = info.get("shape"), info.get("dtype")
+    if shape is None or dtype is None or any(isinstance(s, float) and math.isnan(s) for s in shape):
+        return None
+    try:
+        return int(math.prod(shape)) * int(getattr(dtype, "itemsize", 8))
+    except (TypeError, ValueError):
+        return None

@@ -1,0 +1,62 @@
+"""What a routed cell did: which sites ran its work, how long, bytes brought back.
+
+Shown under the cell as one line, and carried in the same output as
+``application/vnd.dask-sites.record+json`` so the Lab UI can put it on the
+cell's badge without parsing text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+from .planner import format_bytes
+
+RECORD_MIMETYPE = "application/vnd.dask-sites.record+json"
+
+
+@dataclass
+class SiteRun:
+    site: str  # a site name, or "local" for this kernel
+    seconds: float
+    bytes_back: int
+    computations: int = 1
+
+
+@dataclass
+class CellRecord:
+    route: str | None  # the site the cell was routed to (None: automatic/local)
+    source: str  # why: "cell magic", "cell metadata", "notebook default", "data location", "local"
+    runs: list[SiteRun] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def add(self, site: str, seconds: float, bytes_back: int) -> None:
+        for run in self.runs:
+            if run.site == site:
+                run.seconds += seconds
+                run.bytes_back += bytes_back
+                run.computations += 1
+                return
+        self.runs.append(SiteRun(site, seconds, bytes_back))
+
+    @property
+    def remote(self) -> bool:
+        return any(run.site != "local" for run in self.runs)
+
+    def summary(self) -> str:
+        parts = [
+            f"{run.site} {run.seconds:.2f} s, {format_bytes(run.bytes_back)} back"
+            for run in self.runs
+        ]
+        return f"Dask Sites ({self.source}): " + "; ".join(parts)
+
+    def bundle(self) -> tuple[dict, dict]:
+        """``(data, metadata)`` for ``IPython.display.publish_display_data``."""
+        record = {
+            "route": self.route,
+            "source": self.source,
+            "sites": [run.site for run in self.runs if run.site != "local"],
+            "runs": [asdict(run) for run in self.runs],
+            "bytesBack": sum(run.bytes_back for run in self.runs if run.site != "local"),
+            "seconds": sum(run.seconds for run in self.runs),
+        }
+        return {RECORD_MIMETYPE: record, "text/plain": self.summary()}, {}

@@ -1,0 +1,289 @@
+"""The scheduler Dask uses during a cell: it sends each computation where its data lives.
+
+Installed as ``dask.config["scheduler"]`` for the cell. Dask hands it every
+``compute`` (``__call__``) and every ``persist`` (``persist``, the protocol
+``dask.persist`` checks for). It decides per computation:
+
+- the cell has a site (``%%site``, cell tag, notebook default): everything
+  runs there; inputs living elsewhere give a ``DataWouldCrossSites`` warning;
+- otherwise by data location: no site data runs here as before, one site's
+  data runs at that site, several sites' data is split (``planner.py``).
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from typing import Callable, Hashable, Iterable
+
+from .clients import SiteError
+from .locations import DataLocations, graph_of
+from .planner import Plan, describe, format_bytes, plan_graph
+from .record import CellRecord
+from .routing import Route
+
+DEFAULT_MOVE_LIMIT = "256 MB"
+
+
+class DataWouldCrossSites(UserWarning):
+    """A tagged cell reads data that lives at another site."""
+
+
+class MoveRefused(SiteError):
+    """A split would move more than ``dask-sites.move-limit`` between sites."""
+
+
+def move_limit() -> int:
+    """``dask.config`` key ``dask-sites.move-limit`` (bytes or "256 MB")."""
+    import dask
+    from dask.utils import parse_bytes
+
+    value = dask.config.get("dask-sites.move-limit", DEFAULT_MOVE_LIMIT)
+    return int(parse_bytes(value) if isinstance(value, str) else value)
+
+
+def graph_of_expr(expr):
+    """The unoptimised HighLevelGraph behind what ``dask.compute`` passes on, or None.
+
+    ``dask.compute`` wraps legacy collections (arrays, delayed, bags, xarray's
+    arrays) in ``HLGExpr`` nodes; their ``hlg`` keeps the layer names the
+    data was opened with. Expression collections (dataframes) have none.
+    """
+    from dask._expr import HLGExpr
+    from dask.highlevelgraph import HighLevelGraph
+
+    graphs, pending = [], [expr]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, HLGExpr):
+            graphs.append(node.hlg)
+            continue
+        children = list(node.dependencies())
+        if not children and not _is_sequence(node):
+            return None  # an expression we cannot read layer by layer
+        pending.extend(children)
+    return HighLevelGraph.merge(*graphs) if graphs else None
+
+
+def _is_sequence(node) -> bool:
+    return type(node).__name__ in ("_ExprSequence", "_HLGExprSequence")
+
+
+class SiteScheduler:
+    def __init__(
+        self,
+        route: Route,
+        client_for: Callable[[str], object],
+        locations: DataLocations,
+        record: CellRecord,
+    ):
+        self.route = route
+        self.client_for = client_for
+        self.locations = locations
+        self.record = record
+        self._warned: set[str] = set()
+
+    # -- dask.compute ------------------------------------------------------------
+
+    def __call__(self, expr, keys: list, **kwargs):
+        graph = graph_of_expr(expr)
+        inputs = self.locations.inputs_of(graph) if graph is not None else {}
+        if self.route.site:
+            self._warn_if_crossing(inputs)
+            return self._run_at(self.route.site, expr, keys, kwargs)
+        plan = plan_graph(graph, keys, inputs) if inputs else Plan("none", ())
+        if plan.kind == "none":
+            return self._run_here(expr, keys, kwargs)
+        if plan.kind == "single":
+            self.record.source = "data location"
+            return self._run_at(plan.site, expr, keys, kwargs, plan)
+        self.record.source = "data location"
+        return self._run_split(graph, keys, plan)
+
+    # -- dask.persist --------------------------------------------------------------
+
+    def persist(self, collections, optimize_graph: bool = True, **kwargs):
+        site = self.route.site
+        if site is None:
+            plan = self._plan_collections(collections)
+            if plan.kind == "split":
+                raise SiteError(
+                    "persist() cannot keep data of several sites in one place:\n"
+                    + describe(plan)
+                    + "\nPersist each site's part in a cell tagged with that site, "
+                    "or compute() the combination."
+                )
+            site = plan.site
+        if site is None:
+            import dask
+
+            return list(dask.persist(*collections, scheduler="threads", optimize_graph=optimize_graph))
+        client = self._client(site)
+        started = time.perf_counter()
+        results = client.persist(list(collections), optimize_graph=optimize_graph, **kwargs)
+        self.record.add(site, time.perf_counter() - started, 0)
+        return results
+
+    # -- where the work goes ---------------------------------------------------------
+
+    def _run_here(self, expr, keys, kwargs):
+        """No site data: what dask would have done without Dask Sites."""
+        try:
+            from distributed import default_client
+
+            own = default_client()  # a Client the user made themselves
+        except (ImportError, ValueError):
+            own = None
+        started = time.perf_counter()
+        if own is not None:
+            results = own.get(expr, keys, **kwargs)
+        else:
+            import dask.threaded
+
+            results = dask.threaded.get(expr, keys, **kwargs)
+        self.record.add("local", time.perf_counter() - started, 0)
+        return results
+
+    def _run_at(self, site: str, expr, keys, kwargs, plan: Plan | None = None):
+        client = self._client(site, plan)
+        started = time.perf_counter()
+        results = client.get(expr, keys, **kwargs)
+        self.record.add(site, time.perf_counter() - started, _sizeof(results))
+        return results
+
+    def _run_split(self, graph, keys: list, plan: Plan):
+        from dask._task_spec import DataNode, convert_legacy_graph
+        from distributed import wait
+
+        limit = move_limit()
+        if plan.estimated_bytes is not None and plan.estimated_bytes > limit:
+            raise self._refusal(plan, limit, plan.estimated_bytes, "would move")
+
+        tasks = convert_legacy_graph(graph.to_dict())
+        needed = _keys_needed_here(tasks, graph, plan, keys)
+        clients = {part.site: self._client(part.site, plan) for part in plan.parts if needed[part.site]}
+
+        started = time.perf_counter()
+        futures = {
+            site: client.get(_cull(tasks, needed[site]), list(needed[site]), sync=False)
+            for site, client in clients.items()
+        }
+        seconds = {}
+        for site, site_futures in futures.items():
+            with clients[site].as_current():  # wait() asks for the current client
+                wait(site_futures)
+            seconds[site] = time.perf_counter() - started
+        measured = {site: _nbytes(clients[site], futures[site]) for site in futures}
+        if sum(measured.values()) > limit:
+            raise self._refusal(plan, limit, sum(measured.values()), "computed, and would move")
+
+        for site, site_futures in futures.items():
+            values = clients[site].gather(site_futures)
+            self.record.add(site, seconds[site], _sizeof(values))
+            for key, value in zip(needed[site], values):
+                tasks[key] = DataNode(key, value)
+
+        from dask.local import get_sync
+
+        started = time.perf_counter()
+        results = get_sync(_cull(tasks, set(keys)), keys)
+        self.record.add("local", time.perf_counter() - started, 0)
+        return results
+
+    # -- helpers --------------------------------------------------------------------------
+
+    def _client(self, site: str, plan: Plan | None = None):
+        try:
+            return self.client_for(site)
+        except SiteError as err:
+            if plan is None or self.route.site:
+                raise
+            where = ", ".join(f"{_layer} ({why})" for _layer, (s, why) in plan.inputs.items() if s == site)
+            raise SiteError(
+                f"This computation reads data at {site}: {where}.\n{err}\n"
+                f"(Or tag the cell with another site to bring the data there.)"
+            ) from None
+
+    def _plan_collections(self, collections: Iterable) -> Plan:
+        from dask.highlevelgraph import HighLevelGraph
+
+        graphs = [g for g in (graph_of(c) for c in collections) if g is not None]
+        if not graphs:
+            return Plan("none", ())
+        graph = HighLevelGraph.merge(*graphs)
+        keys = [k for c in collections for k in _flat_keys(c)]
+        return plan_graph(graph, keys, self.locations.inputs_of(graph))
+
+    def _warn_if_crossing(self, inputs: dict) -> None:
+        elsewhere: dict[str, list[str]] = {}
+        for layer, (site, why) in inputs.items():
+            if site != self.route.site:
+                elsewhere.setdefault(site, []).append(why)
+        for site, reasons in elsewhere.items():
+            if site in self._warned:
+                continue
+            self._warned.add(site)
+            message = (
+                f"This cell runs at {self.route.site} ({self.route.source}), but it reads data "
+                f"that lives at {site} ({reasons[0]}): that data crosses from {site} to "
+                f"{self.route.site}. Untag the cell to let each site reduce its own data."
+            )
+            self.record.warnings.append(message)
+            warnings.warn(DataWouldCrossSites(message), stacklevel=2)
+
+    def _refusal(self, plan: Plan, limit: int, amount: int, verb: str) -> MoveRefused:
+        return MoveRefused(
+            f"Not run: this split {verb} {format_bytes(amount)} between sites, more than the "
+            f"limit of {format_bytes(limit)}.\n{describe(plan, limit)}\n"
+            "Reduce each site's data further before combining (e.g. a mean or coarsen), "
+            "or raise the limit: dask.config.set({'dask-sites.move-limit': '1 GB'})."
+        )
+
+
+def _flat_keys(collection) -> list:
+    from dask.core import flatten
+
+    return list(flatten(collection.__dask_keys__()))
+
+
+def _keys_needed_here(tasks: dict, graph, plan: Plan, keys: list) -> dict[str, set]:
+    """Per site, the cut keys that the combining tasks (or the caller) read."""
+    cut = {key: part.site for part in plan.parts for key in part.keys}
+    local_layers = set(plan.local_layers)
+    wanted: set = set(keys)
+    for name in local_layers:
+        for key in graph.layers[name].keys():
+            task = tasks.get(key)
+            wanted |= set(getattr(task, "dependencies", ()) or ())
+    needed: dict[str, set] = {part.site: set() for part in plan.parts}
+    for key in wanted:
+        if key in cut:
+            needed[cut[key]].add(key)
+    return needed
+
+
+def _cull(tasks: dict, keys: Iterable[Hashable]) -> dict:
+    """The tasks ``keys`` need, and nothing else."""
+    result, pending = {}, list(keys)
+    while pending:
+        key = pending.pop()
+        if key in result or key not in tasks:
+            continue
+        task = tasks[key]
+        result[key] = task
+        pending.extend(getattr(task, "dependencies", ()) or ())
+    return result
+
+
+def _nbytes(client, futures) -> int:
+    sizes = client.nbytes(keys=[f.key for f in futures], summary=False)
+    return int(sum(sizes.values()))
+
+
+def _sizeof(value) -> int:
+    from dask.sizeof import sizeof
+
+    try:
+        return int(sizeof(value))
+    except Exception:
+        return 0

@@ -1,0 +1,76 @@
+"""Drive a real ipykernel the way JupyterLab does, and read what it printed."""
+
+from __future__ import annotations
+
+import os
+import queue
+from dataclasses import dataclass, field
+
+from jupyter_client.manager import start_new_kernel
+
+RECORD_MIMETYPE = "application/vnd.dask-sites.record+json"
+
+
+@dataclass
+class CellOutputs:
+    result: str | None = None
+    stdout: str = ""
+    stderr: str = ""
+    error: str | None = None
+    displays: list[dict] = field(default_factory=list)
+
+    @property
+    def record(self) -> dict | None:
+        """The Dask Sites record the cell published, if any."""
+        for data in self.displays:
+            if RECORD_MIMETYPE in data:
+                return data[RECORD_MIMETYPE]
+        return None
+
+
+def kernel_environment(sidecar, extra: dict | None = None) -> dict:
+    from jupyter_ext_server.testbed.testbed import notebook_environment
+
+    return {**os.environ, **notebook_environment(), "DASK_SITES_SIDECAR": sidecar.url,
+            "DASK_SITES_KERNEL_SECRET": sidecar.kernel_secret, **(extra or {})}
+
+
+def start_kernel(env: dict):
+    """(manager, client) of a python3 kernel with ``dask_sites`` loaded."""
+    manager, client = start_new_kernel(kernel_name="python3", env=env)
+    run(client, "%load_ext dask_sites")
+    return manager, client
+
+
+def stop_kernel(manager, client) -> None:
+    client.stop_channels()
+    manager.shutdown_kernel(now=True)
+
+
+def run(client, code: str, metadata: dict | None = None, timeout: float = 120) -> CellOutputs:
+    """Execute like JupyterLab does (cell metadata in the request); collect the outputs."""
+    message = client.session.msg("execute_request", {
+        "code": code, "silent": False, "store_history": True, "user_expressions": {},
+        "allow_stdin": False, "stop_on_error": True}, metadata=metadata or {})
+    client.shell_channel.send(message)
+    outputs = CellOutputs()
+    while True:
+        try:
+            reply = client.get_iopub_msg(timeout=timeout)
+        except queue.Empty:
+            raise AssertionError(f"no answer from the kernel for {code!r}") from None
+        if reply["parent_header"].get("msg_id") != message["header"]["msg_id"]:
+            continue
+        kind, content = reply["msg_type"], reply["content"]
+        if kind == "execute_result":
+            outputs.result = content["data"]["text/plain"]
+        elif kind == "display_data":
+            outputs.displays.append(content["data"])
+        elif kind == "stream" and content["name"] == "stdout":
+            outputs.stdout += content["text"]
+        elif kind == "stream":
+            outputs.stderr += content["text"]
+        elif kind == "error":
+            outputs.error = f"{content['ename']}: {content['evalue']}"
+        elif kind == "status" and content["execution_state"] == "idle":
+            return outputs
