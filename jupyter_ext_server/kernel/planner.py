@@ -121,13 +121,13 @@ def describe(plan: Plan, limit: int | None = None) -> str:
         return "No input of this graph lives at a known site: it runs where the cell runs."
     lines = []
     for layer, (site, why) in plan.inputs.items():
-        lines.append(f"input {_short(layer)} lives at {site} ({why})")
+        lines.append(f"input {short_name(layer)} lives at {site} ({why})")
     if plan.kind == "single":
         lines.append(f"Plan: the whole graph runs at {plan.site}; only the result comes back.")
         return "\n".join(lines)
     lines.append(f"Plan: split across {len(plan.parts)} sites, each reducing its own data concurrently:")
     for part in plan.parts:
-        layers = ", ".join(_short(name) for name in part.cut_layers) or "nothing"
+        layers = ", ".join(short_name(name) for name in part.cut_layers) or "nothing"
         lines.append(
             f"  {part.site}: computes {layers} ({len(part.keys)} key(s)); "
             f"moves {format_bytes(part.estimated_bytes)} to this kernel"
@@ -144,7 +144,7 @@ def describe(plan: Plan, limit: int | None = None) -> str:
 # -- helpers -------------------------------------------------------------------
 
 
-def _short(layer: str) -> str:
+def short_name(layer: str) -> str:
     """``mean_chunk-3f2a…`` is enough for a person."""
     head, sep, token = layer.rpartition("-")
     if sep and len(token) >= 16 and all(c in "0123456789abcdef" for c in token):

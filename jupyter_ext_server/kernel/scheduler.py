@@ -18,7 +18,7 @@ from typing import Callable, Hashable, Iterable
 
 from .clients import SiteError
 from .locations import DataLocations, graph_of
-from .planner import Plan, describe, format_bytes, plan_graph
+from .planner import Plan, describe, format_bytes, plan_graph, short_name
 from .record import CellRecord
 from .routing import Route
 
@@ -198,7 +198,7 @@ class SiteScheduler:
         except SiteError as err:
             if plan is None or self.route.site:
                 raise
-            where = ", ".join(f"{_layer} ({why})" for _layer, (s, why) in plan.inputs.items() if s == site)
+            where = ", ".join(f"{short_name(layer)} ({why})" for layer, (s, why) in plan.inputs.items() if s == site)
             raise SiteError(
                 f"This computation reads data at {site}: {where}.\n{err}\n"
                 f"(Or tag the cell with another site to bring the data there.)"

@@ -447,6 +447,8 @@ export class SitesService implements ISitesService, ILiveSource {
   private async clusterForKernel(
     entry: ISiteEntry
   ): Promise<string | undefined> {
+    // Not logged in says so (a listing without a login would just look empty).
+    await this.config.sessions.authorizationHeader(entry.config.name);
     await this.refreshSites([entry.config.name], 0);
     const running = entry.state.clusters.filter(
       c => c.status === 'RUNNING' || c.status === 'PENDING'

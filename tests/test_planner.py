@@ -1,0 +1,197 @@
+"""The planner, the site catalogue and data locations on their own (no sites needed).
+
+Fake clients run the parts with dask's local scheduler; the real thing is in
+test_kernel_data_routing.py.
+"""
+
+from __future__ import annotations
+
+import dask
+import dask.array as da
+import numpy as np
+import pytest
+
+from jupyter_ext_server.kernel.catalogue import SiteCatalogue, SiteData
+from jupyter_ext_server.kernel.clients import SiteError
+from jupyter_ext_server.kernel.locations import DataLocations, _storage_of
+from jupyter_ext_server.kernel.planner import describe, plan_graph
+from jupyter_ext_server.kernel.record import CellRecord
+from jupyter_ext_server.kernel.routing import Route
+from jupyter_ext_server.kernel.scheduler import DataWouldCrossSites, MoveRefused, SiteScheduler
+
+CATALOGUE = SiteCatalogue.of([
+    SiteData("central", ("s3://central-*/**",), ("http://s3.central.example",)),
+    SiteData("lumi", ("s3://lumi-*/**",), ("http://s3.lumi.example/",)),
+])
+
+
+class FakeFuture:
+    def __init__(self, key, value):
+        self.key, self.value = key, value
+
+
+class FakeClient:
+    """Computes with the local scheduler and counts what it was given."""
+
+    def __init__(self):
+        self.keys_run: list = []
+
+    def get(self, dsk, keys, sync=True, **kwargs):
+        from dask.local import get_sync
+
+        self.keys_run.extend(keys)
+        values = get_sync(dsk, keys)
+        return values if sync else [FakeFuture(k, v) for k, v in zip(keys, values)]
+
+    def nbytes(self, keys, summary=False):
+        return {k: 8 for k in keys}
+
+    def gather(self, futures):
+        return [f.value for f in futures]
+
+    def as_current(self):
+        import contextlib
+
+        return contextlib.nullcontext()
+
+
+@pytest.fixture
+def sites(monkeypatch):
+    import distributed
+
+    monkeypatch.setattr(distributed, "wait", lambda futures: None)
+    clients = {"central": FakeClient(), "lumi": FakeClient()}
+    locations = DataLocations(CATALOGUE)
+    return clients, locations
+
+
+def scheduler(sites, route=Route(None, "local")):
+    clients, locations = sites
+    record = CellRecord(route.site, route.source)
+    return SiteScheduler(route, lambda s: clients[s], locations, record), record
+
+
+def test_catalogue_matches_patterns_and_endpoints():
+    assert CATALOGUE.site_of_url("s3://lumi-era5/rainfall.zarr") == "lumi"
+    assert CATALOGUE.site_of_url("s3://central-gfm") == "central"
+    assert CATALOGUE.site_of_url("s3://elsewhere/x.zarr") is None
+    assert CATALOGUE.site_of_endpoint("HTTP://s3.lumi.example") == "lumi"
+    assert CATALOGUE.endpoint_of("central") == "http://s3.central.example"
+
+
+def test_no_site_data_plans_nothing():
+    x = da.ones(10, chunks=5).sum()
+    plan = plan_graph(x.__dask_graph__(), x.__dask_keys__(), {})
+    assert plan.kind == "none"
+    assert "runs where the cell runs" in describe(plan)
+
+
+def test_split_cuts_after_each_sites_reduction(sites):
+    _, locations = sites
+    a, b = da.ones(100, chunks=10), da.arange(50, chunks=10)
+    locations.record(a, "central", "test")
+    locations.record(b, "lumi", "test")
+    total = a.sum() * b.mean()
+    graph = total.__dask_graph__()
+    plan = plan_graph(graph, total.__dask_keys__(), locations.inputs_of(graph))
+    assert plan.kind == "split" and plan.sites == ("central", "lumi")
+    cut = {part.site: part.cut_layers for part in plan.parts}
+    assert cut["central"][0].startswith("sum-aggregate") and cut["lumi"][0].startswith("mean_agg")
+    assert plan.estimated_bytes == 16  # two float64 scalars
+
+
+def test_split_runs_each_part_at_its_site_and_combines_here(sites):
+    clients, locations = sites
+    a, b = da.ones(100, chunks=10), da.arange(50, chunks=10)
+    locations.record(a, "central", "test")
+    locations.record(b, "lumi", "test")
+    sched, record = scheduler(sites)
+    assert float((a.sum() * b.mean()).compute(scheduler=sched)) == 100 * 24.5
+    # Central never saw lumi's keys, and the reverse.
+    assert all("arange" not in str(k) for k in clients["central"].keys_run)
+    assert all("ones" not in str(k) for k in clients["lumi"].keys_run)
+    assert [run.site for run in record.runs] == ["central", "lumi", "local"]
+
+
+def test_one_site_runs_whole_there(sites):
+    clients, locations = sites
+    a = da.ones(100, chunks=10)
+    locations.record(a, "lumi", "test")
+    sched, record = scheduler(sites)
+    assert (a + 1).sum().compute(scheduler=sched) == 200
+    assert clients["lumi"].keys_run and not clients["central"].keys_run
+    assert record.source == "data location"
+
+
+def test_unlocated_data_runs_here(sites):
+    clients, _ = sites
+    sched, record = scheduler(sites)
+    assert da.ones(4, chunks=2).sum().compute(scheduler=sched) == 4
+    assert not clients["lumi"].keys_run and [run.site for run in record.runs] == ["local"]
+    assert not record.remote
+
+
+def test_a_tag_contradicting_the_data_warns_and_runs_at_the_tag(sites):
+    clients, locations = sites
+    a = da.ones(10, chunks=5)
+    locations.record(a, "lumi", "opened at lumi")
+    sched, record = scheduler(sites, Route("central", "cell metadata"))
+    with pytest.warns(DataWouldCrossSites, match="crosses from lumi to central"):
+        assert a.sum().compute(scheduler=sched) == 10
+    assert clients["central"].keys_run and not clients["lumi"].keys_run
+    assert record.warnings
+
+
+def test_move_limit_refuses_before_anything_runs(sites):
+    clients, locations = sites
+    a, b = da.ones((100, 100), chunks=50), da.zeros((100, 100), chunks=50)
+    locations.record(a, "central", "test")
+    locations.record(b, "lumi", "test")
+    sched, _ = scheduler(sites)
+    with dask.config.set({"dask-sites.move-limit": "10 kB"}):
+        with pytest.raises(MoveRefused, match="would move 156.25 kiB") as refused:
+            (a + b).sum().compute(scheduler=sched)
+    assert "central: computes" in str(refused.value)
+    assert not clients["central"].keys_run and not clients["lumi"].keys_run
+
+
+def test_persist_of_two_sites_is_refused_with_the_plan(sites):
+    _, locations = sites
+    a, b = da.ones(10, chunks=5), da.zeros(10, chunks=5)
+    locations.record(a, "central", "test")
+    locations.record(b, "lumi", "test")
+    sched, _ = scheduler(sites)
+    with pytest.raises(SiteError, match="persist\\(\\) cannot keep data of several sites"):
+        dask.persist(a + b, scheduler=sched)
+
+
+def test_an_unusable_site_names_the_data_that_needs_it(sites):
+    _, locations = sites
+    a = da.ones(10, chunks=5)
+    locations.record(a, "lumi", "opened with open_zarr")
+
+    def refuse(site):
+        raise SiteError(f"{site}: log in first (Dask Sites panel or %site login {site}).")
+
+    sched = SiteScheduler(Route(None, "local"), refuse, locations, CellRecord(None, "local"))
+    with pytest.raises(SiteError, match="(?s)reads data at lumi.*opened with open_zarr.*log in first"):
+        a.sum().compute(scheduler=sched)
+
+
+def test_storage_probe_finds_fsspec_stores():
+    class FS:
+        protocol = ("s3",)
+        client_kwargs = {"endpoint_url": "http://s3.lumi.example"}
+
+        def unstrip_protocol(self, path):
+            return f"s3://{path}"
+
+    class Store:
+        fs, path = FS(), "lumi-era5/rainfall.zarr"
+
+    class Wrapper:  # like xarray's lazy-array wrappers
+        def __init__(self, inner):
+            self.array = inner
+
+    assert _storage_of(Wrapper(Wrapper(Store())), 0) == ("s3://lumi-era5/rainfall.zarr", "http://s3.lumi.example")
+    assert _storage_of(np.ones(3), 0) is None
