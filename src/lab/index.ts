@@ -2,6 +2,13 @@ import type { JupyterFrontEndPlugin } from '@jupyterlab/application';
 
 import { sidebarPlugin } from './plugin';
 
+export { SidecarClient } from './api/client';
+export { SidecarError } from './api/errors';
+export { LiveConnection, type LiveStatus } from './api/live';
+export { CommandIDs, type IOpenDashboardArgs } from './commands';
+export { SitesModel } from './model/sites-model';
+export { IDaskSites } from './tokens';
+
 const plugins: JupyterFrontEndPlugin<any>[] = [sidebarPlugin];
 
 export default plugins;

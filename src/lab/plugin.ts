@@ -4,32 +4,134 @@ import {
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
 import { ICommandPalette } from '@jupyterlab/apputils';
+import { ISettingRegistry } from '@jupyterlab/settingregistry';
+import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
-import { CommandIDs } from './commands';
+import { SidecarClient } from './api/client';
+import { LiveConnection } from './api/live';
+import { CommandIDs, type IOpenDashboardArgs } from './commands';
 import { sitesIcon } from './icons';
-import { SitesSidebar } from './sidebar';
+import { readSettings } from './model/settings';
+import { SitesModel } from './model/sites-model';
+import { IDaskSites } from './tokens';
+import { DashboardWidget } from './widgets/dashboard';
+import { SitesSidebar } from './widgets/sidebar';
 
-/** The Dask Sites sidebar and its command. */
-export const sidebarPlugin: JupyterFrontEndPlugin<void> = {
-  id: 'jupyterlab-dask-sites:plugin',
-  description: 'Adds the Dask Sites panel to the left sidebar.',
+/** Plugin id; `schema/plugin.json` holds its settings. */
+export const PLUGIN_ID = 'jupyterlab-dask-sites:plugin';
+
+/** Translation domain (the Python package's name, as JupyterLab expects). */
+export const TRANSLATION_DOMAIN = 'jupyterlab_dask_sites';
+
+/** The Dask Sites panel, its model and commands. */
+export const sidebarPlugin: JupyterFrontEndPlugin<IDaskSites> = {
+  id: PLUGIN_ID,
+  description:
+    'The Dask Sites panel: log in to sites, start and scale their clusters.',
   autoStart: true,
-  optional: [ICommandPalette, ILayoutRestorer],
+  provides: IDaskSites,
+  optional: [ITranslator, ISettingRegistry, ICommandPalette, ILayoutRestorer],
   activate: (
     app: JupyterFrontEnd,
+    translator: ITranslator | null,
+    settingRegistry: ISettingRegistry | null,
     palette: ICommandPalette | null,
     restorer: ILayoutRestorer | null
-  ) => {
-    const sidebar = new SitesSidebar();
+  ): IDaskSites => {
+    const trans = (translator ?? nullTranslator).load(TRANSLATION_DOMAIN);
+    const serverSettings = app.serviceManager.serverSettings;
+    const client = new SidecarClient({ serverSettings });
+    const live = new LiveConnection({
+      url: () => client.liveUrl,
+      WebSocket: serverSettings.WebSocket
+    });
+    const model = new SitesModel({ client, live });
+
+    if (settingRegistry) {
+      void settingRegistry
+        .load(PLUGIN_ID)
+        .then(settings => {
+          model.settings = readSettings(settings);
+          settings.changed.connect(() => {
+            model.settings = readSettings(settings);
+          });
+        })
+        .catch(reason => {
+          console.warn('Dask Sites: could not load the settings', reason);
+        });
+    }
+
+    // The code-flow popup's last page tells its opener that the login ended.
+    window.addEventListener('message', event => {
+      const data = event.data as { type?: unknown } | null;
+      if (
+        event.origin === window.location.origin &&
+        data?.type === 'dask-sites-login'
+      ) {
+        void model.refresh();
+      }
+    });
+
+    const sidebar = new SitesSidebar({ model, commands: app.commands, trans });
     app.shell.add(sidebar, 'left', { rank: 600 });
     restorer?.add(sidebar, sidebar.id);
 
     app.commands.addCommand(CommandIDs.openSidebar, {
-      label: 'Show Dask Sites',
-      caption: 'Open the Dask Sites panel in the left sidebar',
+      label: trans.__('Show Dask Sites'),
+      caption: trans.__('Open the Dask Sites panel in the left sidebar'),
       icon: args => (args['isPalette'] ? undefined : sitesIcon),
       execute: () => app.shell.activateById(sidebar.id)
     });
-    palette?.addItem({ command: CommandIDs.openSidebar, category: 'Dask' });
+
+    app.commands.addCommand(CommandIDs.refresh, {
+      label: trans.__('Refresh Dask Sites'),
+      caption: trans.__('Reload every site and reconnect live updates'),
+      execute: () => model.refresh()
+    });
+
+    app.commands.addCommand(CommandIDs.openDashboard, {
+      label: args =>
+        args['cluster']
+          ? trans.__('Open Dashboard of %1', String(args['cluster']))
+          : trans.__('Open Cluster Dashboard'),
+      caption: trans.__("Open a cluster's Dask dashboard in a tab"),
+      isEnabled: args => !!args['site'] && !!args['cluster'],
+      execute: raw => {
+        const args = raw as unknown as IOpenDashboardArgs;
+        const plot = args.plot || 'status';
+        const id = DashboardWidget.idOf(args.site, args.cluster, plot);
+        const open = Array.from(app.shell.widgets('main')).find(
+          w => w.id === id
+        );
+        if (open) {
+          app.shell.activateById(id);
+          return;
+        }
+        const site = model.site(args.site);
+        const cluster = site?.clusters.find(c => c.name === args.cluster);
+        const widget = new DashboardWidget({
+          url: client.dashboardUrl(args.site, args.cluster, plot),
+          site: args.site,
+          siteLabel: site?.label ?? args.site,
+          cluster: args.cluster,
+          clusterLabel: cluster?.displayName ?? args.cluster.slice(0, 8),
+          plot,
+          trans
+        });
+        app.shell.add(widget, 'main');
+        app.shell.activateById(widget.id);
+      }
+    });
+
+    palette?.addItem({
+      command: CommandIDs.openSidebar,
+      category: trans.__('Dask')
+    });
+    palette?.addItem({
+      command: CommandIDs.refresh,
+      category: trans.__('Dask')
+    });
+
+    return { client, model };
   }
 };

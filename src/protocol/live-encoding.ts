@@ -4,6 +4,9 @@
  */
 import type { Options } from 'msgpackr';
 
+import type { LiveMessage } from './sidecar-api';
+import type { ISiteState } from './site-state';
+
 /**
  * msgpackr options for self-contained messages (`createLiveCodec()`); the
  * browser decodes with `new Unpackr(liveMsgpackOptions())`. A new object
@@ -26,4 +29,25 @@ export function liveMsgpackOptions(): Options {
  */
 export function liveStreamMsgpackOptions(): Options {
   return { ...liveMsgpackOptions(), sequential: true };
+}
+
+/**
+ * Apply a snapshot or diff to the sites as known; returns a new array. The
+ * sidecar's tests and the browser's live connection both use this one.
+ */
+export function applyLiveMessage(
+  current: readonly ISiteState[],
+  message: LiveMessage
+): ISiteState[] {
+  if (message.type === 'snapshot') {
+    return [...message.sites];
+  }
+  const changed = new Map(message.sites.map(site => [site.name, site]));
+  const out = current.map(site => changed.get(site.name) ?? site);
+  for (const site of message.sites) {
+    if (!current.some(s => s.name === site.name)) {
+      out.push(site);
+    }
+  }
+  return out;
 }

@@ -1,6 +1,6 @@
 /**
  * The sidecar's HTTP API, served to the browser under `<base_url>/dask-sites/`
- * by the Jupyter server. Errors are `{"error": "..."}` with a 4xx/5xx status.
+ * by the Jupyter server. Errors are `IErrorResponse` with a 4xx/5xx status.
  *
  * Routes (browser, through the Jupyter server's proxy):
  *   GET    /api/health                                   IHealthResponse (no secret needed)
@@ -95,7 +95,10 @@ export interface IKernelConnection {
 }
 
 export interface IErrorResponse {
+  /** For the user: what went wrong and, where known, what to do. */
   error: string;
+  /** For clients, e.g. `login-needed`, `gateway-unreachable`, `unknown-site`. */
+  code?: string;
 }
 
 export type { LoginState };

@@ -21,7 +21,7 @@ import { LiveSocket } from './http/live-socket';
 import { apiRoutes } from './http/routes';
 import { CallerCheck } from './http/secrets';
 import { createHttpServer } from './http/server';
-import { LiveEncoder } from './live';
+import { LiveEncoder, liveMsgpackOptions } from './live';
 import {
   parseCommandLine,
   UsageError,
@@ -132,7 +132,8 @@ async function buildServer(
   const live = new LiveSocket({
     source: service,
     newEncoder: () => new LiveEncoder(),
-    decode: data => new Unpackr().unpack(data),
+    // Plain msgpack maps decode as objects too (a default Unpackr makes Maps).
+    decode: data => new Unpackr(liveMsgpackOptions()).unpack(data),
     allowedOrigins: [] // Jupyter's proxy checks the origin before it adds the secret
   });
   const server = createHttpServer({

@@ -21,13 +21,14 @@
 import { Packr, Unpackr } from 'msgpackr';
 
 import {
+  applyLiveMessage,
   liveMsgpackOptions,
   liveStreamMsgpackOptions,
   type ISiteState,
   type LiveMessage
 } from '../../protocol';
 
-export { liveMsgpackOptions, liveStreamMsgpackOptions };
+export { applyLiveMessage, liveMsgpackOptions, liveStreamMsgpackOptions };
 
 /** Encode and decode one message at a time, without state between messages. */
 export interface ILiveCodec {
@@ -154,22 +155,4 @@ export class LiveDecoder {
     this.sites = applyLiveMessage(this.sites, message);
     return { message, sites: this.sites };
   }
-}
-
-/** Apply a snapshot or diff to the sites as known; returns a new array. */
-export function applyLiveMessage(
-  current: readonly ISiteState[],
-  message: LiveMessage
-): ISiteState[] {
-  if (message.type === 'snapshot') {
-    return [...message.sites];
-  }
-  const changed = new Map(message.sites.map(site => [site.name, site]));
-  const out = current.map(site => changed.get(site.name) ?? site);
-  for (const site of message.sites) {
-    if (!current.some(s => s.name === site.name)) {
-      out.push(site);
-    }
-  }
-  return out;
 }

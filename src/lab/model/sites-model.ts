@@ -1,0 +1,500 @@
+/**
+ * The sites as the panel shows them: the sidecar's state (REST answers and
+ * live messages, merged), plus what the browser knows on its own: which
+ * actions are in flight and which failed, per site and per cluster, so a
+ * failing site only marks its own card.
+ */
+import type { IDisposable } from '@lumino/disposable';
+import { ISignal, Signal } from '@lumino/signaling';
+
+import {
+  applyLiveMessage,
+  type IClusterInfo,
+  type IClusterOptionSpec,
+  type ISiteState,
+  type LiveMessage,
+  type LoginState
+} from '../../protocol';
+import type { SidecarClient } from '../api/client';
+import { SidecarError } from '../api/errors';
+import type { LiveConnection, LiveStatus } from '../api/live';
+import { DEFAULT_SETTINGS, type IPanelSettings } from './settings';
+
+/** What a user can do to a site or a cluster (one pending flag and one error each). */
+export type SiteAction =
+  | 'refresh'
+  | 'login'
+  | 'logout'
+  | 'options'
+  | 'create'
+  | 'rename'
+  | 'scale'
+  | 'adapt'
+  | 'stop'
+  | 'choose';
+
+/** A failed action, for the card of its site (or the row of its cluster). */
+export interface IActionError {
+  action: SiteAction;
+  /** The sidecar's message: names the cause and, where known, the fix. */
+  message: string;
+  /** HTTP status; 0 when the server did not answer. */
+  status: number;
+  code?: string;
+  /** Logging in again is the fix. */
+  needsLogin: boolean;
+}
+
+export type OptionsState =
+  | { status: 'loading' }
+  | { status: 'ready'; options: IClusterOptionSpec[] }
+  | { status: 'error'; error: IActionError };
+
+export interface ILiveState {
+  status: LiveStatus;
+  /** Why the socket closed, while it is down. */
+  error?: string;
+  retryAt?: number;
+}
+
+export interface INewCluster {
+  options: { [field: string]: unknown };
+  displayName?: string;
+  /** Scale to this many workers once the cluster runs (0: leave it). */
+  workers?: number;
+}
+
+export class SitesModel implements IDisposable {
+  constructor(options: SitesModel.IOptions) {
+    this.client = options.client;
+    this._live = options.live;
+    this._settings = options.settings ?? { ...DEFAULT_SETTINGS };
+    this._live?.received.connect(this.onLive, this);
+    this._live?.statusChanged.connect(this.emit, this);
+  }
+
+  readonly client: SidecarClient;
+
+  get sites(): readonly ISiteState[] {
+    return this._sites;
+  }
+
+  site(name: string): ISiteState | undefined {
+    return this._sites.find(site => site.name === name);
+  }
+
+  /** True until the first answer (REST or live) arrived. */
+  get loading(): boolean {
+    return !this._loaded;
+  }
+
+  /** Why the site list could not be loaded at all (sidecar or server down). */
+  get loadError(): IActionError | undefined {
+    return this._loadError;
+  }
+
+  get live(): ILiveState {
+    const live = this._live;
+    if (!live) {
+      return { status: 'stopped' };
+    }
+    return {
+      status: live.status,
+      ...(live.lastError ? { error: live.lastError } : {}),
+      ...(live.retryAt ? { retryAt: live.retryAt } : {})
+    };
+  }
+
+  get settings(): Readonly<IPanelSettings> {
+    return this._settings;
+  }
+
+  set settings(settings: IPanelSettings) {
+    this._settings = { ...settings };
+    this.emit();
+  }
+
+  /** Emitted on every change of anything above. */
+  get changed(): ISignal<this, void> {
+    return this._changed;
+  }
+
+  get active(): boolean {
+    return this._active;
+  }
+
+  get isDisposed(): boolean {
+    return this._disposed;
+  }
+
+  /**
+   * Shown (true): connect the live socket, watch the sites and refresh once.
+   * Hidden (false): close the socket; nothing runs until shown again.
+   */
+  setActive(active: boolean): void {
+    if (active === this._active || this._disposed) {
+      return;
+    }
+    this._active = active;
+    if (active) {
+      this._live?.start();
+      this.updateWatch();
+      void this.refresh();
+    } else {
+      this._live?.stop();
+    }
+    this.emit();
+  }
+
+  /** Reconnect the live socket now (after it failed) and refresh. */
+  reconnect(): void {
+    this._live?.reconnect();
+    void this.refresh();
+  }
+
+  isPending(site: string, action: SiteAction, cluster?: string): boolean {
+    return this._pending.has(Private.pendingKey(site, cluster, action));
+  }
+
+  /** Any action in flight on this site (cluster `undefined`) or cluster. */
+  isBusy(site: string, cluster?: string): boolean {
+    const prefix = Private.key(site, cluster) + '\u0000';
+    for (const key of this._pending) {
+      if (key.startsWith(prefix)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  error(site: string, cluster?: string): IActionError | undefined {
+    return this._errors.get(Private.key(site, cluster));
+  }
+
+  dismissError(site: string, cluster?: string): void {
+    if (this._errors.delete(Private.key(site, cluster))) {
+      this.emit();
+    }
+  }
+
+  optionsState(site: string): OptionsState | undefined {
+    return this._options.get(site);
+  }
+
+  /** Load every site's state (the sidecar checks reachability first). */
+  async refresh(): Promise<void> {
+    try {
+      const sites = await this.client.sites();
+      this._loadError = undefined;
+      this._loaded = true;
+      this.setSites(sites);
+    } catch (err) {
+      this._loadError = Private.toActionError('refresh', err);
+      this._loaded = true;
+      this.emit();
+    }
+  }
+
+  /** Start a login; the answer (also sent live) says what the user does next. */
+  login(
+    site: string,
+    flow?: 'device' | 'code'
+  ): Promise<LoginState | undefined> {
+    return this.run(
+      site,
+      undefined,
+      'login',
+      () => this.client.login(site, flow),
+      login => this.setLogin(site, login)
+    );
+  }
+
+  /** Cancel a pending login or log out. */
+  logout(site: string): Promise<LoginState | undefined> {
+    return this.run(
+      site,
+      undefined,
+      'logout',
+      () => this.client.logout(site),
+      login => this.setLogin(site, login)
+    );
+  }
+
+  /** The site's cluster options, loaded once (again with `force`). */
+  async loadOptions(site: string, force = false): Promise<void> {
+    const known = this._options.get(site);
+    if (known && known.status !== 'error' && !force) {
+      return;
+    }
+    this._options.set(site, { status: 'loading' });
+    this.emit();
+    try {
+      const options = await this.client.options(site);
+      this._options.set(site, { status: 'ready', options });
+    } catch (err) {
+      this._options.set(site, {
+        status: 'error',
+        error: Private.toActionError('options', err)
+      });
+    }
+    this.emit();
+  }
+
+  /**
+   * Create a cluster and wait until it runs (the sidecar reports it as
+   * pending meanwhile), then scale it to `workers`.
+   */
+  async createCluster(
+    site: string,
+    request: INewCluster
+  ): Promise<IClusterInfo | undefined> {
+    const info = await this.run(
+      site,
+      undefined,
+      'create',
+      () =>
+        this.client.createCluster(site, {
+          options: request.options,
+          ...(request.displayName ? { displayName: request.displayName } : {}),
+          wait: true
+        }),
+      cluster => this.upsertCluster(site, cluster)
+    );
+    if (info && info.status === 'RUNNING' && request.workers) {
+      return (await this.scale(site, info.name, request.workers)) ?? info;
+    }
+    return info;
+  }
+
+  renameCluster(
+    site: string,
+    cluster: string,
+    displayName: string
+  ): Promise<IClusterInfo | undefined> {
+    return this.run(
+      site,
+      cluster,
+      'rename',
+      () => this.client.renameCluster(site, cluster, displayName),
+      info => this.upsertCluster(site, info)
+    );
+  }
+
+  scale(
+    site: string,
+    cluster: string,
+    count: number
+  ): Promise<IClusterInfo | undefined> {
+    return this.run(
+      site,
+      cluster,
+      'scale',
+      () => this.client.scale(site, cluster, count),
+      info => this.upsertCluster(site, info)
+    );
+  }
+
+  adapt(
+    site: string,
+    cluster: string,
+    minimum: number,
+    maximum: number
+  ): Promise<IClusterInfo | undefined> {
+    return this.run(
+      site,
+      cluster,
+      'adapt',
+      () => this.client.adapt(site, cluster, minimum, maximum),
+      info => this.upsertCluster(site, info)
+    );
+  }
+
+  async stopCluster(site: string, cluster: string): Promise<boolean> {
+    let stopped = false;
+    await this.run(
+      site,
+      cluster,
+      'stop',
+      () => this.client.stopCluster(site, cluster),
+      () => {
+        stopped = true;
+        this.patchCluster(site, cluster, { status: 'STOPPING' });
+      }
+    );
+    return stopped;
+  }
+
+  /** Make `cluster` the one kernels use at this site (`null`: no choice). */
+  chooseCluster(
+    site: string,
+    cluster: string | null
+  ): Promise<ISiteState | undefined> {
+    return this.run(
+      site,
+      cluster ?? undefined,
+      'choose',
+      () => this.client.chooseCluster(site, cluster),
+      state => this.replaceSite(state)
+    );
+  }
+
+  dispose(): void {
+    if (this._disposed) {
+      return;
+    }
+    this._disposed = true;
+    this._live?.stop();
+    Signal.clearData(this);
+  }
+
+  /** One action: pending while it runs, its error kept on its card, others untouched. */
+  private async run<T>(
+    site: string,
+    cluster: string | undefined,
+    action: SiteAction,
+    work: () => Promise<T>,
+    apply: (result: T) => void
+  ): Promise<T | undefined> {
+    const key = Private.key(site, cluster);
+    const pending = Private.pendingKey(site, cluster, action);
+    this._pending.add(pending);
+    this._errors.delete(key);
+    this.emit();
+    try {
+      const result = await work();
+      apply(result);
+      return result;
+    } catch (err) {
+      this._errors.set(key, Private.toActionError(action, err));
+      return undefined;
+    } finally {
+      this._pending.delete(pending);
+      this.emit();
+    }
+  }
+
+  private onLive(_: LiveConnection, message: LiveMessage): void {
+    this._loaded = true;
+    this._loadError = undefined;
+    this.setSites(applyLiveMessage(this._sites, message));
+  }
+
+  private setSites(sites: ISiteState[]): void {
+    this._sites = sites;
+    this.updateWatch();
+    this.emit();
+  }
+
+  private replaceSite(state: ISiteState): void {
+    this.setSites(
+      this._sites.some(s => s.name === state.name)
+        ? this._sites.map(s => (s.name === state.name ? state : s))
+        : [...this._sites, state]
+    );
+  }
+
+  /** Sites sharing the login key share the login state. */
+  private setLogin(site: string, login: LoginState): void {
+    const key = this.site(site)?.loginKey;
+    this.setSites(
+      this._sites.map(s =>
+        s.name === site || (key !== undefined && s.loginKey === key)
+          ? { ...s, login }
+          : s
+      )
+    );
+  }
+
+  private upsertCluster(site: string, info: IClusterInfo): void {
+    const state = this.site(site);
+    if (!state) {
+      return;
+    }
+    const known = state.clusters.some(c => c.name === info.name);
+    this.replaceSite({
+      ...state,
+      clusters: known
+        ? state.clusters.map(c => (c.name === info.name ? info : c))
+        : [...state.clusters, info]
+    });
+  }
+
+  private patchCluster(
+    site: string,
+    cluster: string,
+    patch: Partial<IClusterInfo>
+  ): void {
+    const info = this.site(site)?.clusters.find(c => c.name === cluster);
+    if (info) {
+      this.upsertCluster(site, { ...info, ...patch });
+    }
+  }
+
+  private updateWatch(): void {
+    if (this._active) {
+      this._live?.watch(this._sites.map(site => site.name));
+    }
+  }
+
+  private emit(): void {
+    if (!this._disposed) {
+      this._changed.emit();
+    }
+  }
+
+  private readonly _live: LiveConnection | undefined;
+  private _sites: ISiteState[] = [];
+  private _loaded = false;
+  private _loadError: IActionError | undefined;
+  private _settings: IPanelSettings;
+  private _active = false;
+  private _disposed = false;
+  private readonly _pending = new Set<string>();
+  private readonly _errors = new Map<string, IActionError>();
+  private readonly _options = new Map<string, OptionsState>();
+  private readonly _changed = new Signal<this, void>(this);
+}
+
+export namespace SitesModel {
+  export interface IOptions {
+    client: SidecarClient;
+    /** Without one, the model only knows what REST calls return. */
+    live?: LiveConnection;
+    settings?: IPanelSettings;
+  }
+}
+
+namespace Private {
+  export function key(site: string, cluster: string | undefined): string {
+    return cluster === undefined ? site : `${site}\u0001${cluster}`;
+  }
+
+  export function pendingKey(
+    site: string,
+    cluster: string | undefined,
+    action: SiteAction
+  ): string {
+    return `${key(site, cluster)}\u0000${action}`;
+  }
+
+  export function toActionError(
+    action: SiteAction,
+    err: unknown
+  ): IActionError {
+    if (err instanceof SidecarError) {
+      return {
+        action,
+        message: err.message,
+        status: err.status,
+        ...(err.code ? { code: err.code } : {}),
+        needsLogin: err.needsLogin
+      };
+    }
+    return {
+      action,
+      message: err instanceof Error ? err.message : String(err),
+      status: 0,
+      needsLogin: false
+    };
+  }
+}
