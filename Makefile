@@ -59,6 +59,7 @@ test-py: $(STAMPS)/python
 benchmark: setup
 	node benchmarks/live_encoding.mjs
 	$(BIN)/python benchmarks/sidecar_bench.py $(BENCH_ARGS)
+	$(BIN)/python benchmarks/routing_bench.py
 
 # A wheel as users install it, checked to carry the labextension and the bundles.
 wheel: setup

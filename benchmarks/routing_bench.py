@@ -44,12 +44,14 @@ flood = dask_sites.open_zarr('s3://central-gfm/flood_extent.zarr').flood_extent
 built = dask_sites.open_zarr('s3://central-ghsl/built_up.zarr').built_up
 rain = dask_sites.open_zarr('s3://lumi-era5/rainfall.zarr').tp
 """
-# Coarsened at central (8x8 pixels), accumulated at lumi, combined here.
+# Both sites coarsen to one 32x32 grid (central from its raster, lumi from its
+# cube), then the notebook combines the two grids.
 FLOOD_WORK = """
-factor = max(1, flood.sizes['lat'] // 32)
-flooded = flood.astype('f4').coarsen(lat=factor, lon=factor).mean()
-exposed = (flood * built).coarsen(lat=factor, lon=factor).sum()
-storm = rain.sel(time=slice('2022-08-18', '2022-08-30')).sum('time')
+grid = 32
+f, r = flood.sizes['lat'] // grid, rain.sizes['lat'] // grid
+flooded = flood.astype('f4').coarsen(lat=f, lon=f).mean()
+exposed = (flood * built).coarsen(lat=f, lon=f).sum()
+storm = rain.sel(time=slice('2022-08-18', '2022-08-30')).sum('time').coarsen(lat=r, lon=r).mean()
 # Mixes the sites: split by the planner, each site sends its 32x32 grid.
 rain_on_flood = float((flooded.data * storm.data).sum() / flooded.data.sum())
 result = [float(flooded.mean()), float(exposed.sum()), float(storm.mean()), rain_on_flood]
