@@ -227,6 +227,15 @@ def test_cluster_started_with_plain_dask_gateway_is_listed(logged_in, testbed):
         gateway.close()
 
 
+def test_kernels_read_the_registrys_data_rules(logged_in, testbed):
+    sites = {s["name"]: s for s in logged_in.kernel.get("/kernel/sites")["sites"]}
+    assert sites["lumi"]["data"] == {"patterns": ["s3://lumi-*/**"],
+                                     "storage_endpoints": [testbed.sites["lumi"].storage]}
+    with pytest.raises(SidecarError) as refused:
+        logged_in.browser.get("/kernel/sites")
+    assert refused.value.status == 403
+
+
 def test_kernel_gets_a_working_connection_and_the_browser_never_does(logged_in):
     from dask_gateway.client import GatewaySecurity
     from distributed import Client

@@ -30,7 +30,7 @@ class SiteRouter:
         self.shell = shell
         self.sidecar = sidecar
         self.clients = SiteClients(sidecar) if sidecar else None
-        self.catalogue = SiteCatalogue(self._site_list) if sidecar else SiteCatalogue.of([])
+        self.catalogue = SiteCatalogue(self._registry_sites) if sidecar else SiteCatalogue.of([])
         self.locations = DataLocations(self.catalogue, namespace=lambda: shell.user_ns)
         self.default_site: str | None = None
         self.activation = Activation()
@@ -41,9 +41,9 @@ class SiteRouter:
         # A cell whose site cannot be used must not run at all (not locally either).
         self.refusal: str | None = None
 
-    def _site_list(self) -> list[dict]:
+    def _registry_sites(self) -> list[dict]:
         try:
-            return self.sidecar.get("/api/sites")["sites"]
+            return self.sidecar.get("/kernel/sites")["sites"]
         except SidecarError as err:
             raise explain(err) from None
 
@@ -152,6 +152,11 @@ class SiteMagics(Magics):
             self._known(words[0])
             self.router.default_site = words[0]
             print(f"Dask work of untagged cells now runs at {words[0]}.")
+            try:
+                from .widget import show
+            except ImportError:  # no ipywidgets: the line above is all
+                return None
+            show(self.shell, words[0])
             return None
         raise SiteError("usage: %site [NAME | --off | login NAME | explain EXPRESSION]")
 

@@ -20,6 +20,7 @@
  *   WS     /api/live                                     LiveMessage (msgpack)
  *
  * Kernel routes (kernel secret only, never proxied to the browser):
+ *   GET    /kernel/sites                                 IKernelSitesResponse
  *   GET    /kernel/sites/:site/connection?cluster=&create=  IKernelConnection
  */
 import type {
@@ -77,6 +78,11 @@ export interface IAdaptRequest {
 export interface IChooseClusterRequest {
   /** `null` clears the choice. */
   cluster: string | null;
+}
+
+/** GET /kernel/sites: the registry's names and data rules, without waiting for any site. */
+export interface IKernelSitesResponse {
+  sites: Pick<ISiteState, 'name' | 'label' | 'data'>[];
 }
 
 /** What a kernel needs to connect a `distributed.Client`. Holds the TLS key: kernel only. */

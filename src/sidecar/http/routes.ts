@@ -9,6 +9,7 @@ import type {
   IClusterOptionSpec,
   ICreateClusterRequest,
   IKernelConnection,
+  IKernelSitesResponse,
   IRenameClusterRequest,
   IScaleRequest,
   ISiteState,
@@ -239,6 +240,23 @@ export function apiRoutes(service: ISitesService, version: string): IRoute[] {
               html: callbackPage(true, `Logged in to ${labels.join(', ')}.`)
             };
       }
+    },
+    {
+      // Names and data rules only, straight from the registry: kernels ask
+      // this while routing, so it must never wait for a gateway.
+      method: 'GET',
+      path: '/kernel/sites',
+      callers: ['kernel'],
+      handle: async () => ({
+        status: 200,
+        body: {
+          sites: service.siteStates().map(({ name, label, data }) => ({
+            name,
+            label,
+            ...(data ? { data } : {})
+          }))
+        } satisfies IKernelSitesResponse
+      })
     },
     {
       method: 'GET',
