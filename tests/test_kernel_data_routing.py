@@ -182,3 +182,35 @@ def test_persist_keeps_data_at_its_site(kernel):
                       "type(distributed_futures := kept.__dask_graph__().to_dict()[kept.__dask_keys__()[0][0][0]]).__name__")
     assert "Future" in value(out), out
     assert out.record["sites"] == ["lumi"]
+
+
+@pytest.mark.parametrize("source, cell, metadata", [
+    ("cell magic", "%%site leonardo\n{}", None),
+    ("cell metadata", "{}", {"dask-sites": {"site": "leonardo"}}),
+    ("notebook default", "{}", None),
+])
+def test_each_tag_source_runs_at_its_site_by_the_schedulers_record(kernel, logs, source, cell, metadata):
+    key = f"probe-{source.replace(' ', '-')}"
+    if source == "notebook default":
+        run(kernel, "%site leonardo")
+    try:
+        mark = logs.mark()
+        out = run(kernel, cell.format(f"dask.delayed(where_am_i)(dask_key_name={key!r}).compute()"), metadata)
+        assert value(out) == "'leonardo'"
+        assert out.record["route"] == "leonardo" and out.record["source"] == source
+        assert key in logs.since(mark, "leonardo")
+        assert key not in logs.since(mark, "central") + logs.since(mark, "lumi")
+    finally:
+        run(kernel, "%site --off")
+
+
+def test_a_tagged_cell_makes_its_client_current_for_futures_and_xarray(kernel):
+    code = (
+        "from distributed import get_client\n"
+        "at = get_client().submit(where_am_i, pure=False).result()\n"
+        "kept = rain.tp.isel(time=0).persist()\n"
+        "loaded = kept.load()\n"
+        "(at, loaded.shape)"
+    )
+    out = run(kernel, code, {"dask-sites": {"site": "lumi"}})
+    assert value(out).startswith("('lumi', (32, 32))"), out
