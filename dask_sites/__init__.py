@@ -8,9 +8,10 @@ each computation run where its data lives.
 
 from jupyter_ext_server import __version__
 from jupyter_ext_server.kernel import load_ipython_extension, unload_ipython_extension
-from jupyter_ext_server.kernel.api import Explanation, at, explain, open_zarr
+from jupyter_ext_server.kernel.api import Explanation, at, explain, last_record, open_zarr
 from jupyter_ext_server.kernel.clients import SiteError
 from jupyter_ext_server.kernel.scheduler import DataWouldCrossSites, MoveRefused
+
 
 __all__ = [
     "DataWouldCrossSites",
@@ -20,6 +21,7 @@ __all__ = [
     "__version__",
     "at",
     "explain",
+    "last_record",
     "load_ipython_extension",
     "open_zarr",
     "unload_ipython_extension",

@@ -231,6 +231,8 @@ def cmd_demo(args) -> int:
             [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1",
              f"--port={port}", f"--IdentityProvider.token={token}",
              f"--ServerApp.root_dir={notebook_dir}", f"--DaskSites.registry={info.registry_path}",
+             # The demo notebooks may start each site's cluster on first use.
+             "--DaskSites.auto_create_cluster=True",
              *(["--allow-root"] if os.geteuid() == 0 else [])],
             start_new_session=True,
             # Kernels inherit this: the testbed's object-store credentials.

@@ -14,10 +14,12 @@ RECORD_MIMETYPE = "application/vnd.dask-sites.record+json"
 @dataclass
 class CellOutputs:
     result: str | None = None
+    results: int = 0  # execute_result messages: a cell shows its value once
     stdout: str = ""
     stderr: str = ""
     error: str | None = None
     displays: list[dict] = field(default_factory=list)
+    status: str = ""  # the execute_reply's: "ok", "error" or "aborted"
 
     @property
     def record(self) -> dict | None:
@@ -64,6 +66,7 @@ def run(client, code: str, metadata: dict | None = None, timeout: float = 120) -
         kind, content = reply["msg_type"], reply["content"]
         if kind == "execute_result":
             outputs.result = content["data"]["text/plain"]
+            outputs.results += 1
         elif kind == "display_data":
             outputs.displays.append(content["data"])
         elif kind == "stream" and content["name"] == "stdout":
@@ -73,4 +76,8 @@ def run(client, code: str, metadata: dict | None = None, timeout: float = 120) -
         elif kind == "error":
             outputs.error = f"{content['ename']}: {content['evalue']}"
         elif kind == "status" and content["execution_state"] == "idle":
-            return outputs
+            while True:
+                shell_reply = client.get_shell_msg(timeout=timeout)
+                if shell_reply["parent_header"].get("msg_id") == message["header"]["msg_id"]:
+                    outputs.status = shell_reply["content"]["status"]
+                    return outputs

@@ -30,6 +30,13 @@ def test_cell_metadata_routes_to_its_site(kernel):
 def test_cell_magic_wins_over_metadata(kernel):
     out = run(kernel, "%%site central\n" + WHERE, {"dask-sites": {"site": "lumi"}})
     assert out.result == "'central'", out
+    assert out.results == 1  # the body runs as the cell itself: its value shows once
+
+
+def test_an_error_in_a_site_magic_cell_fails_the_cell(kernel):
+    out = run(kernel, "%%site central\n" + WHERE + "\nraise ValueError('at central')")
+    assert out.error == "ValueError: at central" and out.status == "error"
+    assert run(kernel, WHERE).result == "'local'"
 
 
 def test_untagged_cell_after_a_tagged_one_runs_locally(kernel):

@@ -195,3 +195,23 @@ def test_storage_probe_finds_fsspec_stores():
 
     assert _storage_of(Wrapper(Wrapper(Store())), 0) == ("s3://lumi-era5/rainfall.zarr", "http://s3.lumi.example")
     assert _storage_of(np.ones(3), 0) is None
+
+
+def test_a_records_seconds_are_the_wall_time_not_the_sum_of_sites(sites):
+    _, locations = sites
+    a, b = da.ones(100, chunks=10), da.arange(50, chunks=10)
+    locations.record(a, "central", "test")
+    locations.record(b, "lumi", "test")
+    sched, record = scheduler(sites)
+    (a.sum() * b.mean()).compute(scheduler=sched)
+    published = record.as_dict()
+    assert published["seconds"] == record.wall_seconds > 0
+    assert published["sites"] == ["central", "lumi"] and published["bytesBack"] > 0
+
+
+def test_an_old_sidecar_is_named_as_the_cause():
+    from jupyter_ext_server.kernel.clients import explain
+    from jupyter_ext_server.sidecar_client import SidecarError
+
+    assert "older than the kernel's dask_sites" in str(explain(SidecarError(404, "not found")))
+    assert str(explain(SidecarError(404, 'unknown site "mars"', "unknown-site"))) == 'unknown site "mars"'

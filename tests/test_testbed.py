@@ -26,7 +26,8 @@ def gateway_for(info, site: str, username: str) -> Gateway:
 
 
 VARIABLES = {"flood_extent.zarr": "flood_extent", "built_up.zarr": "built_up",
-             "rainfall.zarr": "tp", "soil_moisture.zarr": "swvl1"}
+             "rainfall.zarr": "tp", "soil_moisture.zarr": "swvl1",
+             "land_cover.zarr": "land_cover", "soil_water.zarr": "swvl1"}
 
 
 @pytest.mark.parametrize("site", ["central", "lumi", "leonardo"])

@@ -1,4 +1,4 @@
-"""What notebook users call: ``dask_sites.open_zarr``, ``at``, ``explain``.
+"""What notebook users call: ``dask_sites.open_zarr``, ``at``, ``explain``, ``last_record``.
 
 Data opened or marked here routes without a tag: a computation on it runs at
 its site, and one that mixes sites is split (see ``scheduler.py``).
@@ -58,6 +58,15 @@ def at(obj, site: str):
     if not locations.record(obj, site, f"marked with dask_sites.at(..., {site!r})"):
         raise SiteError("dask_sites.at needs a dask collection or a dask-backed xarray object.")
     return obj
+
+
+def last_record() -> dict | None:
+    """What the last routed cell did: sites, seconds, bytes brought back (as shown under it)."""
+    from .extension import current_router
+
+    router = current_router()
+    record = router.last_record if router else None
+    return record.as_dict() if record else None
 
 
 class Explanation:

@@ -33,6 +33,11 @@ def explain(err: SidecarError) -> SiteError:
     unreachable sidecar needs saying here."""
     if err.status == 0:
         return SiteError(f"Dask Sites cannot reach its sidecar: {err}")
+    if err.status == 404 and err.code is None:
+        return SiteError(
+            "The Dask Sites sidecar does not know this request: it is older than the kernel's "
+            "dask_sites. Restart the Jupyter server (it starts the sidecar) after an upgrade."
+        )
     return SiteError(str(err))
 
 

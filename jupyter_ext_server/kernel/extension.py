@@ -19,7 +19,7 @@ from .catalogue import SiteCatalogue
 from .clients import SiteClients, SiteError, explain
 from .locations import DataLocations
 from .record import CellRecord
-from .routing import Route, decide
+from .routing import Route, decide, site_from_cell_magic
 from .scheduler import SiteScheduler
 
 
@@ -37,7 +37,7 @@ class SiteRouter:
         self.last_route: Route | None = None
         self.last_record: CellRecord | None = None
         self._record: CellRecord | None = None
-        self._depth = 0  # %%site runs its body as a nested cell
+        self._depth = 0  # a direct run_cell_magic('site', ...) runs its body as a nested cell
         # A cell whose site cannot be used must not run at all (not locally either).
         self.refusal: str | None = None
 
@@ -108,6 +108,15 @@ class SiteRouter:
             self.clients.close_all()
 
 
+def strip_site_magic(lines: list[str]) -> list[str]:
+    """``%%site NAME`` only routes (``pre_run_cell`` reads it from the raw cell);
+    the body then runs as an ordinary cell: its value shows once, and an error
+    fails the cell. The line is blanked, not removed, to keep line numbers."""
+    if lines and site_from_cell_magic(lines[0]):
+        return ["\n", *lines[1:]]
+    return lines
+
+
 class RefuseUnroutableCells(ast.NodeTransformer):
     """Stops a cell before it runs when its site could not be used."""
 
@@ -128,8 +137,11 @@ class SiteMagics(Magics):
 
     @cell_magic
     def site(self, line, cell):
-        """%%site NAME: run this cell's Dask work at site NAME (routing already active)."""
-        return self.shell.run_cell(cell, store_history=False).result
+        """%%site NAME: run this cell's Dask work at site NAME.
+
+        In a cell the first line is taken off before the cell runs
+        (``strip_site_magic``), so this only runs when called directly."""
+        self.shell.run_cell(cell, store_history=False).raise_error()
 
     @line_magic("site")
     def site_line(self, line):
@@ -215,6 +227,7 @@ def load_ipython_extension(shell) -> None:
     _router = SiteRouter(shell, sidecar)
     shell.register_magics(SiteMagics(shell, _router))
     shell.ast_transformers.append(RefuseUnroutableCells(_router))
+    shell.input_transformers_cleanup.insert(0, strip_site_magic)
     shell.events.register("pre_run_cell", _router.pre_run_cell)
     shell.events.register("post_run_cell", _router.post_run_cell)
     import atexit
@@ -231,6 +244,8 @@ def unload_ipython_extension(shell) -> None:
     shell.ast_transformers[:] = [
         t for t in shell.ast_transformers if not isinstance(t, RefuseUnroutableCells)
     ]
+    if strip_site_magic in shell.input_transformers_cleanup:
+        shell.input_transformers_cleanup.remove(strip_site_magic)
     _router.close()
     _router = None
 

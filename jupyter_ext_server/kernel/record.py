@@ -28,6 +28,8 @@ class CellRecord:
     source: str  # why: "cell magic", "cell metadata", "notebook default", "data location", "local"
     runs: list[SiteRun] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    #: Wall time of the cell's Dask work (sites of a split run at the same time).
+    wall_seconds: float = 0.0
 
     def add(self, site: str, seconds: float, bytes_back: int) -> None:
         for run in self.runs:
@@ -49,6 +51,10 @@ class CellRecord:
         ]
         return f"Dask Sites ({self.source}): " + "; ".join(parts)
 
+    def as_dict(self) -> dict:
+        """What ``dask_sites.last_record()`` returns (the same as the published record)."""
+        return self.bundle()[0][RECORD_MIMETYPE]
+
     def bundle(self) -> tuple[dict, dict]:
         """``(data, metadata)`` for ``IPython.display.publish_display_data``."""
         record = {
@@ -57,6 +63,6 @@ class CellRecord:
             "sites": [run.site for run in self.runs if run.site != "local"],
             "runs": [asdict(run) for run in self.runs],
             "bytesBack": sum(run.bytes_back for run in self.runs if run.site != "local"),
-            "seconds": sum(run.seconds for run in self.runs),
+            "seconds": self.wall_seconds,
         }
         return {RECORD_MIMETYPE: record, "text/plain": self.summary()}, {}

@@ -86,6 +86,13 @@ class SiteScheduler:
     # -- dask.compute ------------------------------------------------------------
 
     def __call__(self, expr, keys: list, **kwargs):
+        started = time.perf_counter()
+        try:
+            return self._compute(expr, keys, kwargs)
+        finally:
+            self.record.wall_seconds += time.perf_counter() - started
+
+    def _compute(self, expr, keys: list, kwargs: dict):
         graph = graph_of_expr(expr)
         inputs = self.locations.inputs_of(graph) if graph is not None else {}
         if self.route.site:
@@ -121,7 +128,9 @@ class SiteScheduler:
         client = self._client(site)
         started = time.perf_counter()
         results = client.persist(list(collections), optimize_graph=optimize_graph, **kwargs)
-        self.record.add(site, time.perf_counter() - started, 0)
+        elapsed = time.perf_counter() - started
+        self.record.add(site, elapsed, 0)
+        self.record.wall_seconds += elapsed
         return results
 
     # -- where the work goes ---------------------------------------------------------

@@ -1,9 +1,17 @@
 """Deterministic synthetic datasets in the style of the DEDL use cases, written as Zarr.
 
 Each dataset belongs to one site and is written to that site's own object
-store. Values are synthetic but shaped like the real inputs: a flood extent
-and a built-up fraction for Pakistan (central), daily rainfall for Pakistan
-in August 2022 (lumi), daily soil moisture for the Po valley (leonardo).
+store. Values are synthetic but shaped like the real inputs:
+
+- flood (Pakistan 2022): a flood extent and a built-up fraction (central),
+  daily rainfall in August 2022 (lumi);
+- drought (Po valley 2022): daily soil moisture (leonardo), ERA5-Land soil
+  water on a coarser grid (lumi), land cover classes (central);
+- a second precipitation cube, Po valley in August 2022 (leonardo), for the
+  same histogram at two sites.
+
+Bucket names start with the site's name: the testbed registry's data
+patterns are ``s3://<site>-*/**``.
 """
 
 from __future__ import annotations
@@ -124,11 +132,117 @@ def soil_moisture(size: str) -> xr.Dataset:
     return ds.chunk({"time": 15, "lat": n, "lon": n})
 
 
+def _po_plain(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    """About 1 on the Po plain, 0 on the Alps (north, west) and the Apennines (south)."""
+    y = (lat - PO_VALLEY["lat"][0]) / (PO_VALLEY["lat"][1] - PO_VALLEY["lat"][0])
+    x = (lon - PO_VALLEY["lon"][0]) / (PO_VALLEY["lon"][1] - PO_VALLEY["lon"][0])
+
+    def rise(v):
+        return 1 / (1 + np.exp(-v / 0.03))
+
+    return (rise(0.8 - y) * rise(y - 0.12))[:, None] * rise(x - 0.08)[None, :]
+
+
+def soil_water(size: str) -> xr.Dataset:
+    """ERA5-Land volumetric soil water (layer 1): the model's view, on a grid half as fine.
+
+    The irrigated plain dries out more than the mountains around it.
+    """
+    n = max(SIZES[size]["cube"] // 2, 2)
+    rng = np.random.default_rng(2022_06)
+    lat, lon = _grid(PO_VALLEY, n)
+    time = pd.date_range("2022-06-01", "2022-08-31", freq="D")
+    base = (0.2 + 0.15 * _smooth_field(rng, (n, n), 5))[None]
+    days = np.arange(time.size, dtype="float32")
+    # Steady drying with a July heat wave and a little relief from mid-August storms.
+    dried = (days / days[-1] + 0.2 * np.exp(-(((days - 45) / 8.0) ** 2))
+             - 0.12 * np.exp(-(((days - 76) / 4.0) ** 2)))[:, None, None]
+    depth = (0.25 + 0.3 * _po_plain(lat, lon)).astype("float32")[None]
+    noise = rng.normal(0, 0.006, (time.size, n, n)).astype("float32")
+    sw = np.clip(base * (1 - depth * dried) + noise, 0.02, 0.5).astype("float32")
+    ds = xr.Dataset(
+        {"swvl1": (("time", "lat", "lon"), sw,
+                   {"units": "m3/m3", "long_name": "volumetric soil water layer 1"})},
+        coords={"time": time, "lat": lat, "lon": lon},
+        attrs=_site_attrs("lumi", "ERA5-Land soil water, Po valley, summer 2022"),
+    )
+    return ds.chunk({"time": 31, "lat": n, "lon": n})
+
+
+#: CORINE Land Cover level-2 classes used by ``land_cover`` (code: name).
+LAND_COVER_CLASSES = {
+    11: "urban fabric",
+    21: "arable land",
+    22: "permanent crops",
+    23: "pastures",
+    31: "forests",
+    51: "inland waters",
+}
+
+
+def land_cover(size: str) -> xr.Dataset:
+    """Land cover classes on a raster 8 times finer than the soil-moisture cube."""
+    n, chunk = SIZES[size]["cube"] * 8, SIZES[size]["chunk"]
+    rng = np.random.default_rng(2018_12)
+    lat, lon = _grid(PO_VALLEY, n)
+    y = ((lat - PO_VALLEY["lat"][0]) / (PO_VALLEY["lat"][1] - PO_VALLEY["lat"][0]))[:, None]
+    x = ((lon - PO_VALLEY["lon"][0]) / (PO_VALLEY["lon"][1] - PO_VALLEY["lon"][0]))[None, :]
+    wobble = _smooth_field(rng, (n, n), 10) - 0.5
+    # Alps in the north and west, Apennines in the south; the plain in between.
+    mountains = (y + 0.15 * wobble > 0.8) | (x + 0.1 * wobble < 0.08) | (y - 0.1 * wobble < 0.12)
+    slopes = ~mountains & ((y + 0.15 * wobble > 0.68) | (y - 0.1 * wobble < 0.24))
+    river = np.abs(y - 0.5 - 0.05 * np.sin(9 * x) - 0.04 * wobble) < 0.012
+    towns = _smooth_field(rng, (n, n), 25) > 0.72
+    pasture = _smooth_field(rng, (n, n), 15) > 0.35
+    classes = np.full((n, n), 21, dtype="uint8")  # arable land (rice, maize) fills the plain
+    classes[slopes] = 22
+    classes[mountains & pasture] = 23
+    classes[mountains & ~pasture] = 31
+    classes[towns & ~mountains] = 11
+    classes[river] = 51
+    codes = sorted(LAND_COVER_CLASSES)
+    ds = xr.Dataset(
+        {"land_cover": (("lat", "lon"), classes, {
+            "long_name": "CORINE land cover class (level 2)",
+            "flag_values": codes,
+            "flag_meanings": " ".join(LAND_COVER_CLASSES[c].replace(" ", "_") for c in codes),
+        })},
+        coords={"lat": lat, "lon": lon},
+        attrs=_site_attrs("central", "CORINE land cover, Po valley, 2018"),
+    )
+    return ds.chunk({"lat": chunk, "lon": chunk})
+
+
+def po_rainfall(size: str) -> xr.Dataset:
+    """Daily precipitation over the Po valley in August 2022: a dry month, a few storms."""
+    n = SIZES[size]["cube"]
+    rng = np.random.default_rng(2022_08)
+    lat, lon = _grid(PO_VALLEY, n)
+    time = pd.date_range("2022-08-01", "2022-08-31", freq="D")
+    relief = _smooth_field(rng, (n, n), 6)  # more rain on the mountain edges
+    storms = (rng.random(time.size) < 0.25).astype("float32")[:, None, None]
+    noise = rng.gamma(0.6, 1.0, (time.size, n, n)).astype("float32")
+    rain = (noise * (0.3 + 6 * storms * (0.3 + relief[None]))).astype("float32")
+    ds = xr.Dataset(
+        {"tp": (("time", "lat", "lon"), rain, {"units": "mm/day", "long_name": "precipitation"})},
+        coords={"time": time, "lat": lat, "lon": lon},
+        attrs=_site_attrs("leonardo", "ERA5-Land daily precipitation, Po valley, Aug 2022"),
+    )
+    return ds.chunk({"time": 8, "lat": n, "lon": n})
+
+
 DATASETS: tuple[DatasetSpec, ...] = (
     DatasetSpec("central", "central-gfm", "flood_extent.zarr", "GFM flood extent", flood_extent),
     DatasetSpec("central", "central-ghsl", "built_up.zarr", "GHS built-up fraction", built_up),
     DatasetSpec("lumi", "lumi-era5", "rainfall.zarr", "ERA5-Land daily rainfall", rainfall),
     DatasetSpec("leonardo", "leonardo-era5", "soil_moisture.zarr", "soil moisture", soil_moisture),
+    # The drought case (Po valley) and the two-site histogram.
+    DatasetSpec("central", "central-clc", "land_cover.zarr", "CORINE land cover, Po valley",
+                land_cover),
+    DatasetSpec("lumi", "lumi-era5", "soil_water.zarr", "ERA5-Land soil water, Po valley",
+                soil_water),
+    DatasetSpec("leonardo", "leonardo-era5", "rainfall.zarr", "ERA5-Land daily rainfall, Po valley",
+                po_rainfall),
 )
 
 
