@@ -23,6 +23,7 @@ const tsconfig = {
 const esmPackages = [
   '@jupyterlab',
   '@jupyter',
+  '@jupyter-widgets',
   '@lumino',
   '@microsoft',
   '@rjsf',

@@ -13,6 +13,16 @@ from jupyter_ext_server.kernel.clients import SiteError
 from jupyter_ext_server.kernel.scheduler import DataWouldCrossSites, MoveRefused
 
 
+def widget(name: str):
+    """The live widget of site ``name`` (status, workers, memory, scale, adapt, dashboard).
+
+    Needs ipywidgets; JupyterLab with Dask Sites shows it live.
+    """
+    from jupyter_ext_server.kernel.widget import widget as site_widget
+
+    return site_widget(name)
+
+
 __all__ = [
     "DataWouldCrossSites",
     "Explanation",
@@ -25,4 +35,5 @@ __all__ = [
     "load_ipython_extension",
     "open_zarr",
     "unload_ipython_extension",
+    "widget",
 ]

@@ -1,1 +1,4 @@
 import './base.css';
+import './widget.css';
+import './dashboards.css';
+import './celltags.css';

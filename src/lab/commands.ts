@@ -6,6 +6,12 @@ export namespace CommandIDs {
   export const openDashboard = 'dask-sites:open-dashboard';
   /** Reload every site's state from the sidecar. */
   export const refresh = 'dask-sites:refresh';
+  /** Set the Dask site of the selected cells; args `{site}` (none: ask). */
+  export const setCellSite = 'dask-sites:set-cell-site';
+  /** Remove the Dask site of the selected cells. */
+  export const clearCellSite = 'dask-sites:clear-cell-site';
+  /** Set the notebook's default site; args `{site}` (`""`: none; no args: ask). */
+  export const setNotebookSite = 'dask-sites:set-notebook-site';
 }
 
 /** Arguments of `CommandIDs.openDashboard`. */
@@ -14,4 +20,6 @@ export interface IOpenDashboardArgs {
   cluster: string;
   /** Dashboard page, e.g. `status`, `individual-task-stream`; default `status`. */
   plot?: string;
+  /** Where the pane goes (`split-right`, `tab-after`, ...); default: beside another cluster's pane. */
+  mode?: string;
 }

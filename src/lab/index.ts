@@ -1,6 +1,9 @@
 import type { JupyterFrontEndPlugin } from '@jupyterlab/application';
 
+import { cellTagsPlugin } from './celltags/plugin';
+import { dashboardsPlugin } from './dashboards/plugin';
 import { sidebarPlugin } from './plugin';
+import { widgetPlugin } from './widget/plugin';
 
 export { SidecarClient } from './api/client';
 export { SidecarError } from './api/errors';
@@ -9,6 +12,11 @@ export { CommandIDs, type IOpenDashboardArgs } from './commands';
 export { SitesModel } from './model/sites-model';
 export { IDaskSites } from './tokens';
 
-const plugins: JupyterFrontEndPlugin<any>[] = [sidebarPlugin];
+const plugins: JupyterFrontEndPlugin<any>[] = [
+  sidebarPlugin,
+  widgetPlugin,
+  dashboardsPlugin,
+  cellTagsPlugin
+];
 
 export default plugins;

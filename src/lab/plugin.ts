@@ -9,12 +9,11 @@ import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
 import { SidecarClient } from './api/client';
 import { LiveConnection } from './api/live';
-import { CommandIDs, type IOpenDashboardArgs } from './commands';
+import { CommandIDs } from './commands';
 import { sitesIcon } from './icons';
 import { readSettings } from './model/settings';
 import { SitesModel } from './model/sites-model';
 import { IDaskSites } from './tokens';
-import { DashboardWidget } from './widgets/dashboard';
 import { SitesSidebar } from './widgets/sidebar';
 
 /** Plugin id; `schema/plugin.json` holds its settings. */
@@ -87,40 +86,6 @@ export const sidebarPlugin: JupyterFrontEndPlugin<IDaskSites> = {
       label: trans.__('Refresh Dask Sites'),
       caption: trans.__('Reload every site and reconnect live updates'),
       execute: () => model.refresh()
-    });
-
-    app.commands.addCommand(CommandIDs.openDashboard, {
-      label: args =>
-        args['cluster']
-          ? trans.__('Open Dashboard of %1', String(args['cluster']))
-          : trans.__('Open Cluster Dashboard'),
-      caption: trans.__("Open a cluster's Dask dashboard in a tab"),
-      isEnabled: args => !!args['site'] && !!args['cluster'],
-      execute: raw => {
-        const args = raw as unknown as IOpenDashboardArgs;
-        const plot = args.plot || 'status';
-        const id = DashboardWidget.idOf(args.site, args.cluster, plot);
-        const open = Array.from(app.shell.widgets('main')).find(
-          w => w.id === id
-        );
-        if (open) {
-          app.shell.activateById(id);
-          return;
-        }
-        const site = model.site(args.site);
-        const cluster = site?.clusters.find(c => c.name === args.cluster);
-        const widget = new DashboardWidget({
-          url: client.dashboardUrl(args.site, args.cluster, plot),
-          site: args.site,
-          siteLabel: site?.label ?? args.site,
-          cluster: args.cluster,
-          clusterLabel: cluster?.displayName ?? args.cluster.slice(0, 8),
-          plot,
-          trans
-        });
-        app.shell.add(widget, 'main');
-        app.shell.activateById(widget.id);
-      }
     });
 
     palette?.addItem({

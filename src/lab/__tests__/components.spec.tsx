@@ -167,9 +167,11 @@ describe('SitesPanel', () => {
     await settle();
     expect(fake.requests.at(-1)?.body).toEqual({ count: 3 });
 
-    fireEvent.click(row.getByRole('button', { name: /Dashboard/ }));
+    fireEvent.click(row.getByRole('button', { name: 'Status' }));
+    fireEvent.click(row.getByRole('button', { name: 'Task stream' }));
     expect(dashboards).toEqual([
-      { site: 'central', cluster: 'c0ffee00aa', plot: 'status' }
+      { site: 'central', cluster: 'c0ffee00aa', plot: 'status' },
+      { site: 'central', cluster: 'c0ffee00aa', plot: 'individual-task-stream' }
     ]);
 
     fireEvent.click(row.getByRole('button', { name: 'Use for kernels' }));
@@ -226,7 +228,10 @@ describe('SitesPanel', () => {
     }) as HTMLButtonElement;
     expect(stop.disabled).toBe(true);
     expect(stop.title).toBe('The cluster has already ended (STOPPED)');
-    const dashboard = screen.getByRole('button', { name: /Dashboard/ });
+    const dashboard = screen.getByRole('button', {
+      name: 'Task stream'
+    }) as HTMLButtonElement;
+    expect(dashboard.disabled).toBe(true);
     expect(dashboard.getAttribute('title')).toBe(
       'The cluster is not running (STOPPED)'
     );

@@ -4,15 +4,15 @@
  */
 import { Dialog, showDialog } from '@jupyterlab/apputils';
 import type { TranslationBundle } from '@jupyterlab/translation';
-import { Button, launchIcon, stopIcon } from '@jupyterlab/ui-components';
+import { Button, stopIcon } from '@jupyterlab/ui-components';
 import type { CommandRegistry } from '@lumino/commands';
 import * as React from 'react';
 
 import type { IClusterInfo, ISiteState } from '../../protocol';
-import { CommandIDs, type IOpenDashboardArgs } from '../commands';
 import { whyNoClusters, whyNotRunning } from '../model/availability';
 import type { SitesModel } from '../model/sites-model';
 import { ClusterName } from './cluster-name';
+import { DashboardLinks } from './dashboard-links';
 import { ErrorNote } from './error-note';
 import { formatBytes, formatDuration } from './format';
 import { useNow } from './hooks';
@@ -57,15 +57,6 @@ export function ClusterRow(props: IClusterRowProps): JSX.Element {
       }
     }
     await model.stopCluster(site.name, cluster.name);
-  };
-
-  const openDashboard = () => {
-    const args: IOpenDashboardArgs = {
-      site: site.name,
-      cluster: cluster.name,
-      plot: 'status'
-    };
-    void commands.execute(CommandIDs.openDashboard, { ...args });
   };
 
   return (
@@ -120,17 +111,6 @@ export function ClusterRow(props: IClusterRowProps): JSX.Element {
       <div className="jp-DaskSites-row jp-DaskSites-actions">
         <Button
           small
-          disabled={notRunning !== undefined}
-          title={
-            notRunning ?? trans.__('Open the dashboard in a JupyterLab tab')
-          }
-          onClick={openDashboard}
-        >
-          <launchIcon.react tag="span" className="jp-DaskSites-buttonIcon" />
-          {trans.__('Dashboard')}
-        </Button>
-        <Button
-          small
           disabled={blocked !== undefined || pending('choose')}
           aria-pressed={chosen}
           title={
@@ -166,6 +146,13 @@ export function ClusterRow(props: IClusterRowProps): JSX.Element {
           {stopping ? trans.__('Stopping…') : trans.__('Stop')}
         </Button>
       </div>
+      <DashboardLinks
+        site={site.name}
+        cluster={cluster.name}
+        commands={commands}
+        trans={trans}
+        disabledReason={notRunning}
+      />
       {error && (
         <ErrorNote
           error={error}

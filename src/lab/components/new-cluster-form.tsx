@@ -75,7 +75,7 @@ function OptionsForm(
   const [errors, setErrors] = React.useState<{ [field: string]: string }>({});
   const [startedAt, setStartedAt] = React.useState<number>();
   const creating = model.isPending(site.name, 'create');
-  const idBase = `jp-DaskSites-new-${site.name}`;
+  const idBase = `jp-DaskSites-new-${site.name}${React.useId()}`;
 
   const set = (field: string, value: FormValue) =>
     setValues(v => ({ ...v, [field]: value }));

@@ -19,7 +19,8 @@ export interface IScalingControlsProps {
 
 export function ScalingControls(props: IScalingControlsProps): JSX.Element {
   const { cluster, trans, disabledReason } = props;
-  const id = `jp-DaskSites-${cluster.name}`;
+  // Unique per instance: the panel and notebook widgets may show one cluster twice.
+  const id = `jp-DaskSites-${cluster.name}${React.useId()}`;
   // Until the user types, the inputs follow the cluster's live figures.
   const [countInput, setCount] = React.useState<string>();
   const [minInput, setMinimum] = React.useState<string>();

@@ -28,7 +28,7 @@ export function SiteCard(props: ISiteCardProps): JSX.Element {
   const [creating, setCreating] = React.useState(false);
   const blocked = whyNoClusters(site, trans);
   const error = model.error(site.name);
-  const headingId = `jp-DaskSites-site-${site.name}`;
+  const headingId = `jp-DaskSites-site-${site.name}${React.useId()}`;
   const style = site.colour
     ? ({ '--jp-DaskSites-site-colour': site.colour } as React.CSSProperties)
     : undefined;

@@ -10,12 +10,15 @@ export interface IPanelSettings {
   defaultWorkers: number;
   /** Show the cluster options' field names next to their labels. */
   showOptionFields: boolean;
+  /** Mark tagged code cells with a coloured badge (and routed ones with a discreet one). */
+  showBadges: boolean;
 }
 
 export const DEFAULT_SETTINGS: Readonly<IPanelSettings> = {
   confirmStop: true,
   defaultWorkers: 1,
-  showOptionFields: false
+  showOptionFields: false,
+  showBadges: true
 };
 
 /** Read the settings, falling back to the defaults for anything missing or odd. */
@@ -27,6 +30,7 @@ export function readSettings(
   const confirmStop = get('confirmStop');
   const defaultWorkers = get('defaultWorkers');
   const showOptionFields = get('showOptionFields');
+  const showBadges = get('showBadges');
   return {
     confirmStop:
       typeof confirmStop === 'boolean'
@@ -41,6 +45,8 @@ export function readSettings(
     showOptionFields:
       typeof showOptionFields === 'boolean'
         ? showOptionFields
-        : DEFAULT_SETTINGS.showOptionFields
+        : DEFAULT_SETTINGS.showOptionFields,
+    showBadges:
+      typeof showBadges === 'boolean' ? showBadges : DEFAULT_SETTINGS.showBadges
   };
 }

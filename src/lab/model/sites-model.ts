@@ -4,7 +4,7 @@
  * actions are in flight and which failed, per site and per cluster, so a
  * failing site only marks its own card.
  */
-import type { IDisposable } from '@lumino/disposable';
+import { DisposableDelegate, type IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import {
@@ -129,9 +129,29 @@ export class SitesModel implements IDisposable {
 
   /**
    * Shown (true): connect the live socket, watch the sites and refresh once.
-   * Hidden (false): close the socket; nothing runs until shown again.
+   * Hidden (false): close the socket; nothing runs until shown again (unless
+   * something else holds the model active, see `hold`).
    */
   setActive(active: boolean): void {
+    this._shown = active;
+    this.updateActive();
+  }
+
+  /**
+   * Keep the model live until the handle is disposed, whether or not the
+   * panel is shown: for other views of the sites (the notebook widget).
+   */
+  hold(): IDisposable {
+    this._holds += 1;
+    this.updateActive();
+    return new DisposableDelegate(() => {
+      this._holds -= 1;
+      this.updateActive();
+    });
+  }
+
+  private updateActive(): void {
+    const active = this._shown || this._holds > 0;
     if (active === this._active || this._disposed) {
       return;
     }
@@ -448,6 +468,8 @@ export class SitesModel implements IDisposable {
   private _loadError: IActionError | undefined;
   private _settings: IPanelSettings;
   private _active = false;
+  private _shown = false;
+  private _holds = 0;
   private _disposed = false;
   private readonly _pending = new Set<string>();
   private readonly _errors = new Map<string, IActionError>();
