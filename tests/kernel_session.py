@@ -49,10 +49,11 @@ def stop_kernel(manager, client) -> None:
     manager.shutdown_kernel(now=True)
 
 
-def run(client, code: str, metadata: dict | None = None, timeout: float = 120) -> CellOutputs:
+def run(client, code: str, metadata: dict | None = None, timeout: float = 120,
+        silent: bool = False) -> CellOutputs:
     """Execute like JupyterLab does (cell metadata in the request); collect the outputs."""
     message = client.session.msg("execute_request", {
-        "code": code, "silent": False, "store_history": True, "user_expressions": {},
+        "code": code, "silent": silent, "store_history": True, "user_expressions": {},
         "allow_stdin": False, "stop_on_error": True}, metadata=metadata or {})
     client.shell_channel.send(message)
     outputs = CellOutputs()

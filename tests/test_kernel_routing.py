@@ -52,6 +52,16 @@ def test_notebook_default_and_off(kernel):
     assert run(kernel, WHERE).result == "'local'"
 
 
+def test_the_lab_passes_the_notebook_default_silently(kernel):
+    """What the Lab UI sends before a cell when the notebook's default site changed."""
+    quiet = run(kernel, "%site --from-notebook lumi", silent=True)
+    assert quiet.stdout == "" and not quiet.displays and quiet.status == "ok"
+    out = run(kernel, WHERE)
+    assert out.result == "'lumi'" and out.record["source"] == "notebook default"
+    run(kernel, "%site --from-notebook --off", silent=True)
+    assert run(kernel, WHERE).result == "'local'"
+
+
 def test_a_failing_cell_restores_local_work(kernel):
     out = run(kernel, WHERE + "\nraise ValueError('boom')", {"dask-sites": {"site": "lumi"}})
     assert out.error == "ValueError: boom"

@@ -149,6 +149,11 @@ class SiteMagics(Magics):
         words = line.split()
         if not words:
             return self._show()
+        if words[0] == "--from-notebook" and len(words) == 2:
+            # The Lab UI passing on the notebook's default (silently, before a
+            # cell): no output, no widget; a bad name is reported when a cell uses it.
+            self.router.default_site = None if words[1] == "--off" else words[1]
+            return None
         if words == ["--off"]:
             self.router.default_site = None
             print("Dask work of untagged cells runs on this machine.")
@@ -170,7 +175,9 @@ class SiteMagics(Magics):
                 return None
             show(self.shell, words[0])
             return None
-        raise SiteError("usage: %site [NAME | --off | login NAME | explain EXPRESSION]")
+        raise SiteError(
+            "usage: %site [NAME | --off | login NAME | explain EXPRESSION | --from-notebook NAME|--off]"
+        )
 
     def _sites(self) -> list[dict]:
         if not self.router.sidecar:

@@ -233,8 +233,8 @@ describe('notebook default in the kernel', () => {
   }
 
   it('writes only safe site names', () => {
-    expect(defaultSiteCode('lumi')).toBe('%site lumi');
-    expect(defaultSiteCode(null)).toBe('%site --off');
+    expect(defaultSiteCode('lumi')).toBe('%site --from-notebook lumi');
+    expect(defaultSiteCode(null)).toBe('%site --from-notebook --off');
     expect(defaultSiteCode('lumi; import os')).toBeNull();
   });
 
@@ -243,17 +243,21 @@ describe('notebook default in the kernel', () => {
     const kernel = new FakeKernel();
     // Never set: a %site the user ran stays.
     expect(defaults.beforeExecute(kernel as any, null)).toBeNull();
-    expect(defaults.beforeExecute(kernel as any, 'lumi')).toBe('%site lumi');
+    expect(defaults.beforeExecute(kernel as any, 'lumi')).toBe(
+      '%site --from-notebook lumi'
+    );
     expect(defaults.beforeExecute(kernel as any, 'lumi')).toBeNull();
     expect(kernel.sent).toEqual([
       {
-        code: '%site lumi',
+        code: '%site --from-notebook lumi',
         silent: true,
         store_history: false,
         stop_on_error: false
       }
     ]);
-    expect(defaults.beforeExecute(kernel as any, null)).toBe('%site --off');
+    expect(defaults.beforeExecute(kernel as any, null)).toBe(
+      '%site --from-notebook --off'
+    );
     expect(defaults.sentTo(kernel as any)).toBeNull();
   });
 
@@ -264,7 +268,7 @@ describe('notebook default in the kernel', () => {
     kernel.statusChanged.emit('restarting');
     expect(defaults.sentTo(kernel as any)).toBeUndefined();
     expect(defaults.beforeExecute(kernel as any, 'central')).toBe(
-      '%site central'
+      '%site --from-notebook central'
     );
   });
 });

@@ -2,8 +2,8 @@
  * Puts the notebook's default site (notebook metadata `dask-sites.site`)
  * into effect in its kernel. JupyterLab sends only the cell's metadata with
  * an execute_request, so just before a cell runs, if the notebook's default
- * differs from what this kernel last got from us, a silent `%site NAME`
- * (or `%site --off`) goes ahead of the cell on the same shell channel. The
+ * differs from what this kernel last got from us, a silent
+ * `%site --from-notebook NAME` (or `... --off`: no output, no widget) goes ahead of the cell on the same shell channel. The
  * kernel handles requests in order, so the cell runs with the new default;
  * nothing is added to the saved notebook. A kernel that never got a default
  * from us keeps whatever `%site` the user ran.
@@ -16,9 +16,9 @@ const SITE_NAME = /^[A-Za-z0-9_.-]+$/;
 /** The code that sets (or clears) a kernel's default site. */
 export function defaultSiteCode(site: string | null): string | null {
   if (site === null) {
-    return '%site --off';
+    return '%site --from-notebook --off';
   }
-  return SITE_NAME.test(site) ? `%site ${site}` : null;
+  return SITE_NAME.test(site) ? `%site --from-notebook ${site}` : null;
 }
 
 export interface IKernelLike {
