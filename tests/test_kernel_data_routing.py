@@ -7,6 +7,8 @@ its per-site object stores. Where work ran is proven by the task itself
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from kernel_session import kernel_environment, run, start_kernel, stop_kernel
 
@@ -51,16 +53,21 @@ class SchedulerLogs:
         self.clients[site] = (connection["cluster"], client)
         return client
 
-    def keys(self, site: str) -> list[str]:
+    def keys(self, site: str, after: float) -> list[str]:
+        # The log keeps the last 1000 transitions, each with the scheduler's clock
+        # (this machine's): select by time, not by position.
         return self._client(site).run_on_scheduler(
-            lambda dask_scheduler: [str(t[0]) for t in dask_scheduler.transition_log])
+            lambda dask_scheduler: [str(t.key) for t in dask_scheduler.transition_log
+                                    if t.timestamp >= after])
 
-    def mark(self) -> dict[str, int]:
-        return {site: len(self.keys(site)) for site in SITES}
+    def mark(self) -> float:
+        for site in SITES:
+            self._client(site)  # connect (and start clusters) before the clock starts
+        return time.time()
 
-    def since(self, mark: dict[str, int], site: str) -> str:
+    def since(self, mark: float, site: str) -> str:
         """The keys ``site``'s scheduler handled after ``mark``, one per line."""
-        return "\n".join(self.keys(site)[mark[site]:])
+        return "\n".join(self.keys(site, mark))
 
     def close(self) -> None:
         for _, client in self.clients.values():

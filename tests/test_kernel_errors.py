@@ -2,7 +2,9 @@
 
 A sidecar of its own that starts logged out and may not create clusters, so
 each error can be met in turn: not logged in, no cluster, a cluster stopped
-under the kernel, an interrupted cell, and a sidecar that is not there.
+under the kernel, an interrupted cell, and a sidecar that is not there. It
+logs in as bob: the gateways show a user all of their clusters, and alice's
+are started by other tests.
 """
 
 from __future__ import annotations
@@ -70,7 +72,7 @@ def test_site_login_magic_prints_the_device_code(kernel):
 
 def test_no_cluster_says_how_to_start_one(kernel, sidecar):
     _, client = kernel
-    log_in(sidecar)
+    log_in(sidecar, user="bob", password="bob-dask-sites")
     error = refused(run(client, WHERE, AT_LUMI))
     assert "lumi: no running cluster. Start one in the Dask Sites panel" in error
     assert "c.DaskSites.auto_create_cluster = True" in error
