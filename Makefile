@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 STAMPS := .stamps
 TS_SOURCES := $(shell find src schema style -type f 2>/dev/null) package.json tsconfig.json tsconfig.node.json scripts/bundle.mjs jupyter_ext_server/registry/site-registry.schema.json
 
-.PHONY: setup system demo test test-js test-py lint benchmark wheel clean
+.PHONY: setup system demo test test-js test-py ui-test lint benchmark wheel clean
 
 setup: $(STAMPS)/python $(STAMPS)/build
 
@@ -45,7 +45,7 @@ $(STAMPS)/python: $(STAMPS)/venv $(STAMPS)/build pyproject.toml
 demo: system setup
 	$(BIN)/dask-sites demo --size medium
 
-test: system setup test-js test-py
+test: system setup test-js test-py ui-test
 
 test-js: $(STAMPS)/build
 	npm run lint
@@ -54,6 +54,24 @@ test-js: $(STAMPS)/build
 
 test-py: $(STAMPS)/python
 	$(BIN)/python -m pytest
+
+# Galata (Playwright) tests in Debian's Chromium against a testbed that the test
+# server starts and stops (ui-tests/README.md). ui-tests/ is its own npm package
+# (Galata brings all of JupyterLab; the root install stays small). Never a
+# browser download. Screenshots: ui-tests/artifacts/, report: ui-tests/playwright-report/.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
+$(STAMPS)/ui-node: ui-tests/package.json ui-tests/package-lock.json
+	cd ui-tests && npm install --no-audit --no-fund
+	@mkdir -p $(STAMPS) && touch $@
+
+ui-test: system $(STAMPS)/python $(STAMPS)/ui-node
+	rm -rf ui-tests/artifacts
+	cd ui-tests && ../node_modules/.bin/tsc -p tsconfig.json
+	cd ui-tests && ./node_modules/.bin/playwright test $(UI_TEST_ARGS); status=$$?; \
+	  ../$(BIN)/dask-sites testbed down --state-dir .testbed > /dev/null; \
+	  if [ $$status -ne 0 ] && [ -f artifacts/jupyter-server.log ]; then \
+	    echo "--- last lines of ui-tests/artifacts/jupyter-server.log ---"; tail -n 40 artifacts/jupyter-server.log; fi; \
+	  exit $$status
 
 # Tables of speed and bandwidth figures; BENCH_ARGS=--quick for a short run.
 benchmark: setup
@@ -68,3 +86,4 @@ wheel: setup
 
 clean:
 	rm -rf $(STAMPS) lib jupyter_ext_server/labextension jupyter_ext_server/bundled dist tsconfig.tsbuildinfo
+	rm -rf ui-tests/test-results ui-tests/playwright-report ui-tests/artifacts

@@ -1,0 +1,72 @@
+/**
+ * Galata (Playwright) configuration: Debian's Chromium (never a downloaded
+ * browser), one worker, and a Jupyter server that starts its own testbed
+ * (jupyter_server_test_config.py).
+ */
+import * as path from 'path';
+
+import { defineConfig } from '@playwright/test';
+
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const baseConfig = require('@jupyterlab/galata/lib/playwright-config');
+
+const port = Number(process.env.DASK_SITES_UI_PORT ?? 8888);
+const baseURL = `http://127.0.0.1:${port}`;
+const python = path.resolve(__dirname, '..', '.venv', 'bin', 'python');
+
+// Shared with the server config and the global teardown.
+process.env.DASK_SITES_UI_PORT = String(port);
+process.env.DASK_SITES_UI_STATE_DIR ??= path.resolve(__dirname, '.testbed');
+
+export default defineConfig({
+  ...baseConfig,
+  testDir: './tests',
+  outputDir: './test-results',
+  // The tests share the testbed's state (a login, then one cluster): in order, one at a time.
+  fullyParallel: false,
+  workers: 1,
+  retries: 0,
+  forbidOnly: !!process.env.CI,
+  // A 2-core machine starts clusters and kernels slowly.
+  timeout: 180_000,
+  expect: { timeout: 30_000 },
+  reporter: [
+    ['list'],
+    ['html', { open: 'never', outputFolder: 'playwright-report' }]
+  ],
+  globalTeardown: require.resolve('./global-teardown'),
+  use: {
+    ...baseConfig.use,
+    baseURL,
+    browserName: 'chromium',
+    launchOptions: {
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run'
+      ]
+    },
+    viewport: { width: 1280, height: 900 },
+    actionTimeout: 30_000,
+    navigationTimeout: 60_000,
+    trace: 'retain-on-failure',
+    screenshot: 'only-on-failure',
+    // Video needs Playwright's own ffmpeg download: off.
+    video: 'off'
+  },
+  webServer: {
+    // The server's log (and the testbed's start-up) goes to artifacts/jupyter-server.log.
+    command: `mkdir -p artifacts && exec ${python} -m jupyterlab --config jupyter_server_test_config.py > artifacts/jupyter-server.log 2>&1`,
+    url: `${baseURL}/lab`,
+    timeout: 240_000,
+    reuseExistingServer: false,
+    stdout: 'ignore',
+    stderr: 'ignore',
+    // SIGTERM lets the server stop the testbed (a SIGKILL would leave it to the teardown).
+    gracefulShutdown: { signal: 'SIGTERM', timeout: 30_000 }
+  }
+});
