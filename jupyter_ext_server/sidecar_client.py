@@ -53,14 +53,18 @@ class SidecarClient:
             )
         return cls(address, secret)
 
-    def _connection(self) -> http.client.HTTPConnection:
+    def _connection(self, timeout: float) -> http.client.HTTPConnection:
         if self.address.startswith("unix:"):
-            return _UnixConnection(self.address[len("unix:"):], self.timeout)
+            return _UnixConnection(self.address[len("unix:"):], timeout)
         parsed = urlparse(self.address)
-        return http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=self.timeout)
+        return http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=timeout)
 
-    def request(self, method: str, path: str, body: dict | None = None, query: dict | None = None):
-        """Send one request; return the decoded JSON answer (None for 204)."""
+    def request(self, method: str, path: str, body: dict | None = None, query: dict | None = None,
+                timeout: float | None = None):
+        """Send one request; return the decoded JSON answer (None for 204).
+
+        ``timeout`` (seconds) overrides the client's for this request: quick
+        questions must not hang a cell as long as creating a cluster may."""
         if query:
             path = f"{path}?{urlencode({k: v for k, v in query.items() if v is not None})}"
         headers = {"Authorization": f"token {self.secret}"}
@@ -68,7 +72,7 @@ class SidecarClient:
         if body is not None:
             data = json.dumps(body).encode()
             headers["Content-Type"] = "application/json"
-        connection = self._connection()
+        connection = self._connection(timeout or self.timeout)
         try:
             connection.request(method, path, body=data, headers=headers)
             response = connection.getresponse()
@@ -87,8 +91,8 @@ class SidecarClient:
             raise SidecarError(response.status, message, code)
         return answer
 
-    def get(self, path: str, **query):
-        return self.request("GET", path, query=query or None)
+    def get(self, path: str, timeout: float | None = None, **query):
+        return self.request("GET", path, query=query or None, timeout=timeout)
 
     def post(self, path: str, body: dict | None = None):
         return self.request("POST", path, body=body or {})

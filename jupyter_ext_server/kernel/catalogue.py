@@ -14,6 +14,9 @@ from fnmatch import fnmatchcase
 from typing import Callable
 
 
+RETRY_SECONDS = 10.0
+
+
 @dataclass(frozen=True)
 class SiteData:
     name: str
@@ -44,8 +47,16 @@ class SiteCatalogue:
 
     def _current(self) -> dict[str, SiteData]:
         if time.monotonic() - self._fetched_at > self._ttl:
+            try:
+                fetched = self._fetch()
+            except Exception:
+                if not self._sites:
+                    raise
+                # Keep the last good copy; ask again in a little while, not on every compute.
+                self._fetched_at = time.monotonic() - self._ttl + RETRY_SECONDS
+                return self._sites
             sites = {}
-            for site in self._fetch():
+            for site in fetched:
                 data = site.get("data") or {}
                 sites[site["name"]] = SiteData(
                     site["name"],

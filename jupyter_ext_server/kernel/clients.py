@@ -9,6 +9,7 @@ the connection is lost.
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass, field
 
@@ -47,9 +48,14 @@ class SiteClients:
         self.auto_create = auto_create
         self.recheck_seconds = recheck_seconds
         self._entries: dict[str, _Entry] = {}
+        self._lock = threading.Lock()  # threads computing in one cell share one Client per site
 
     def client_for(self, site: str):
         """The Client of ``site``'s current cluster (building it if needed)."""
+        with self._lock:
+            return self._client_for(site)
+
+    def _client_for(self, site: str):
         entry = self._entries.get(site)
         if (
             entry

@@ -19,7 +19,7 @@ from .catalogue import SiteCatalogue
 from .clients import SiteClients, SiteError, explain
 from .locations import DataLocations
 from .record import CellRecord
-from .routing import Route, decide, site_from_cell_magic
+from .routing import Route, decide, parse_site_line, site_from_cell_magic
 from .scheduler import SiteScheduler
 
 
@@ -37,13 +37,14 @@ class SiteRouter:
         self.last_route: Route | None = None
         self.last_record: CellRecord | None = None
         self._record: CellRecord | None = None
-        self._depth = 0  # a direct run_cell_magic('site', ...) runs its body as a nested cell
+        # The cells running now: the top one, and nested ones (run_cell inside a cell).
+        self._cells: list = []
         # A cell whose site cannot be used must not run at all (not locally either).
         self.refusal: str | None = None
 
     def _registry_sites(self) -> list[dict]:
         try:
-            return self.sidecar.get("/kernel/sites")["sites"]
+            return self.sidecar.get("/kernel/sites", timeout=5)["sites"]
         except SidecarError as err:
             raise explain(err) from None
 
@@ -61,11 +62,17 @@ class SiteRouter:
         return (parent or {}).get("metadata") or {}
 
     def pre_run_cell(self, info) -> None:
-        self._depth += 1
-        if self._depth > 1:
-            return
+        self._cells.append(info)
+        if len(self._cells) > 1:
+            return  # a nested run_cell (e.g. a direct run_cell_magic('site', ...))
         self.refusal = None
-        route = decide(info.raw_cell or "", self.cell_metadata(), self.default_site)
+        self.locations.new_cell()
+        _drop_stale_scheduler()
+        try:
+            route = decide(info.raw_cell or "", self.cell_metadata(), self.default_site)
+        except ValueError as err:  # a malformed %%site line
+            self.refusal = f"Not run: {err}"
+            return
         self.last_route = route
         self._record = CellRecord(route.site, route.source)
         scheduler = SiteScheduler(route, self.client_for, self.locations, self._record)
@@ -77,6 +84,9 @@ class SiteRouter:
             self.activation.enter(scheduler, self.client_for(route.site))
         except SiteError as err:
             self.refusal = f"Not run ({route.source} says site {route.site!r}): {err}"
+        except BaseException as err:  # noqa: BLE001 - IPython swallows hook errors; the cell must not run
+            why = "interrupted" if isinstance(err, KeyboardInterrupt) else f"{type(err).__name__}: {err}"
+            self.refusal = f"Not run ({route.source} says site {route.site!r}): connecting to {route.site} failed ({why})."
 
     def _routes_by_data(self) -> bool:
         """Untagged cells go through the site scheduler only when some data has a site
@@ -91,9 +101,13 @@ class SiteRouter:
             return False  # the sidecar is away: nothing can be routed anyway
 
     def post_run_cell(self, result) -> None:
-        self._depth = max(0, self._depth - 1)
-        if self._depth:
+        # IPython skips pre_run_cell for empty cells but not post_run_cell: pair them.
+        if not self._cells or getattr(result, "info", None) is not self._cells[-1]:
             return
+        self._cells.pop()
+        if self._cells:
+            return
+        self.refusal = None  # silent requests (no hooks) must not inherit it
         self.activation.leave()
         record, self._record = self._record, None
         if record is not None and record.remote:
@@ -102,6 +116,19 @@ class SiteRouter:
 
             publish_display_data(*record.bundle())
 
+    def run_nested(self, site: str, cell: str) -> None:
+        """A ``%%site NAME`` body inside another cell (``%%time`` + ``%%site``, or
+        ``run_cell_magic``): route it on its own, then put the outer routing back."""
+        route = Route(site, "cell magic")
+        record = self._record or CellRecord(site, route.source)
+        nested = Activation()
+        nested.enter(SiteScheduler(route, self.client_for, self.locations, record),
+                     self.client_for(site))
+        try:
+            self.shell.run_cell(cell, store_history=False).raise_error()
+        finally:
+            nested.leave()
+
     def close(self) -> None:
         self.activation.leave()
         if self.clients:
@@ -109,12 +136,29 @@ class SiteRouter:
 
 
 def strip_site_magic(lines: list[str]) -> list[str]:
-    """``%%site NAME`` only routes (``pre_run_cell`` reads it from the raw cell);
-    the body then runs as an ordinary cell: its value shows once, and an error
-    fails the cell. The line is blanked, not removed, to keep line numbers."""
-    if lines and site_from_cell_magic(lines[0]):
-        return ["\n", *lines[1:]]
+    """``%%site NAME`` as a cell's first line only routes (``pre_run_cell`` reads it
+    from the raw cell); the body then runs as an ordinary cell: its value shows
+    once, and an error fails the cell. The line is blanked, not removed, to keep
+    line numbers. Inside a running cell (``%%time``'s body) the line stays, and
+    the ``site`` cell magic routes the body itself."""
+    router = current_router()
+    if router is None or router._cells:
+        return lines
+    try:
+        if lines and site_from_cell_magic(lines[0]):
+            return ["\n", *lines[1:]]
+    except ValueError:
+        pass  # left to the magic, which says what is wrong
     return lines
+
+
+def _drop_stale_scheduler() -> None:
+    """A Client made inside a routed cell restores our scheduler when it closes,
+    cells later; a scheduler of an ended cell must not stay Dask's choice."""
+    import dask
+
+    if isinstance(dask.config.config.get("scheduler"), SiteScheduler):
+        dask.config.config.pop("scheduler", None)
 
 
 class RefuseUnroutableCells(ast.NodeTransformer):
@@ -139,9 +183,12 @@ class SiteMagics(Magics):
     def site(self, line, cell):
         """%%site NAME: run this cell's Dask work at site NAME.
 
-        In a cell the first line is taken off before the cell runs
-        (``strip_site_magic``), so this only runs when called directly."""
-        self.shell.run_cell(cell, store_history=False).raise_error()
+        As a cell's first line it is read before the cell runs and taken off
+        (``strip_site_magic``); this runs only inside another cell
+        (``%%time`` then ``%%site``, or ``run_cell_magic``)."""
+        site = parse_site_line(line)
+        self._known(site)
+        self.router.run_nested(site, cell)
 
     @line_magic("site")
     def site_line(self, line):

@@ -18,12 +18,15 @@ from __future__ import annotations
 from typing import Callable, Iterator
 
 from .catalogue import SiteCatalogue
+from .clients import SiteError
 
 #: Attributes that lead from xarray's lazy wrappers down to a Zarr array and its store.
 _WRAPPER_ATTRIBUTES = ("array", "_array", "store", "_store", "map", "mapper")
 _MAX_DEPTH = 8
 #: Tasks looked at per input layer: all chunks of one array share a store.
 _TASKS_PER_LAYER = 2
+#: Keys of a collapsed input layer searched for recorded names.
+_KEYS_LOOKED_AT = 100_000
 
 
 def input_layers(hlg) -> list[str]:
@@ -49,6 +52,11 @@ class DataLocations:
         self.namespace = namespace
         self._recorded: dict[str, tuple[str, str]] = {}
         self._probed: dict[str, tuple[str, str] | None] = {}
+        self._namespace_scanned = False
+
+    def new_cell(self) -> None:
+        """The namespace may have changed: scan it again (at most once per cell)."""
+        self._namespace_scanned = False
 
     def record(self, obj, site: str, why: str) -> int:
         """Remember that ``obj``'s inputs live at ``site``; returns how many layers."""
@@ -63,33 +71,58 @@ class DataLocations:
         return bool(self._recorded) or self.catalogue.has_data_rules()
 
     def inputs_of(self, hlg) -> dict[str, tuple[str, str]]:
-        """``{input layer: (site, why)}`` for the inputs of ``hlg`` whose site is known."""
+        """``{input layer: (site, why)}`` for the inputs of ``hlg`` whose site is known.
+
+        Best effort: a layer that cannot be looked into, or a sidecar that is
+        away, leaves that input unlocated (it runs where the cell runs)."""
         found: dict[str, tuple[str, str]] = {}
         unknown = []
         for name in input_layers(hlg):
-            where = self._recorded.get(name) or self._probe(name, hlg.layers[name])
+            layer = hlg.layers[name]
+            where = self._recorded.get(name) or self._by_key_names(layer) or self._probe(name, layer)
             if where:
                 found[name] = where
             else:
                 unknown.append(name)
-        if unknown and self.namespace is not None:
-            self._record_namespace()
+        if unknown and self.namespace is not None and not self._namespace_scanned:
+            self._namespace_scanned = True
+            try:
+                self._record_namespace()
+            except SiteError:
+                return found
             for name in unknown:
-                if name in self._recorded:
-                    found[name] = self._recorded[name]
+                where = self._recorded.get(name) or self._by_key_names(hlg.layers[name])
+                if where:
+                    found[name] = where
         return found
+
+    def _by_key_names(self, layer) -> tuple[str, str] | None:
+        """A graph handed to ``dask.delayed`` collapses into one layer whose keys
+        still carry the recorded layers' names."""
+        if not self._recorded or not _is_materialized(layer) or len(layer) > _KEYS_LOOKED_AT:
+            return None
+        for key in layer.keys():
+            name = key[0] if isinstance(key, tuple) else key
+            if isinstance(name, str) and name in self._recorded:
+                return self._recorded[name]
+        return None
 
     def _probe(self, name: str, layer) -> tuple[str, str] | None:
         if name not in self._probed:
-            self._probed[name] = self._site_of_storage(layer)
+            try:
+                self._probed[name] = self._site_of_storage(layer)
+            except SiteError:
+                return None  # the sidecar is away: try again later
+            except Exception:  # a layer that cannot be looked into is simply not located
+                self._probed[name] = None
         return self._probed[name]
 
     def _site_of_storage(self, layer) -> tuple[str, str] | None:
-        try:
-            values = list(_first_values(layer, _TASKS_PER_LAYER))
-        except Exception:  # a layer that cannot be looked into is simply not located
+        # Only materialised layers: xarray keeps its store in one ("original-...");
+        # materialising a Blockwise layer to look would cost more than the compute.
+        if not _is_materialized(layer):
             return None
-        for value in values:
+        for value in _first_values(layer, _TASKS_PER_LAYER):
             found = _storage_of(value, 0)
             if not found:
                 continue
@@ -137,6 +170,14 @@ def _graphs_in(obj) -> Iterator:
     graph = graph_of(obj)
     if graph is not None:
         yield graph
+
+
+def _is_materialized(layer) -> bool:
+    check = getattr(layer, "is_materialized", None)
+    try:
+        return bool(check()) if callable(check) else True
+    except Exception:
+        return False
 
 
 def _first_values(layer, count: int) -> Iterator:

@@ -93,7 +93,7 @@ def plan_graph(hlg, keys: Iterable[Key], input_sites: Mapping[str, tuple[str, st
     for site in sites_in_order:
         cut_layers = tuple(cut.get(site, ()))
         part_keys = tuple(k for layer in cut_layers for k in _keys_of(hlg, layer))
-        estimates = [_estimated_bytes(hlg.layers[layer]) for layer in cut_layers]
+        estimates = [estimated_bytes(hlg.layers[layer], _keys_of(hlg, layer)) for layer in cut_layers]
         parts.append(
             SitePart(
                 site=site,
@@ -144,8 +144,9 @@ def describe(plan: Plan, limit: int | None = None) -> str:
 # -- helpers -------------------------------------------------------------------
 
 
-def short_name(layer: str) -> str:
+def short_name(layer) -> str:
     """``mean_chunk-3f2a…`` is enough for a person."""
+    layer = str(layer)
     head, sep, token = layer.rpartition("-")
     if sep and len(token) >= 16 and all(c in "0123456789abcdef" for c in token):
         return f"{head}-{token[:6]}"
@@ -156,14 +157,14 @@ def _toposorted(hlg) -> list[str]:
     order, seen = [], set()
 
     def visit(name: str) -> None:
-        stack = [(name, iter(sorted(hlg.dependencies.get(name, ()))))]
+        stack = [(name, iter(sorted(hlg.dependencies.get(name, ()), key=str)))]
         seen.add(name)
         while stack:
             node, deps = stack[-1]
             for dep in deps:
                 if dep not in seen and dep in hlg.layers:
                     seen.add(dep)
-                    stack.append((dep, iter(sorted(hlg.dependencies.get(dep, ())))))
+                    stack.append((dep, iter(sorted(hlg.dependencies.get(dep, ()), key=str))))
                     break
             else:
                 stack.pop()
@@ -197,13 +198,22 @@ def _layer_of_key(hlg, key: Key) -> str | None:
     return None
 
 
-def _estimated_bytes(layer) -> int | None:
-    """Size of a layer's output, from the array metadata dask keeps on it."""
+def estimated_bytes(layer, keys: list) -> int | None:
+    """Size of these keys of a layer, from the array metadata dask keeps on it:
+    each key ``(name, i, j, ...)`` is one chunk of ``chunks``."""
     info = getattr(layer, "collection_annotations", None) or {}
-    shape, dtype = info.get("shape"), info.get("dtype")
-    if shape is None or dtype is None or any(isinstance(s, float) and math.isnan(s) for s in shape):
+    chunks, dtype = info.get("chunks"), info.get("dtype")
+    if chunks is None or dtype is None:
         return None
+    itemsize = int(getattr(dtype, "itemsize", 8))
+    total = 0
     try:
-        return int(math.prod(shape)) * int(getattr(dtype, "itemsize", 8))
-    except (TypeError, ValueError):
+        for key in keys:
+            index = key[1:] if isinstance(key, tuple) else ()
+            sizes = [axis[i] for axis, i in zip(chunks, index)]
+            if len(sizes) != len(chunks) or any(isinstance(n, float) and math.isnan(n) for n in sizes):
+                return None
+            total += int(math.prod(sizes)) * itemsize
+    except (TypeError, IndexError, ValueError):
         return None
+    return total

@@ -11,7 +11,8 @@ import re
 from dataclasses import dataclass
 
 METADATA_KEY = "dask-sites"
-_CELL_MAGIC = re.compile(r"^\s*%%site\s+(\S+)\s*$")
+_CELL_MAGIC = re.compile(r"^\s*%%site(\s.*)?$")
+_SITE_LINE = re.compile(r"^\s*([a-z][a-z0-9-]*)\s*(#.*)?$")
 
 
 @dataclass(frozen=True)
@@ -26,10 +27,19 @@ class Route:
         return self.site is None
 
 
+def parse_site_line(line: str) -> str:
+    """The site of ``%%site NAME [# comment]``; ValueError says what is wrong."""
+    match = _SITE_LINE.match(line or "")
+    if not match:
+        raise ValueError(f"%%site needs one site name (like %%site lumi), not {line.strip()!r}")
+    return match.group(1)
+
+
 def site_from_cell_magic(raw_cell: str) -> str | None:
+    """The site of a cell starting with ``%%site``; None without it; ValueError when malformed."""
     first = raw_cell.lstrip("\n").split("\n", 1)[0]
     match = _CELL_MAGIC.match(first)
-    return match.group(1) if match else None
+    return parse_site_line(match.group(1) or "") if match else None
 
 
 def site_from_metadata(metadata: dict | None) -> str | None:

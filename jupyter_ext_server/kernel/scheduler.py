@@ -94,6 +94,8 @@ class SiteScheduler:
 
     def _compute(self, expr, keys: list, kwargs: dict):
         graph = graph_of_expr(expr)
+        if graph is not None:
+            graph = _layers_needed(graph, keys)  # only what these keys read decides where
         inputs = self.locations.inputs_of(graph) if graph is not None else {}
         if self.route.site:
             self._warn_if_crossing(inputs)
@@ -128,6 +130,8 @@ class SiteScheduler:
         client = self._client(site)
         started = time.perf_counter()
         results = client.persist(list(collections), optimize_graph=optimize_graph, **kwargs)
+        for result in results:  # later computations on them go where they are kept
+            self.locations.record(result, site, f"persisted at {site}")
         elapsed = time.perf_counter() - started
         self.record.add(site, elapsed, 0)
         self.record.wall_seconds += elapsed
@@ -162,40 +166,54 @@ class SiteScheduler:
 
     def _run_split(self, graph, keys: list, plan: Plan):
         from dask._task_spec import DataNode, convert_legacy_graph
-        from distributed import wait
-
-        limit = move_limit()
-        if plan.estimated_bytes is not None and plan.estimated_bytes > limit:
-            raise self._refusal(plan, limit, plan.estimated_bytes, "would move")
 
         tasks = convert_legacy_graph(graph.to_dict())
         needed = _keys_needed_here(tasks, graph, plan, keys)
+        limit = move_limit()
+        estimate = _estimate_needed(graph, plan, needed)
+        if estimate is not None and estimate > limit:
+            raise self._refusal(plan, limit, estimate, "would move")
         clients = {part.site: self._client(part.site, plan) for part in plan.parts if needed[part.site]}
+        # Site-free work that two sites need (shared constants, random draws) runs
+        # once, here, so both sites see the same values.
+        shared = _shared_keys({site: _cull(tasks, needed[site]) for site in clients})
+        if shared:
+            import dask.threaded
 
-        started = time.perf_counter()
-        futures = {
-            site: client.get(_cull(tasks, needed[site]), list(needed[site]), sync=False)
-            for site, client in clients.items()
-        }
-        seconds = {}
-        for site, site_futures in futures.items():
-            with clients[site].as_current():  # wait() asks for the current client
-                wait(site_futures)
-            seconds[site] = time.perf_counter() - started
-        measured = {site: _nbytes(clients[site], futures[site]) for site in futures}
-        if sum(measured.values()) > limit:
-            raise self._refusal(plan, limit, sum(measured.values()), "computed, and would move")
-
-        for site, site_futures in futures.items():
-            values = clients[site].gather(site_futures)
-            self.record.add(site, seconds[site], _sizeof(values))
-            for key, value in zip(needed[site], values):
+            for key, value in zip(shared, dask.threaded.get(_cull(tasks, shared), shared)):
                 tasks[key] = DataNode(key, value)
 
-        from dask.local import get_sync
+        started = time.perf_counter()
+        futures: dict[str, list] = {}
+        try:
+            for site, client in clients.items():
+                futures[site] = client.get(_cull(tasks, needed[site]), list(needed[site]), sync=False)
+            seconds = {}
+            for site, site_futures in futures.items():
+                _wait_for(clients[site], site_futures)
+                seconds[site] = time.perf_counter() - started
+            measured = sum(_nbytes(clients[site], futures[site]) for site in futures)
+            if measured > limit:
+                raise self._refusal(plan, limit, measured, "computed, and would move")
+            for site, site_futures in futures.items():
+                values = clients[site].gather(site_futures)
+                self.record.add(site, seconds[site], _sizeof(values))
+                for key, value in zip(needed[site], values):
+                    tasks[key] = DataNode(key, value)
+        except BaseException:
+            for site, site_futures in futures.items():  # nothing stays computing or held
+                try:
+                    clients[site].cancel(site_futures)
+                except Exception:
+                    pass
+            raise
+        finally:
+            futures.clear()
+
+        import dask.threaded
 
         started = time.perf_counter()
-        results = get_sync(_cull(tasks, set(keys)), keys)
+        results = dask.threaded.get(_cull(tasks, set(keys)), keys)
         self.record.add("local", time.perf_counter() - started, 0)
         return results
 
@@ -242,7 +260,7 @@ class SiteScheduler:
 
     def _refusal(self, plan: Plan, limit: int, amount: int, verb: str) -> MoveRefused:
         return MoveRefused(
-            f"Not run: this split {verb} {format_bytes(amount)} between sites, more than the "
+            f"Not run: this split {verb} {format_bytes(amount)} from the sites to this kernel, more than the "
             f"limit of {format_bytes(limit)}.\n{describe(plan, limit)}\n"
             "Reduce each site's data further before combining (e.g. a mean or coarsen), "
             "or raise the limit: dask.config.set({'dask-sites.move-limit': '1 GB'})."
@@ -255,20 +273,77 @@ def _flat_keys(collection) -> list:
     return list(flatten(collection.__dask_keys__()))
 
 
+def _layers_needed(graph, keys: list):
+    """The layers the requested keys read (names kept: they say where data lives)."""
+    from dask.core import flatten
+
+    from dask.highlevelgraph import HighLevelGraph
+
+    remaining, layers = set(flatten(keys)), []
+    for name, layer in reversed(graph.layers.items()):  # outputs are usually last
+        # Key names first: looking into a Blockwise layer would build all its tasks.
+        hits = {k for k in remaining if (k[0] if isinstance(k, tuple) else k) == name}
+        if not hits and layer.is_materialized():
+            hits = {k for k in remaining if k in layer}
+        if hits:
+            layers.append(name)
+            remaining -= hits
+        if not remaining:
+            break
+    if remaining or not layers:
+        return graph  # keys we cannot place: plan on the whole graph
+    kept = graph.cull_layers(layers).layers
+    # In the graph's own order, so sites are listed (and records kept) as they appear.
+    return HighLevelGraph({n: graph.layers[n] for n in graph.layers if n in kept},
+                          {n: graph.dependencies[n] for n in graph.layers if n in kept})
+
+
+def _estimate_needed(graph, plan: Plan, needed: dict[str, set]) -> int | None:
+    """Bytes the needed cut keys will take, from the array metadata of their layers."""
+    from .planner import estimated_bytes
+
+    total = 0
+    for part in plan.parts:
+        for layer in part.cut_layers:
+            keys = [k for k in graph.layers[layer].keys() if k in needed[part.site]]
+            size = estimated_bytes(graph.layers[layer], keys)
+            if size is None:
+                return None
+            total += size
+    return total
+
+
 def _keys_needed_here(tasks: dict, graph, plan: Plan, keys: list) -> dict[str, set]:
-    """Per site, the cut keys that the combining tasks (or the caller) read."""
+    """Per site, the cut keys that the combining tasks (or the caller) read.
+
+    Only tasks the requested keys depend on count: a layer mixing sites may
+    need just one site's chunks (``da.stack([a, b])[0]``)."""
     cut = {key: part.site for part in plan.parts for key in part.keys}
-    local_layers = set(plan.local_layers)
+    local_keys = {k for name in plan.local_layers for k in graph.layers[name].keys()}
     wanted: set = set(keys)
-    for name in local_layers:
-        for key in graph.layers[name].keys():
-            task = tasks.get(key)
-            wanted |= set(getattr(task, "dependencies", ()) or ())
+    for key in _cull(tasks, keys):
+        if key in local_keys:
+            wanted |= set(getattr(tasks[key], "dependencies", ()) or ())
     needed: dict[str, set] = {part.site: set() for part in plan.parts}
     for key in wanted:
         if key in cut:
             needed[cut[key]].add(key)
     return needed
+
+
+def _shared_keys(subgraphs: dict[str, dict]) -> list:
+    seen: dict = {}
+    for graph in subgraphs.values():
+        for key in graph:
+            seen[key] = seen.get(key, 0) + 1
+    return [key for key, count in seen.items() if count > 1]
+
+
+def _wait_for(client, futures) -> None:
+    """Wait on this client's own loop (``distributed.wait`` would need a current client)."""
+    from distributed.client import _wait
+
+    client.sync(_wait, futures)
 
 
 def _cull(tasks: dict, keys: Iterable[Hashable]) -> dict:
