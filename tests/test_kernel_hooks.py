@@ -14,6 +14,7 @@ from IPython.core.interactiveshell import InteractiveShell
 from test_planner import FakeClient
 
 from jupyter_ext_server.kernel import extension
+from jupyter_ext_server.kernel.catalogue import SiteCatalogue, SiteData
 from jupyter_ext_server.kernel.clients import SiteError
 from jupyter_ext_server.kernel.scheduler import SiteScheduler
 
@@ -38,6 +39,9 @@ def shell(monkeypatch):
         return clients[site]
 
     monkeypatch.setattr(router, "sidecar", FakeSidecar())
+    # Sites without data rules: only recorded data has a site.
+    monkeypatch.setattr(router.locations, "catalogue",
+                        SiteCatalogue.of([SiteData("central"), SiteData("lumi")]))
     monkeypatch.setattr(router, "client_for", client_for)
     shell.user_ns.pop("value", None)
     try:
@@ -109,3 +113,13 @@ def test_a_scheduler_of_an_ended_cell_is_dropped(shell):
                                             router.locations, CellRecord("lumi", "cell magic")))
     assert ipython.run_cell("import dask\nafter = dask.config.get('scheduler', None)").success
     assert ipython.user_ns["after"] is None
+
+
+def test_data_located_in_a_cell_routes_that_cells_computations(shell):
+    """No data rules in the registry: the cell starts unrouted, then opens site data."""
+    ipython, _, clients = shell
+    result = ipython.run_cell("import dask, dask.array as da, dask_sites\n"
+                              "rain = dask_sites.at(da.ones(4, chunks=2), 'lumi')\n"
+                              "value = int(rain.sum().compute()) + 38")
+    assert result.success and ran(ipython)
+    assert clients["lumi"].keys_run

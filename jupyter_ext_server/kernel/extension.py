@@ -32,6 +32,7 @@ class SiteRouter:
         self.clients = SiteClients(sidecar) if sidecar else None
         self.catalogue = SiteCatalogue(self._registry_sites) if sidecar else SiteCatalogue.of([])
         self.locations = DataLocations(self.catalogue, namespace=lambda: shell.user_ns)
+        self.locations.on_record = self._route_by_data_from_now
         self.default_site: str | None = None
         self.activation = Activation()
         self.last_route: Route | None = None
@@ -87,6 +88,17 @@ class SiteRouter:
         except BaseException as err:  # noqa: BLE001 - IPython swallows hook errors; the cell must not run
             why = "interrupted" if isinstance(err, KeyboardInterrupt) else f"{type(err).__name__}: {err}"
             self.refusal = f"Not run ({route.source} says site {route.site!r}): connecting to {route.site} failed ({why})."
+
+    def _route_by_data_from_now(self) -> None:
+        """Data just got a site (``open_zarr``, ``at``) in an untagged cell that was not
+        routing: its computations later in this same cell go where the data lives."""
+        import dask
+
+        route = self.last_route
+        if (not self._cells or self.activation.active or route is None or not route.is_local
+                or self._record is None or dask.config.get("scheduler", None) is not None):
+            return
+        self.activation.enter(SiteScheduler(route, self.client_for, self.locations, self._record))
 
     def _routes_by_data(self) -> bool:
         """Untagged cells go through the site scheduler only when some data has a site

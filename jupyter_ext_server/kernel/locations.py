@@ -53,6 +53,8 @@ class DataLocations:
         self._recorded: dict[str, tuple[str, str]] = {}
         self._probed: dict[str, tuple[str, str] | None] = {}
         self._namespace_scanned = False
+        #: Called after ``record``: the cell that opened data may compute on it at once.
+        self.on_record: Callable[[], None] | None = None
 
     def new_cell(self) -> None:
         """The namespace may have changed: scan it again (at most once per cell)."""
@@ -65,6 +67,8 @@ class DataLocations:
             for name in input_layers(graph):
                 self._recorded[name] = (site, why)
                 count += 1
+        if count and self.on_record is not None:
+            self.on_record()
         return count
 
     def known(self) -> bool:
