@@ -3,10 +3,12 @@ at a local testbed that this file starts, and stops again when the server ends.
 
 Run by Playwright's ``webServer`` (see playwright.config.ts), or by hand:
 
-    ../.venv/bin/jupyter lab --config jupyter_server_test_config.py
+    ../.venv/bin/jupyter lab --config jupyter_server_test_config.py   # http://127.0.0.1:8888/user/alice/lab
 
 Environment (all optional):
     DASK_SITES_UI_PORT       port of the server (default 8888, 127.0.0.1 only)
+    DASK_SITES_UI_BASE_URL   the server's base URL (default /user/alice/, as under
+                             JupyterHub; the Lab is at <base URL>lab)
     DASK_SITES_UI_STATE_DIR  the testbed's state dir (default ui-tests/.testbed)
     DASK_SITES_UI_SITES      sites to run (default central,lumi)
 
@@ -35,10 +37,14 @@ HERE = Path(__file__).parent.resolve()
 PORT = int(os.environ.get("DASK_SITES_UI_PORT", "8888"))
 STATE_DIR = Path(os.environ.get("DASK_SITES_UI_STATE_DIR", HERE / ".testbed")).resolve()
 SITES = os.environ.get("DASK_SITES_UI_SITES", "central,lumi")
+# A JupyterHub-style base URL: every UI test also proves the extension right there.
+BASE_URL = "/" + "/".join(p for p in os.environ.get("DASK_SITES_UI_BASE_URL", "/user/alice/").split("/") if p)
+BASE_URL = BASE_URL.rstrip("/") + "/"
 
 configure_jupyter_server(c)
 c.ServerApp.ip = "127.0.0.1"
 c.ServerApp.port = PORT
+c.ServerApp.base_url = BASE_URL
 c.ServerApp.allow_root = True  # CI runs as root
 
 
@@ -74,7 +80,7 @@ atexit.register(_stop_testbed)
 _testbed("down", check=False)
 _testbed(
     "up", "--detach", "--sites", SITES,
-    "--redirect-uri", f"http://127.0.0.1:{PORT}/dask-sites/oidc/callback",
+    "--redirect-uri", f"http://127.0.0.1:{PORT}{BASE_URL}dask-sites/oidc/callback",
 )
 _info = read_state(STATE_DIR)
 if _info is None:

@@ -11,11 +11,20 @@ import { defineConfig } from '@playwright/test';
 const baseConfig = require('@jupyterlab/galata/lib/playwright-config');
 
 const port = Number(process.env.DASK_SITES_UI_PORT ?? 8888);
-const baseURL = `http://127.0.0.1:${port}`;
+// The server runs under a JupyterHub-style base URL, so every test also
+// proves the extension correct there. Galata's `baseURL` is the application's
+// URL without `/lab`.
+const basePath =
+  `/${process.env.DASK_SITES_UI_BASE_URL ?? '/user/alice/'}/`.replace(
+    /\/+/g,
+    '/'
+  );
+const baseURL = `http://127.0.0.1:${port}${basePath.slice(0, -1)}`;
 const python = path.resolve(__dirname, '..', '.venv', 'bin', 'python');
 
-// Shared with the server config and the global teardown.
+// Shared with the server config, the tests and the global teardown.
 process.env.DASK_SITES_UI_PORT = String(port);
+process.env.DASK_SITES_UI_BASE_URL = basePath;
 process.env.DASK_SITES_UI_STATE_DIR ??= path.resolve(__dirname, '.testbed');
 
 export default defineConfig({

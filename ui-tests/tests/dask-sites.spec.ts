@@ -1,22 +1,32 @@
 /**
- * The Dask Sites sidebar and a tagged notebook, in a real browser, against the
- * real testbed (issuer, gateways, object stores) that the test server started.
+ * The Dask Sites sidebar, a site-tagged notebook and dashboard panes, in a
+ * real browser, against the real testbed (issuer, gateways, object stores)
+ * that the test server started, under a JupyterHub-style base URL
+ * (`/user/alice/`, see playwright.config.ts).
  *
  * The tests run in order and share the server's state: the login of the
- * first is used by all that follow, the cluster made in the second is scaled,
- * watched and stopped by the next ones. Each test opens a fresh page, so the
- * sidebar must also show state it did not create itself.
+ * first is used by all that follow, the central cluster made in the second is
+ * scaled, used by the notebook's default site, shown beside lumi's cluster
+ * (which the kernel made for the tagged cell) and stopped at the end. Each
+ * test opens a fresh page, so the UI must also show state it did not create
+ * itself.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 
 import {
+  test as base,
   expect,
   galata,
-  type IJupyterLabPageFixture,
-  test
+  type IJupyterLabPageFixture
 } from '@jupyterlab/galata';
-import type { Locator, Page, TestInfo } from '@playwright/test';
+import type {
+  APIRequestContext,
+  Frame,
+  Locator,
+  Page,
+  TestInfo
+} from '@playwright/test';
 
 const SIDEBAR_ID = 'dask-sites-sidebar';
 const CENTRAL = 'Central (Warsaw)';
@@ -25,6 +35,60 @@ const USER = { name: 'alice', password: 'alice-dask-sites' };
 const CLUSTER = 'ui-test central';
 /** Screenshots (and the saved notebook) for people to look at: ui-tests/artifacts/. */
 const ARTIFACTS = path.resolve(__dirname, '..', 'artifacts');
+/** The server's base URL (`/user/alice/`), from playwright.config.ts. */
+const BASE_PATH = process.env.DASK_SITES_UI_BASE_URL ?? '/';
+/** The code of the notebook's cells: where a Dask task runs. */
+const WHERE =
+  "import dask, os\ndask.delayed(lambda: os.environ.get('DASK_SITES_SITE','local'))().compute()";
+const CELL_SITE = 'Dask site of this cell (where its Dask work runs)';
+const NOTEBOOK_SITE =
+  'Default Dask site of this notebook (for cells without a site)';
+
+/** A server path (`/api/...`) under the base URL. */
+function underBase(url: string): string {
+  return url.startsWith('/') && !url.startsWith(BASE_PATH)
+    ? BASE_PATH + url.slice(1)
+    : url;
+}
+
+/**
+ * Galata's own server calls (the `tmpPath` folder, closing the test's kernels
+ * and sessions) go through the `request` fixture with absolute paths such as
+ * `/api/contents/...`, which a base URL in `baseURL` does not prefix: put them
+ * under the base URL.
+ */
+const test = base.extend<{ request: APIRequestContext }>({
+  request: async ({ request }, use) => {
+    const methods = new Set([
+      'fetch',
+      'get',
+      'post',
+      'put',
+      'patch',
+      'delete',
+      'head'
+    ]);
+    await use(
+      new Proxy(request, {
+        get(target, property, receiver) {
+          const value = Reflect.get(target, property, receiver);
+          if (typeof value !== 'function') {
+            return value;
+          }
+          if (typeof property === 'string' && methods.has(property)) {
+            return (url: unknown, ...rest: unknown[]) =>
+              value.call(
+                target,
+                typeof url === 'string' ? underBase(url) : url,
+                ...rest
+              );
+          }
+          return value.bind(target);
+        }
+      })
+    );
+  }
+});
 
 test.describe.configure({ mode: 'serial' });
 
@@ -69,22 +133,48 @@ function figure(row: Locator, term: string): Locator {
     .locator('dd');
 }
 
-/**
- * The row's "Dashboard" button (one status pane), or, where the row lists
- * several dashboard plots ("Dashboards" disclosure), its "Status" plot: both
- * run `dask-sites:open-dashboard`.
- */
-async function openStatusDashboard(row: Locator): Promise<void> {
-  const single = row.getByRole('button', { name: 'Dashboard', exact: true });
-  if (await single.count()) {
-    await single.click();
-    return;
+/** Open one of a running cluster's dashboard plots from its "Dashboards" list. */
+async function openPlot(row: Locator, plot: string): Promise<void> {
+  const plots = row.getByRole('list', { name: 'Dashboard plots' });
+  if (!(await plots.isVisible())) {
+    await row.getByText('Dashboards', { exact: true }).click();
   }
-  await row.getByText('Dashboards', { exact: true }).click();
-  await row
-    .getByRole('list', { name: 'Dashboard plots' })
-    .getByRole('button', { name: 'Status', exact: true })
-    .click();
+  await plots.getByRole('button', { name: plot, exact: true }).click();
+}
+
+/** Wait until the page in `iframe` has rendered a Bokeh document. */
+async function bokehRendered(iframe: Locator): Promise<Frame> {
+  const frame = (await (await iframe.elementHandle())!.contentFrame())!;
+  // Bokeh loaded through the dashboard proxy, reached its server over the
+  // WebSocket and rendered the page's document.
+  await frame.waitForFunction(
+    () => {
+      const bokeh = (window as any).Bokeh;
+      return (
+        !!bokeh &&
+        Array.isArray(bokeh.documents) &&
+        bokeh.documents.length > 0 &&
+        bokeh.documents[0].roots().length > 0
+      );
+    },
+    undefined,
+    { timeout: 60_000 }
+  );
+  return frame;
+}
+
+/** A notebook cell's site picker (in its toolbar: the cell must be active). */
+function cellSitePicker(cell: Locator): Locator {
+  return cell.getByRole('combobox', { name: CELL_SITE, exact: true });
+}
+
+/** Run a cell in place, from the notebook (a picker may have the focus). */
+async function runCell(
+  page: IJupyterLabPageFixture,
+  index: number
+): Promise<void> {
+  await page.notebook.selectCells(index);
+  await page.notebook.runCell(index, { inplace: true });
 }
 
 async function saveScreenshot(
@@ -101,6 +191,10 @@ async function saveScreenshot(
 test('log in to a site with the device flow, approved on the issuer’s pages', async ({
   page
 }) => {
+  // JupyterLab runs under the base URL (and so do all the extension's calls).
+  await expect(page).toHaveURL(
+    new RegExp(`^http://127\\.0\\.0\\.1:\\d+${BASE_PATH}lab\\b`)
+  );
   const panel = await openSidebar(page);
   const central = card(panel, CENTRAL);
   await expect(central.locator('.jp-DaskSites-reach')).toHaveAttribute(
@@ -200,38 +294,165 @@ test('scale the cluster to 2 workers', async ({ page }, testInfo) => {
   await saveScreenshot(panel, 'sidebar-logged-in-running-cluster', testInfo);
 });
 
-test('open the cluster’s dashboard in a JupyterLab tab', async ({ page }) => {
-  const panel = await openSidebar(page);
-  const row = clusterRow(card(panel, CENTRAL));
-  await openStatusDashboard(row);
+test('tag a cell with lumi in its toolbar, run it there; the notebook’s default site', async ({
+  page,
+  request,
+  tmpPath
+}, testInfo) => {
+  const name = 'tagged.ipynb';
+  await page.notebook.createNew(name);
+  await page.notebook.setCell(0, 'code', WHERE);
+  const tagged = (await page.notebook.getCellLocator(0))!;
 
-  // The pane's tab names the cluster (and its site and plot).
+  // The picker in the active cell's toolbar tags the cell; the badge shows at once.
+  const picker = cellSitePicker(tagged);
+  await expect(picker).toHaveValue('');
+  await picker.selectOption('lumi');
+  await expect(picker).toHaveValue('lumi');
+  const badge = tagged.locator('.jp-DaskSites-badge');
+  await expect(badge).toHaveText('lumi');
+  await expect(tagged).toHaveClass(/\bjp-DaskSites-tagged\b/);
+
+  await runCell(page, 0);
+  // The kernel sent the cell's work to lumi (creating lumi's cluster on the way).
   await expect(
-    page.getByRole('tab', { name: new RegExp(` · ${CLUSTER} · status`, 'i') })
-  ).toBeVisible();
-  const iframe = page.locator('.jp-DaskSites-dashboard iframe');
-  await expect(iframe).toBeVisible();
-  await expect(iframe).toHaveAttribute(
+    tagged.locator('.jp-OutputArea-executeResult .jp-OutputArea-output')
+  ).toHaveText("'lumi'", { timeout: 150_000 });
+  // The run record, rendered from its own mimetype, and the badge: where the
+  // work ran, how long, and the bytes brought back.
+  const ran = /^lumi · [\d.<]+ s · [\d.]+ [KMG]?i?B back$/;
+  await expect(tagged.locator('.jp-DaskSites-record')).toHaveText(
+    new RegExp(`^ran at ${ran.source.slice(1)}`)
+  );
+  await expect(badge).toHaveText(ran);
+  await expect(badge).toHaveAttribute('data-kind', 'tagged');
+
+  // The notebook's default site, from the notebook toolbar, for an untagged
+  // cell with the same code (a quiet `%site --from-notebook central` goes first).
+  await page.notebook.addCell('code', WHERE);
+  const untagged = (await page.notebook.getCellLocator(1))!;
+  await expect(cellSitePicker(untagged)).toHaveValue('');
+  const notebookDefault = page.getByRole('combobox', {
+    name: NOTEBOOK_SITE,
+    exact: true
+  });
+  await expect(notebookDefault).toHaveValue('');
+  await expect(
+    notebookDefault.locator('option:checked', { hasText: 'default: none' })
+  ).toHaveCount(1);
+  await notebookDefault.selectOption('central');
+  await runCell(page, 1);
+  const untaggedResult = untagged.locator(
+    '.jp-OutputArea-executeResult .jp-OutputArea-output'
+  );
+  await expect(untaggedResult).toHaveText("'central'", { timeout: 120_000 });
+  await expect(untagged.locator('.jp-DaskSites-record')).toHaveText(
+    /^ran at central · /
+  );
+  await expect(untagged.locator('.jp-DaskSites-badge')).toHaveText(
+    'default → central'
+  );
+  // Its own picker still says "no site", without the default's colour.
+  await expect(cellSitePicker(untagged)).toHaveValue('');
+  await expect(untagged.locator('.jp-DaskSites-pickerSwatch')).toHaveCSS(
+    'background-color',
+    'rgba(0, 0, 0, 0)'
+  );
+  // The tagged cell keeps its tag, badge and result.
+  await expect(badge).toHaveText(ran);
+
+  // The sidebar shows the cluster the kernel made at lumi, with its worker.
+  const panel = await openSidebar(page);
+  const lumiCluster = card(panel, LUMI).locator(
+    '.jp-DaskSites-cluster[data-status="RUNNING"]'
+  );
+  await expect(lumiCluster).toHaveCount(1);
+  await expect(figure(lumiCluster, 'Workers')).toHaveText(/^[1-4]$/);
+  await saveScreenshot(page, 'notebook-tagged-lumi', testInfo);
+
+  // No default: the untagged cell runs here again, and looks as before.
+  await notebookDefault.selectOption('');
+  await expect(notebookDefault).toHaveValue('');
+  await runCell(page, 1);
+  await expect(untaggedResult).toHaveText("'local'", { timeout: 60_000 });
+  await expect(untagged.locator('.jp-DaskSites-badge')).toHaveCount(0);
+  await expect(untagged.locator('.jp-DaskSites-record')).toHaveCount(0);
+
+  // Saved: the cell's tag, and no notebook default.
+  await page.notebook.save();
+  const saved = await request.get(
+    `/api/contents/${tmpPath}/${name}?content=1&type=notebook`
+  );
+  expect(saved.ok()).toBe(true);
+  const notebook = (await saved.json()).content;
+  expect(notebook.cells[0].metadata['dask-sites']).toEqual({ site: 'lumi' });
+  expect(notebook.cells[1].metadata['dask-sites']).toBeUndefined();
+  expect(notebook.metadata['dask-sites']).toBeUndefined();
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  fs.writeFileSync(
+    path.join(ARTIFACTS, name),
+    JSON.stringify(notebook, null, 1) + '\n'
+  );
+});
+
+test('dashboard panes of two sites side by side', async ({
+  page
+}, testInfo) => {
+  const panel = await openSidebar(page);
+  const central = clusterRow(card(panel, CENTRAL));
+  await expect(central).toHaveAttribute('data-status', 'RUNNING');
+  // lumi's cluster: the one the kernel made for the tagged cell.
+  const lumi = card(panel, LUMI)
+    .locator('.jp-DaskSites-cluster[data-status="RUNNING"]')
+    .first();
+  await expect(lumi).toHaveCount(1);
+  const lumiName = (await lumi.getAttribute('aria-label'))!.replace(
+    /^Cluster /,
+    ''
+  );
+
+  await openPlot(central, 'Status');
+  await openPlot(lumi, 'Task stream');
+
+  // Each pane's title names its site, cluster and plot.
+  const tabs = [
+    page.getByRole('tab', { name: `central · ${CLUSTER} · Status` }),
+    page.getByRole('tab', { name: `lumi · ${lumiName} · Task stream` })
+  ];
+  // Each frame is on the dashboard proxy, under the base URL.
+  const frames = [
+    page.locator('.jp-DaskSites-dashboard iframe[src*="/dashboard/central/"]'),
+    page.locator('.jp-DaskSites-dashboard iframe[src*="/dashboard/lumi/"]')
+  ];
+  const proxy = (site: string, plot: string) =>
+    new RegExp(
+      `^(http://127\\.0\\.0\\.1:\\d+)?${BASE_PATH}dask-sites/dashboard/${site}/[^/]+/${plot}$`
+    );
+  await expect(frames[0]).toHaveAttribute('src', proxy('central', 'status'));
+  await expect(frames[1]).toHaveAttribute(
     'src',
-    /\/dask-sites\/dashboard\/central\/[0-9a-f]+\/status$/
+    proxy('lumi', 'individual-task-stream')
   );
-  const frame = (await (await iframe.elementHandle())!.contentFrame())!;
-  // Bokeh loaded through the proxy, reached its server over the WebSocket and
-  // rendered the status page's document.
-  await frame.waitForFunction(
-    () => {
-      const bokeh = (window as any).Bokeh;
-      return (
-        !!bokeh &&
-        Array.isArray(bokeh.documents) &&
-        bokeh.documents.length > 0 &&
-        bokeh.documents[0].roots().length > 0
-      );
-    },
-    undefined,
-    { timeout: 60_000 }
-  );
-  expect(await frame.title()).toMatch(/dask/i);
+  for (const [i, frame] of frames.entries()) {
+    await expect(tabs[i]).toBeVisible();
+    await expect(frame).toBeVisible();
+    const document = await bokehRendered(frame);
+    expect(await document.title()).toMatch(/dask/i);
+  }
+  // Side by side (another cluster's pane opens beside the current one), both
+  // shown at once.
+  const [left, right] = await Promise.all(frames.map(f => f.boundingBox()));
+  expect(left && right && right.x >= left.x + left.width - 1).toBe(true);
+
+  await saveScreenshot(page, 'dashboards-central-and-lumi', testInfo);
+
+  // Both panes come back after a reload (layout restorer).
+  // (Galata's reload would wait for the Launcher to be the current tab.)
+  await page.reload({ waitForIsReady: false } as Record<string, unknown>);
+  for (const [i, frame] of frames.entries()) {
+    await expect(tabs[i]).toBeVisible();
+    await bokehRendered(frame);
+  }
 });
 
 test('stop the cluster after confirming', async ({ page }) => {
@@ -260,51 +481,4 @@ test('stop the cluster after confirming', async ({ page }) => {
   await expect(
     central.locator('.jp-DaskSites-cluster[data-status="RUNNING"]')
   ).toHaveCount(0);
-});
-
-test('a cell tagged with lumi runs at lumi', async ({
-  page,
-  tmpPath
-}, testInfo) => {
-  const name = 'tagged.ipynb';
-  await page.notebook.createNew(name);
-  await page.notebook.setCell(
-    0,
-    'code',
-    "import dask, os\ndask.delayed(lambda: os.environ.get('DASK_SITES_SITE','local'))().compute()"
-  );
-  // Until the cell toolbar's site picker lands: set the metadata through the
-  // notebook model, as the picker will.
-  await page.evaluate(() => {
-    const app = (window as any).jupyterapp;
-    const cell = app.shell.currentWidget.content.widgets[0];
-    cell.model.setMetadata('dask-sites', { site: 'lumi' });
-  });
-  await page.notebook.runCell(0);
-  // The kernel sent the cell's work to lumi (creating lumi's cluster on the way).
-  const result = page
-    .locator('.jp-Cell')
-    .first()
-    .locator('.jp-OutputArea-executeResult .jp-OutputArea-output');
-  await expect(result).toHaveText("'lumi'", { timeout: 150_000 });
-
-  await page.notebook.save();
-  const saved = await page.request.get(
-    `/api/contents/${tmpPath}/${name}?content=1&type=notebook`
-  );
-  expect(saved.ok()).toBe(true);
-  const notebook = (await saved.json()).content;
-  expect(notebook.cells[0].metadata['dask-sites']).toEqual({ site: 'lumi' });
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
-  fs.writeFileSync(
-    path.join(ARTIFACTS, name),
-    JSON.stringify(notebook, null, 1) + '\n'
-  );
-
-  // The sidebar shows the cluster the kernel made at lumi.
-  const panel = await openSidebar(page);
-  await expect(
-    card(panel, LUMI).locator('.jp-DaskSites-cluster[data-status="RUNNING"]')
-  ).toHaveCount(1);
-  await saveScreenshot(page, 'notebook-tagged-lumi', testInfo);
 });

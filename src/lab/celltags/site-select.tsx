@@ -25,16 +25,19 @@ export function SiteSelect(props: ISiteSelectProps): JSX.Element {
   const { sites, value, onChange, noneLabel, title, trans } = props;
   const known = sites.some(site => site.name === value);
   const colour = sites.find(site => site.name === value)?.colour;
-  const style = colour
-    ? ({ '--jp-DaskSites-site-colour': colour } as React.CSSProperties)
-    : undefined;
+  // Always set: without a colour of its own the swatch would take the one of
+  // an ancestor (a cell routed by the notebook default carries that site's
+  // colour) and show it beside "no site"; `initial` falls back to the CSS.
+  const style = {
+    '--jp-DaskSites-site-colour': colour ?? 'initial'
+  } as React.CSSProperties;
   return (
     <span
       className={`jp-DaskSites-siteSelect ${props.className ?? ''}`}
       data-site={value ?? ''}
       style={style}
     >
-      <span className="jp-DaskSites-swatch" aria-hidden="true" />
+      <span className="jp-DaskSites-pickerSwatch" aria-hidden="true" />
       <HTMLSelect
         value={value ?? ''}
         title={title}
@@ -45,7 +48,7 @@ export function SiteSelect(props: ISiteSelectProps): JSX.Element {
         <option value="">{noneLabel}</option>
         {sites.map(site => (
           <option key={site.name} value={site.name} title={site.label}>
-            {`● ${site.name}`}
+            {site.name}
           </option>
         ))}
         {value && !known && (
