@@ -240,8 +240,11 @@ def test_kernel_gets_a_working_connection_and_the_browser_never_does(logged_in):
     from dask_gateway.client import GatewaySecurity
     from distributed import Client
 
+    from conftest import stop_clusters
+
     from jupyter_ext_server.testbed.probes import where_am_i
 
+    stop_clusters(logged_in, sites=("leonardo",))  # alice's, started by kernel tests of this run
     with pytest.raises(SidecarError) as none_yet:
         logged_in.kernel.get("/kernel/sites/leonardo/connection")
     assert none_yet.value.code == "no-cluster" and "Start one in the Dask Sites panel" in str(none_yet.value)
