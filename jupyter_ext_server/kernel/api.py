@@ -9,7 +9,7 @@ from __future__ import annotations
 from .catalogue import SiteCatalogue
 from .clients import SiteError
 from .locations import DataLocations, graph_of
-from .planner import Plan, describe, plan_graph
+from .planner import Plan, describe
 
 
 def _locations() -> DataLocations:
@@ -95,19 +95,11 @@ class Explanation:
 
 def explain(*objs) -> Explanation:
     """How Dask Sites would run ``dask.compute(*objs)`` from an untagged cell."""
-    from dask.highlevelgraph import HighLevelGraph
+    from .scheduler import move_limit, plan_collections
 
-    from .scheduler import _flat_keys, move_limit
-
-    locations = _locations()
-    graphs, keys = [], []
     for obj in objs:
-        graph = graph_of(obj)
-        if graph is None:
+        if graph_of(obj) is None:
             raise SiteError(
                 f"explain() needs dask collections or dask-backed xarray objects, not {type(obj).__name__}."
             )
-        graphs.append(graph)
-        keys.extend(_flat_keys(obj))
-    graph = HighLevelGraph.merge(*graphs)
-    return Explanation(plan_graph(graph, keys, locations.inputs_of(graph)), move_limit())
+    return Explanation(plan_collections(objs, _locations()), move_limit())

@@ -19,6 +19,7 @@ from typing import Callable, Iterator
 
 from .catalogue import SiteCatalogue
 from .clients import SiteError
+from .planner import key_name
 
 #: Attributes that lead from xarray's lazy wrappers down to a Zarr array and its store.
 _WRAPPER_ATTRIBUTES = ("array", "_array", "store", "_store", "map", "mapper")
@@ -106,7 +107,7 @@ class DataLocations:
         if not self._recorded or not _is_materialized(layer) or len(layer) > _KEYS_LOOKED_AT:
             return None
         for key in layer.keys():
-            name = key[0] if isinstance(key, tuple) else key
+            name = key_name(key)
             if isinstance(name, str) and name in self._recorded:
                 return self._recorded[name]
         return None

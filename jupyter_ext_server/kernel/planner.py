@@ -79,7 +79,7 @@ def plan_graph(hlg, keys: Iterable[Key], input_sites: Mapping[str, tuple[str, st
         return Plan("single", sites_in_order, site=sites_in_order[0], inputs=inputs)
 
     sites = layer_sites(hlg, {name: site for name, (site, _) in inputs.items()})
-    requested_layers = {_layer_of_key(hlg, key) for key in keys}
+    requested_layers = set(layers_holding(hlg, keys).values())
     dependents = _dependents(hlg)
     cut: dict[str, list[str]] = {}
     for name, its_sites in sites.items():
@@ -188,14 +188,26 @@ def _keys_of(hlg, layer: str) -> list[Key]:
     return list(hlg.layers[layer].keys())
 
 
-def _layer_of_key(hlg, key: Key) -> str | None:
-    name = key[0] if isinstance(key, tuple) else key
-    if name in hlg.layers:
-        return name
-    for layer_name, layer in hlg.layers.items():
-        if key in layer:
-            return layer_name
-    return None
+def key_name(key: Key):
+    """The name part of a key: ``("mean-3f2a", 0, 1)`` → ``"mean-3f2a"``."""
+    return key[0] if isinstance(key, tuple) else key
+
+
+def layers_holding(hlg, keys: Iterable[Key]) -> dict:
+    """``{key: layer name}`` for the keys found; outputs are usually last, so
+    the search starts there. A key's name is tried first: looking into a
+    Blockwise layer would build all of its tasks, so only materialised
+    layers are looked into."""
+    remaining, found = set(keys), {}
+    for name, layer in reversed(hlg.layers.items()):
+        hits = {k for k in remaining if key_name(k) == name}
+        if not hits and layer.is_materialized():
+            hits = {k for k in remaining if k in layer}
+        found.update(dict.fromkeys(hits, name))
+        remaining -= hits
+        if not remaining:
+            break
+    return found
 
 
 def estimated_bytes(layer, keys: list) -> int | None:

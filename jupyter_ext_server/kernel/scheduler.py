@@ -18,7 +18,7 @@ from typing import Callable, Hashable, Iterable
 
 from .clients import SiteError
 from .locations import DataLocations, graph_of
-from .planner import Plan, describe, format_bytes, plan_graph, short_name
+from .planner import Plan, describe, format_bytes, layers_holding, plan_graph, short_name
 from .record import CellRecord
 from .routing import Route
 
@@ -103,10 +103,9 @@ class SiteScheduler:
         plan = plan_graph(graph, keys, inputs) if inputs else Plan("none", ())
         if plan.kind == "none":
             return self._run_here(expr, keys, kwargs)
-        if plan.kind == "single":
-            self.record.source = "data location"
-            return self._run_at(plan.site, expr, keys, kwargs, plan)
         self.record.source = "data location"
+        if plan.kind == "single":
+            return self._run_at(plan.site, expr, keys, kwargs, plan)
         return self._run_split(graph, keys, plan)
 
     # -- dask.persist --------------------------------------------------------------
@@ -114,7 +113,7 @@ class SiteScheduler:
     def persist(self, collections, optimize_graph: bool = True, **kwargs):
         site = self.route.site
         if site is None:
-            plan = self._plan_collections(collections)
+            plan = plan_collections(collections, self.locations)
             if plan.kind == "split":
                 raise SiteError(
                     "persist() cannot keep data of several sites in one place:\n"
@@ -231,16 +230,6 @@ class SiteScheduler:
                 f"(Or tag the cell with another site to bring the data there.)"
             ) from None
 
-    def _plan_collections(self, collections: Iterable) -> Plan:
-        from dask.highlevelgraph import HighLevelGraph
-
-        graphs = [g for g in (graph_of(c) for c in collections) if g is not None]
-        if not graphs:
-            return Plan("none", ())
-        graph = HighLevelGraph.merge(*graphs)
-        keys = [k for c in collections for k in _flat_keys(c)]
-        return plan_graph(graph, keys, self.locations.inputs_of(graph))
-
     def _warn_if_crossing(self, inputs: dict) -> None:
         elsewhere: dict[str, list[str]] = {}
         for layer, (site, why) in inputs.items():
@@ -267,32 +256,29 @@ class SiteScheduler:
         )
 
 
-def _flat_keys(collection) -> list:
+def plan_collections(collections: Iterable, locations: DataLocations) -> Plan:
+    """The plan for ``dask.compute(*collections)`` or ``persist`` from an untagged cell."""
     from dask.core import flatten
+    from dask.highlevelgraph import HighLevelGraph
 
-    return list(flatten(collection.__dask_keys__()))
+    pairs = [(c, g) for c in collections if (g := graph_of(c)) is not None]
+    if not pairs:
+        return Plan("none", ())
+    keys = [k for c, _ in pairs for k in flatten(c.__dask_keys__())]
+    graph = _layers_needed(HighLevelGraph.merge(*(g for _, g in pairs)), keys)
+    return plan_graph(graph, keys, locations.inputs_of(graph))
 
 
 def _layers_needed(graph, keys: list):
     """The layers the requested keys read (names kept: they say where data lives)."""
     from dask.core import flatten
-
     from dask.highlevelgraph import HighLevelGraph
 
-    remaining, layers = set(flatten(keys)), []
-    for name, layer in reversed(graph.layers.items()):  # outputs are usually last
-        # Key names first: looking into a Blockwise layer would build all its tasks.
-        hits = {k for k in remaining if (k[0] if isinstance(k, tuple) else k) == name}
-        if not hits and layer.is_materialized():
-            hits = {k for k in remaining if k in layer}
-        if hits:
-            layers.append(name)
-            remaining -= hits
-        if not remaining:
-            break
-    if remaining or not layers:
+    keys = list(flatten(keys))
+    holding = layers_holding(graph, keys)
+    if not holding or len(holding) < len(set(keys)):
         return graph  # keys we cannot place: plan on the whole graph
-    kept = graph.cull_layers(layers).layers
+    kept = graph.cull_layers(set(holding.values())).layers
     # In the graph's own order, so sites are listed (and records kept) as they appear.
     return HighLevelGraph({n: graph.layers[n] for n in graph.layers if n in kept},
                           {n: graph.dependencies[n] for n in graph.layers if n in kept})
