@@ -20,6 +20,7 @@ import type { SitesModel } from '../model/sites-model';
 import { ErrorNote } from './error-note';
 import { formatDuration } from './format';
 import { useNow } from './hooks';
+import { WorkerCountInput } from './worker-count-input';
 
 export interface INewClusterFormProps {
   model: SitesModel;
@@ -145,19 +146,15 @@ function OptionsForm(
         hint={trans.__('started once the cluster runs')}
         error={errors['__workers']}
       >
-        <input
+        <WorkerCountInput
           id={`${idBase}-workers`}
-          className="jp-mod-styled jp-DaskSites-number"
-          type="number"
-          min={0}
-          step={1}
           value={workers}
           disabled={creating}
           aria-invalid={!!errors['__workers']}
           aria-describedby={
             errors['__workers'] ? `${idBase}-workers-error` : undefined
           }
-          onChange={e => setWorkers(e.target.value)}
+          onValue={setWorkers}
         />
       </Field>
       {creating && startedAt !== undefined && (

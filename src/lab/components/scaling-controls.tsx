@@ -5,6 +5,7 @@ import * as React from 'react';
 
 import type { IClusterInfo } from '../../protocol';
 import { checkCount } from '../model/cluster-options';
+import { WorkerCountInput } from './worker-count-input';
 
 export interface IScalingControlsProps {
   cluster: IClusterInfo;
@@ -70,16 +71,12 @@ export function ScalingControls(props: IScalingControlsProps): JSX.Element {
       <form className="jp-DaskSites-scaleForm" onSubmit={scale}>
         <label htmlFor={`${id}-count`}>{trans.__('Workers')}</label>
         <span className="jp-DaskSites-inputs">
-          <input
+          <WorkerCountInput
             id={`${id}-count`}
-            className="jp-mod-styled jp-DaskSites-number"
-            type="number"
-            min={0}
-            step={1}
             value={count}
             disabled={disabled}
             title={disabledReason}
-            onChange={e => setCount(e.target.value)}
+            onValue={setCount}
           />
         </span>
         <Button
@@ -94,30 +91,22 @@ export function ScalingControls(props: IScalingControlsProps): JSX.Element {
       <form className="jp-DaskSites-scaleForm" onSubmit={adapt}>
         <label htmlFor={`${id}-min`}>{trans.__('Adaptive')}</label>
         <span className="jp-DaskSites-inputs">
-          <input
+          <WorkerCountInput
             id={`${id}-min`}
-            className="jp-mod-styled jp-DaskSites-number"
-            type="number"
-            min={0}
-            step={1}
             value={minimum}
             disabled={disabled}
             aria-label={trans.__('Minimum workers')}
             title={disabledReason ?? trans.__('Minimum workers')}
-            onChange={e => setMinimum(e.target.value)}
+            onValue={setMinimum}
           />
           <span aria-hidden="true">–</span>
-          <input
+          <WorkerCountInput
             id={`${id}-max`}
-            className="jp-mod-styled jp-DaskSites-number"
-            type="number"
-            min={0}
-            step={1}
             value={maximum}
             disabled={disabled}
             aria-label={trans.__('Maximum workers')}
             title={disabledReason ?? trans.__('Maximum workers')}
-            onChange={e => setMaximum(e.target.value)}
+            onValue={setMaximum}
           />
         </span>
         <Button
