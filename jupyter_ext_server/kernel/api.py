@@ -39,8 +39,7 @@ def open_zarr(url: str, site: str | None = None, storage_options: dict | None = 
             f"No site's data patterns match {url}; pass site=NAME "
             f"(known sites: {', '.join(catalogue.names()) or 'none'})."
         )
-    if site not in catalogue.names():
-        raise SiteError(f'unknown site "{site}"; known sites: {", ".join(catalogue.names())}')
+    catalogue.require(site)
     if storage_options is None and url.startswith(("s3://", "s3a://")):
         endpoint = catalogue.endpoint_of(site)
         storage_options = {"client_kwargs": {"endpoint_url": endpoint}} if endpoint else None
@@ -53,8 +52,7 @@ def open_zarr(url: str, site: str | None = None, storage_options: dict | None = 
 def at(obj, site: str):
     """Mark ``obj``'s inputs (a dask collection or xarray object) as living at ``site``."""
     locations = _locations()
-    if site not in locations.catalogue.names():
-        raise SiteError(f'unknown site "{site}"; known sites: {", ".join(locations.catalogue.names())}')
+    locations.catalogue.require(site)
     if not locations.record(obj, site, f"marked with dask_sites.at(..., {site!r})"):
         raise SiteError("dask_sites.at needs a dask collection or a dask-backed xarray object.")
     return obj

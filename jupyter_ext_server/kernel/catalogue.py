@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Callable
 
+from .clients import SiteError
+
 
 RETRY_SECONDS = 10.0
 
@@ -68,6 +70,12 @@ class SiteCatalogue:
 
     def names(self) -> list[str]:
         return list(self._current())
+
+    def require(self, name: str) -> None:
+        """Refuse a name the registry does not have, listing the ones it has."""
+        names = self.names()
+        if name not in names:
+            raise SiteError(f'unknown site "{name}"; known sites: {", ".join(names) or "none"}')
 
     def has_data_rules(self) -> bool:
         return any(s.patterns or s.endpoints for s in self._current().values())

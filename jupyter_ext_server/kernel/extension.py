@@ -30,8 +30,8 @@ class SiteRouter:
         self.shell = shell
         self.sidecar = sidecar
         self.clients = SiteClients(sidecar) if sidecar else None
-        self.catalogue = SiteCatalogue(self._registry_sites) if sidecar else SiteCatalogue.of([])
-        self.locations = DataLocations(self.catalogue, namespace=lambda: shell.user_ns)
+        catalogue = SiteCatalogue(self._registry_sites) if sidecar else SiteCatalogue.of([])
+        self.locations = DataLocations(catalogue, namespace=lambda: shell.user_ns)
         self.locations.on_record = self._route_by_data_from_now
         self.default_site: str | None = None
         self.activation = Activation()
@@ -48,6 +48,12 @@ class SiteRouter:
             return self.sidecar.get("/kernel/sites", timeout=5)["sites"]
         except SidecarError as err:
             raise explain(err) from None
+
+    def require_site(self, name: str) -> None:
+        """A name the registry knows, in a kernel that has a sidecar."""
+        if self.sidecar is None:
+            raise SiteError("Dask Sites is not running for this kernel (DASK_SITES_SIDECAR is not set).")
+        self.locations.catalogue.require(name)
 
     def client_for(self, site: str):
         if self.clients is None:
@@ -199,7 +205,7 @@ class SiteMagics(Magics):
         (``strip_site_magic``); this runs only inside another cell
         (``%%time`` then ``%%site``, or ``run_cell_magic``)."""
         site = parse_site_line(line)
-        self._known(site)
+        self.router.require_site(site)
         self.router.run_nested(site, cell)
 
     @line_magic("site")
@@ -225,7 +231,7 @@ class SiteMagics(Magics):
             expression = line.split("explain", 1)[1].strip()
             return explain_plan(self.shell.ev(expression))
         if len(words) == 1:
-            self._known(words[0])
+            self.router.require_site(words[0])
             self.router.default_site = words[0]
             print(f"Dask work of untagged cells now runs at {words[0]}.")
             try:
@@ -245,11 +251,6 @@ class SiteMagics(Magics):
             return self.router.sidecar.get("/api/sites")["sites"]
         except SidecarError as err:
             raise explain(err) from None
-
-    def _known(self, name: str) -> None:
-        names = [s["name"] for s in self._sites()]
-        if name not in names:
-            raise SiteError(f'unknown site "{name}"; known sites: {", ".join(names)}')
 
     def _show(self) -> None:
         lines = []
@@ -271,7 +272,7 @@ class SiteMagics(Magics):
         print("\n".join(lines) if self.router.sidecar else "No sites configured.")
 
     def _login(self, name: str) -> None:
-        self._known(name)
+        self.router.require_site(name)
         state = self.router.sidecar.post(f"/api/sites/{name}/login")
         if state["status"] == "pending" and state["flow"] == "device":
             link = state.get("verificationUriComplete") or state["verificationUri"]

@@ -16,8 +16,7 @@ from ipywidgets import DOMWidget
 from traitlets import Unicode
 
 from .. import __version__
-from ..sidecar_client import SidecarError
-from .clients import SiteError, explain
+from .clients import SiteError
 
 #: The npm package whose labextension registers the widget's model and view.
 MODULE_NAME = "jupyterlab-dask-sites"
@@ -59,14 +58,7 @@ def widget(name: str) -> SiteWidget:
     router = current_router()
     if router is None:
         raise SiteError("Dask Sites is not loaded in this kernel: run %load_ext dask_sites first.")
-    if router.sidecar is None:
-        raise SiteError("Dask Sites is not running for this kernel (DASK_SITES_SIDECAR is not set).")
-    try:
-        names = [site["name"] for site in router.sidecar.get("/api/sites")["sites"]]
-    except SidecarError as err:
-        raise explain(err) from None
-    if name not in names:
-        raise SiteError(f'unknown site "{name}"; known sites: {", ".join(names)}')
+    router.require_site(name)
     return SiteWidget(site=name)
 
 
