@@ -23,6 +23,7 @@
  *   GET    /kernel/sites                                 IKernelSitesResponse
  *   GET    /kernel/sites/:site/connection?cluster=&create=  IKernelConnection
  */
+import type { ErrorCode } from './error-codes';
 import type {
   IClusterInfo,
   IClusterOptionSpec,
@@ -104,7 +105,7 @@ export interface IErrorResponse {
   /** For the user: what went wrong and, where known, what to do. */
   error: string;
   /** For clients, e.g. `login-needed`, `gateway-unreachable`, `unknown-site`. */
-  code?: string;
+  code?: ErrorCode;
 }
 
 export type { LoginState };

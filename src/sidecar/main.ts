@@ -30,7 +30,8 @@ import {
   type ListenAddress
 } from './options';
 import { loadRegistryFrom } from './registry-source';
-import { explainError, SitesService } from './sites-service';
+import { errorAnswer } from './http/error-answers';
+import { SitesService } from './sites-service';
 import { StateFile } from './state/state-file';
 
 const log = (line: string): void => {
@@ -141,7 +142,7 @@ async function buildServer(
     callers: new CallerCheck(options.secret, options.kernelSecret),
     passThrough: [dashboards.handleHttp],
     upgrades: [live.handleUpgrade, dashboards.handleUpgrade],
-    explain: explainError,
+    explain: errorAnswer,
     log
   });
   const shutdown = () => {

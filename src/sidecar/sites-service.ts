@@ -15,16 +15,9 @@ import type {
   ISiteState,
   LoginState
 } from '../protocol';
-import {
-  AuthConfigError,
-  CallbackError,
-  IssuerUnreachableError,
-  LoginFailedError,
-  LoginNeededError,
-  type SessionManager
-} from './auth';
-import { GatewayClient, GatewayError, type DisplayNames } from './gateway';
-import { HttpError } from './http/router';
+import { LoginNeededError, type SessionManager } from './auth';
+import { GatewayClient, type DisplayNames } from './gateway';
+import { SitesError } from './sites/errors';
 import type { ISitesService } from './http/routes';
 import type { ILiveSource } from './http/live-socket';
 import { LiveWatcher, SchedulerMetrics, type ILiveSubscription } from './live';
@@ -271,7 +264,7 @@ export class SitesService implements ISitesService, ILiveSource {
       await this.config.sessions.authorizationHeader(site); // throws LoginNeededError
     }
     if (entry.state.error) {
-      throw new HttpError(502, entry.state.error, 'site-error');
+      throw new SitesError('site-error', entry.state.error);
     }
     return structuredClone(entry.state.clusters);
   }
@@ -384,13 +377,12 @@ export class SitesService implements ISitesService, ILiveSource {
     let created = false;
     if (!name) {
       if (!create || !this.config.autoCreateCluster) {
-        throw new HttpError(
-          409,
+        throw new SitesError(
+          'no-cluster',
           `${site}: no running cluster. Start one in the Dask Sites panel` +
             (this.config.autoCreateCluster
               ? '.'
-              : ', or let kernels create one (c.DaskSites.auto_create_cluster = True).'),
-          'no-cluster'
+              : ', or let kernels create one (c.DaskSites.auto_create_cluster = True).')
         );
       }
       const info = await this.createCluster(site, { wait: true });
@@ -435,10 +427,9 @@ export class SitesService implements ISitesService, ILiveSource {
     const entry = this.sites.get(site);
     if (!entry) {
       const known = [...this.sites.keys()].join(', ') || 'none';
-      throw new HttpError(
-        404,
-        `unknown site "${site}"; known sites: ${known}`,
-        'unknown-site'
+      throw new SitesError(
+        'unknown-site',
+        `unknown site "${site}"; known sites: ${known}`
       );
     }
     return entry;
@@ -462,10 +453,9 @@ export class SitesService implements ISitesService, ILiveSource {
     }
     if (running.length > 1) {
       const list = running.map(c => `${c.displayName} (${c.name})`).join(', ');
-      throw new HttpError(
-        409,
-        `${entry.config.name}: ${running.length} clusters run (${list}); choose one for kernels in the Dask Sites panel`,
-        'ambiguous-cluster'
+      throw new SitesError(
+        'ambiguous-cluster',
+        `${entry.config.name}: ${running.length} clusters run (${list}); choose one for kernels in the Dask Sites panel`
       );
     }
     return undefined;
@@ -581,39 +571,4 @@ function comparable(state: ISiteState): string {
     ...state,
     reachability: { ...state.reachability, checkedAt: undefined }
   });
-}
-
-/** Domain errors as HTTP answers: status, a message for the user, a code for clients. */
-export function explainError(err: unknown): HttpError | undefined {
-  if (err instanceof LoginNeededError) {
-    return new HttpError(409, err.message, 'login-needed');
-  }
-  if (err instanceof IssuerUnreachableError) {
-    return new HttpError(502, err.message, 'issuer-unreachable');
-  }
-  if (err instanceof CallbackError || err instanceof LoginFailedError) {
-    return new HttpError(400, err.message, 'login-failed');
-  }
-  if (err instanceof AuthConfigError) {
-    return new HttpError(500, err.message, 'auth-misconfigured');
-  }
-  if (err instanceof GatewayError) {
-    const status: { [kind: string]: number } = {
-      unreachable: 502,
-      timeout: 504,
-      unauthorized: 409,
-      forbidden: 403,
-      'not-found': 404,
-      conflict: 409,
-      invalid: 422,
-      failed: 409,
-      server: 502
-    };
-    return new HttpError(
-      status[err.kind] ?? 502,
-      err.message,
-      `gateway-${err.kind}`
-    );
-  }
-  return undefined;
 }

@@ -2,7 +2,11 @@
  * The one error type of the sidecar client: what failed, the HTTP status and
  * the server's own message (which names the cause and, where known, the fix).
  */
-import type { IErrorResponse } from '../../protocol';
+import {
+  isErrorCode,
+  type ErrorCode,
+  type IErrorResponse
+} from '../../protocol';
 
 export class SidecarError extends Error {
   constructor(options: SidecarError.IOptions) {
@@ -17,7 +21,7 @@ export class SidecarError extends Error {
   /** HTTP status; 0 when the Jupyter server did not answer at all. */
   readonly status: number;
   /** The sidecar's machine-readable reason (`login-needed`, `gateway-unreachable`, ...), or `network`. */
-  readonly code: string | undefined;
+  readonly code: ErrorCode | undefined;
   readonly method: string;
   /** Path under `dask-sites/`, e.g. `api/sites/lumi/clusters`. */
   readonly path: string;
@@ -45,7 +49,7 @@ export class SidecarError extends Error {
         : Private.fallbackMessage(response.status, response.statusText);
     return new SidecarError({
       status: response.status,
-      code: typeof body?.code === 'string' ? body.code : undefined,
+      code: isErrorCode(body?.code) ? body.code : undefined,
       message,
       method,
       path
@@ -68,7 +72,7 @@ export class SidecarError extends Error {
 export namespace SidecarError {
   export interface IOptions {
     status: number;
-    code?: string;
+    code?: ErrorCode;
     message: string;
     method: string;
     path: string;

@@ -9,6 +9,7 @@ import { ISignal, Signal } from '@lumino/signaling';
 
 import {
   applyLiveMessage,
+  type ErrorCode,
   type IClusterInfo,
   type IClusterOptionSpec,
   type ISiteState,
@@ -40,7 +41,7 @@ export interface IActionError {
   message: string;
   /** HTTP status; 0 when the server did not answer. */
   status: number;
-  code?: string;
+  code?: ErrorCode;
   /** Logging in again is the fix. */
   needsLogin: boolean;
 }

@@ -5,6 +5,8 @@
  * Messages never carry tokens: request headers are never quoted and text
  * coming back from a server passes through `redact()`.
  */
+import type { ErrorCode } from '../../protocol';
+import { CodedError } from '../errors';
 
 export type GatewayErrorKind =
   /** The gateway could not be reached (connection refused, DNS, 502/503/504). */
@@ -36,7 +38,11 @@ export interface IGatewayErrorDetails {
   cause?: unknown;
 }
 
-export class GatewayError extends Error {
+/** The wire code of each kind: `gateway-<kind>`. */
+export type GatewayErrorCode = `gateway-${GatewayErrorKind}`;
+
+export class GatewayError extends CodedError {
+  readonly code: GatewayErrorCode;
   readonly kind: GatewayErrorKind;
   readonly site: string;
   readonly status?: number;
@@ -49,11 +55,8 @@ export class GatewayError extends Error {
     message: string,
     details: IGatewayErrorDetails = {}
   ) {
-    super(
-      `${site}: ${redact(message)}`,
-      details.cause === undefined ? undefined : { cause: details.cause }
-    );
-    this.name = 'GatewayError';
+    super(`${site}: ${redact(message)}`, { cause: details.cause });
+    this.code = `gateway-${kind}` satisfies ErrorCode;
     this.kind = kind;
     this.site = site;
     this.status = details.status;

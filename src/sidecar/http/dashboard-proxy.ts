@@ -12,7 +12,7 @@ import type { Duplex } from 'node:stream';
 
 import { createProxyServer } from 'http-proxy-3';
 
-import { sendJson } from './server';
+import { sendError } from './server';
 
 export interface IDashboardOptions {
   /** The gateway base URL of a configured site, or undefined if there is no such site. */
@@ -63,7 +63,10 @@ export class DashboardProxy {
     this.proxy.on('error', (err, _req, res) => {
       const message = `the dashboard is unreachable (${(err as NodeJS.ErrnoException).code ?? err.message})`;
       if (res && 'writeHead' in res && !(res as ServerResponse).headersSent) {
-        sendJson(res as ServerResponse, 502, { error: message });
+        sendError(res as ServerResponse, 502, {
+          error: message,
+          code: 'dashboard-unreachable'
+        });
       } else {
         (res as Duplex | undefined)?.destroy();
       }
@@ -121,7 +124,10 @@ export class DashboardProxy {
       return false;
     }
     if (target === 'refused') {
-      sendJson(res, 404, { error: 'no such site or cluster dashboard' });
+      sendError(res, 404, {
+        error: 'no such site or cluster dashboard',
+        code: 'unknown-dashboard'
+      });
       return true;
     }
     this.forward(req, res, target);

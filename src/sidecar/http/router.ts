@@ -6,6 +6,8 @@ import type { IncomingMessage } from 'node:http';
 
 import type { ZodType } from 'zod';
 
+import type { ErrorCode } from '../../protocol';
+
 /** Who sent a request, proven by the secret it carries. */
 export type Caller = 'server' | 'kernel';
 
@@ -43,7 +45,7 @@ export class HttpError extends Error {
     readonly status: number,
     message: string,
     /** Machine-readable reason for clients, e.g. `login-needed`. */
-    readonly code?: string
+    readonly code?: ErrorCode
   ) {
     super(message);
   }

@@ -64,8 +64,9 @@ export function createHttpServer(options: IHttpServerOptions): Server {
         `sidecar: ${req.method} ${pathOf(req)} failed: ${(err as Error).stack ?? err}`
       );
       if (!res.headersSent) {
-        sendJson(res, 500, {
-          error: 'internal error in the Dask Sites sidecar'
+        sendError(res, 500, {
+          error: 'internal error in the Dask Sites sidecar',
+          code: 'internal'
         });
       } else {
         res.destroy();
@@ -89,22 +90,34 @@ export function createHttpServer(options: IHttpServerOptions): Server {
           }
         }
       }
-      return sendJson(res, caller ? 404 : 401, {
-        error: caller ? 'not found' : 'not authorised'
-      });
+      return sendError(
+        res,
+        caller ? 404 : 401,
+        caller
+          ? { error: 'not found', code: 'unknown-route' }
+          : { error: 'not authorised', code: 'not-authorised' }
+      );
     }
     if (match.kind === 'wrong-method') {
       res.setHeader('Allow', match.allowed.join(', '));
-      return sendJson(res, 405, { error: 'method not allowed' });
+      return sendError(res, 405, {
+        error: 'method not allowed',
+        code: 'method-not-allowed'
+      });
     }
     const { route, params } = match;
     if (route.callers.length && !(caller && route.callers.includes(caller))) {
       res.setHeader('WWW-Authenticate', 'token');
-      return sendJson(res, caller ? 403 : 401, {
-        error: caller
-          ? 'this caller may not use this route'
-          : 'missing or wrong secret'
-      });
+      return sendError(
+        res,
+        caller ? 403 : 401,
+        caller
+          ? {
+              error: 'this caller may not use this route',
+              code: 'caller-not-allowed'
+            }
+          : { error: 'missing or wrong secret', code: 'not-authorised' }
+      );
     }
     let reply: IReply;
     try {
@@ -120,7 +133,7 @@ export function createHttpServer(options: IHttpServerOptions): Server {
       if (!known) {
         throw err;
       }
-      return sendJson(res, known.status, {
+      return sendError(res, known.status, {
         error: known.message,
         ...(known.code ? { code: known.code } : {})
       });
@@ -172,7 +185,8 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
     if (size > MAX_BODY_BYTES) {
       throw new HttpError(
         413,
-        `request body larger than ${MAX_BODY_BYTES} bytes`
+        `request body larger than ${MAX_BODY_BYTES} bytes`,
+        'body-too-large'
       );
     }
     chunks.push(chunk as Buffer);
@@ -184,7 +198,11 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   try {
     return JSON.parse(text);
   } catch {
-    throw new HttpError(400, 'the request body is not valid JSON');
+    throw new HttpError(
+      400,
+      'the request body is not valid JSON',
+      'invalid-request'
+    );
   }
 }
 
@@ -202,7 +220,16 @@ function zodError(err: unknown): HttpError | undefined {
         `${i.path.length ? i.path.map(String).join('.') : 'body'}: ${i.message}`
     )
     .join('; ');
-  return new HttpError(400, `invalid request: ${text}`);
+  return new HttpError(400, `invalid request: ${text}`, 'invalid-request');
+}
+
+/** An error answer: a message for people and a code for programs. */
+export function sendError(
+  res: ServerResponse,
+  status: number,
+  answer: IErrorResponse
+): void {
+  sendJson(res, status, answer);
 }
 
 export function sendJson(

@@ -1,0 +1,54 @@
+/**
+ * The one table from error codes to HTTP statuses. Domain errors
+ * (`CodedError`: logins, gateways, sites) carry a code and a message for
+ * the user; this is the only place that decides what status they answer
+ * with.
+ */
+import type { ErrorCode } from '../../protocol';
+import { CodedError } from '../errors';
+import { HttpError } from './router';
+
+/** Codes only the clients make: no sidecar answer carries them. */
+type ClientOnlyCode = 'network' | 'bad-answer';
+
+export const HTTP_STATUS: Record<Exclude<ErrorCode, ClientOnlyCode>, number> = {
+  'invalid-request': 400,
+  'body-too-large': 413,
+  'not-authorised': 401,
+  'caller-not-allowed': 403,
+  'unknown-route': 404,
+  'method-not-allowed': 405,
+  internal: 500,
+
+  'unknown-site': 404,
+  'site-error': 502,
+  'no-cluster': 409,
+  'ambiguous-cluster': 409,
+  'unknown-dashboard': 404,
+  'dashboard-unreachable': 502,
+
+  'login-needed': 409,
+  'login-failed': 400,
+  'issuer-unreachable': 502,
+  'auth-misconfigured': 500,
+
+  'gateway-unreachable': 502,
+  'gateway-timeout': 504,
+  // The gateway refused the login: for the user that is "log in again", not a 401 of ours.
+  'gateway-unauthorized': 409,
+  'gateway-forbidden': 403,
+  'gateway-not-found': 404,
+  'gateway-conflict': 409,
+  'gateway-invalid': 422,
+  'gateway-failed': 409,
+  'gateway-server': 502
+};
+
+/** A domain error as the HTTP error it answers with; undefined for anything else (a bug). */
+export function errorAnswer(err: unknown): HttpError | undefined {
+  if (!(err instanceof CodedError) || !(err.code in HTTP_STATUS)) {
+    return undefined;
+  }
+  const code = err.code as keyof typeof HTTP_STATUS;
+  return new HttpError(HTTP_STATUS[code], err.message, code);
+}
