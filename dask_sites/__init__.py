@@ -9,19 +9,8 @@ each computation run where its data lives.
 from jupyter_ext_server import __version__
 from jupyter_ext_server.kernel import load_ipython_extension, unload_ipython_extension
 from jupyter_ext_server.kernel.api import Explanation, at, explain, last_record, open_zarr
-from jupyter_ext_server.kernel.clients import SiteError
-from jupyter_ext_server.kernel.scheduler import DataWouldCrossSites, MoveRefused
-
-
-def widget(name: str):
-    """The live widget of site ``name`` (status, workers, memory, scale, adapt, dashboard).
-
-    Needs ipywidgets; JupyterLab with Dask Sites shows it live.
-    """
-    from jupyter_ext_server.kernel.widget import widget as site_widget
-
-    return site_widget(name)
-
+from jupyter_ext_server.kernel.errors import DataWouldCrossSites, MoveRefused, SiteError
+from jupyter_ext_server.kernel.widget import widget
 
 __all__ = [
     "DataWouldCrossSites",

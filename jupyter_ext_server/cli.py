@@ -1,9 +1,15 @@
-"""The ``dask-sites`` command line."""
+"""The ``dask-sites`` command line.
+
+The testbed's modules are imported by the commands that use them: they need
+the ``testbed`` extra (moto, zarr, dask-gateway-server), which the other
+commands do without.
+"""
 
 from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -207,8 +213,6 @@ def _wait_for_lab(lab: subprocess.Popen, base: str, token: str, timeout: float) 
 
 def cmd_demo(args) -> int:
     """Testbed plus JupyterLab with Dask Sites pointed at it."""
-    import secrets
-
     from .testbed import describe
     from .testbed.processes import free_port
     from .testbed.testbed import notebook_environment

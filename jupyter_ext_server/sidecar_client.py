@@ -11,16 +11,60 @@ import http.client
 import json
 import os
 import socket
+from typing import Literal, get_args
 from urllib.parse import urlencode, urlparse
+
+#: The sidecar's error codes, as ``src/protocol/error-codes.ts`` defines them
+#: (tests/test_error_codes.py keeps the two lists equal).
+ErrorCode = Literal[
+    "invalid-request",
+    "body-too-large",
+    "not-authorised",
+    "caller-not-allowed",
+    "unknown-route",
+    "method-not-allowed",
+    "internal",
+    "unknown-site",
+    "site-error",
+    "no-cluster",
+    "ambiguous-cluster",
+    "unknown-dashboard",
+    "dashboard-unreachable",
+    "login-needed",
+    "login-failed",
+    "issuer-unreachable",
+    "auth-misconfigured",
+    "gateway-unreachable",
+    "gateway-timeout",
+    "gateway-unauthorized",
+    "gateway-forbidden",
+    "gateway-not-found",
+    "gateway-conflict",
+    "gateway-invalid",
+    "gateway-failed",
+    "gateway-server",
+    "network",
+    "bad-answer",
+]
+ERROR_CODES: tuple[str, ...] = get_args(ErrorCode)
 
 
 class SidecarError(RuntimeError):
-    """The sidecar answered with an error; ``status`` and ``code`` say which."""
+    """The sidecar answered with an error; ``status`` and ``code`` say which.
 
-    def __init__(self, status: int, message: str, code: str | None = None):
+    ``status`` is 0 and ``code`` "network" when the sidecar did not answer at
+    all; ``code`` is None for an answer that is not the sidecar's JSON (a
+    proxy's error page, or a sidecar older than this client)."""
+
+    def __init__(self, status: int, message: str, code: ErrorCode | None = None):
         super().__init__(message)
         self.status = status
         self.code = code
+
+
+def _code_of(answer: object) -> ErrorCode | None:
+    code = answer.get("code") if isinstance(answer, dict) else None
+    return code if code in ERROR_CODES else None  # type: ignore[return-value]
 
 
 class _UnixConnection(http.client.HTTPConnection):
@@ -50,6 +94,7 @@ class SidecarClient:
                 0,
                 "This kernel was not started by a Jupyter server running Dask Sites "
                 "(DASK_SITES_SIDECAR is not set).",
+                "network",
             )
         return cls(address, secret)
 
@@ -78,7 +123,9 @@ class SidecarClient:
             response = connection.getresponse()
             raw = response.read()
         except (OSError, http.client.HTTPException) as err:
-            raise SidecarError(0, f"The Dask Sites sidecar at {self.address} is unreachable: {err}") from None
+            raise SidecarError(
+                0, f"The Dask Sites sidecar at {self.address} is unreachable: {err}", "network"
+            ) from None
         finally:
             connection.close()
         try:
@@ -87,8 +134,7 @@ class SidecarClient:
             answer = None  # not the sidecar's JSON (a proxy's error page)
         if response.status >= 400:
             message = answer.get("error") if isinstance(answer, dict) else raw.decode(errors="replace")
-            code = answer.get("code") if isinstance(answer, dict) else None
-            raise SidecarError(response.status, message, code)
+            raise SidecarError(response.status, message, _code_of(answer))
         return answer
 
     def get(self, path: str, timeout: float | None = None, **query):

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from contextlib import ExitStack
 
+import dask
+
 _UNSET = object()
 
 
@@ -27,8 +29,6 @@ class Activation:
         return self._scheduler is not None
 
     def enter(self, scheduler, client=None) -> None:
-        import dask
-
         self.leave()
         if client is not None:
             # First: as_current() also sets the scheduler (to "dask.distributed").
@@ -40,8 +40,6 @@ class Activation:
         self._scheduler = scheduler
 
     def leave(self) -> None:
-        import dask
-
         scheduler, self._scheduler = self._scheduler, None
         # A cell that set its own scheduler keeps it; only ours is undone.
         if scheduler is not None and dask.config.config.get("scheduler") is scheduler:

@@ -6,19 +6,18 @@ its site, and one that mixes sites is split (see ``scheduler.py``).
 
 from __future__ import annotations
 
-from .catalogue import SiteCatalogue
-from .clients import SiteError
+import html
+
+from .errors import SiteError
 from .locations import DataLocations, graph_of
 from .planner import Plan, describe
+from .scheduler import plan_collections
+from .split import move_limit
+from .state import current_router, loaded_router
 
 
 def _locations() -> DataLocations:
-    from .extension import current_router
-
-    router = current_router()
-    if router is None:
-        raise SiteError("Dask Sites is not loaded in this kernel: run %load_ext dask_sites first.")
-    return router.locations
+    return loaded_router().locations
 
 
 def open_zarr(url: str, site: str | None = None, storage_options: dict | None = None, **kwargs):
@@ -29,10 +28,12 @@ def open_zarr(url: str, site: str | None = None, storage_options: dict | None = 
     ``storage_options`` say otherwise. The dataset's ``attrs["location"]`` is
     set to the site, and its computations run there.
     """
-    import xarray as xr
+    # Imported on use: xarray takes most of a second to load, and the extension
+    # loads in every kernel.
+    import xarray as xr  # noqa: PLC0415 (see above)
 
     locations = _locations()
-    catalogue: SiteCatalogue = locations.catalogue
+    catalogue = locations.catalogue
     site = site or catalogue.site_of_url(url)
     if site is None:
         raise SiteError(
@@ -60,8 +61,6 @@ def at(obj, site: str):
 
 def last_record() -> dict | None:
     """What the last routed cell did: sites, seconds, bytes brought back (as shown under it)."""
-    from .extension import current_router
-
     router = current_router()
     record = router.last_record if router else None
     return record.as_dict() if record else None
@@ -86,15 +85,11 @@ class Explanation:
         return text
 
     def _repr_html_(self) -> str:
-        import html
-
         return f"<pre class='dask-sites-explain'>{html.escape(repr(self))}</pre>"
 
 
 def explain(*objs) -> Explanation:
     """How Dask Sites would run ``dask.compute(*objs)`` from an untagged cell."""
-    from .scheduler import move_limit, plan_collections
-
     for obj in objs:
         if graph_of(obj) is None:
             raise SiteError(

@@ -2,7 +2,7 @@
 
 A site's registry entry may carry ``data.patterns`` (globs of data URLs,
 ``s3://lumi-*/**``) and ``data.storage_endpoints`` (DEDL's per-site object
-store addresses). The kernel reads them from the sidecar's ``/api/sites`` and
+store addresses). The kernel reads them from the sidecar's ``/kernel/sites`` and
 keeps them for a while: they change only with the registry.
 """
 
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Callable
 
-from .clients import SiteError
+from .errors import SiteError
 
 
 RETRY_SECONDS = 10.0

@@ -14,10 +14,7 @@ import time
 from dataclasses import dataclass, field
 
 from ..sidecar_client import SidecarClient, SidecarError
-
-
-class SiteError(RuntimeError):
-    """Why a cell cannot run at a site, and what to do about it."""
+from .errors import site_error_from
 
 
 @dataclass
@@ -26,20 +23,6 @@ class _Entry:
     client: object  # distributed.Client
     dashboard_path: str
     checked_at: float = field(default_factory=time.monotonic)
-
-
-def explain(err: SidecarError) -> SiteError:
-    """The sidecar's error for the notebook. Its messages already name the
-    site and the fix (log in, start a cluster, known sites); only an
-    unreachable sidecar needs saying here."""
-    if err.status == 0:
-        return SiteError(f"Dask Sites cannot reach its sidecar: {err}")
-    if err.status == 404 and err.code is None:
-        return SiteError(
-            "The Dask Sites sidecar does not know this request: it is older than the kernel's "
-            "dask_sites. Restart the Jupyter server (it starts the sidecar) after an upgrade."
-        )
-    return SiteError(str(err))
 
 
 class SiteClients:
@@ -68,17 +51,13 @@ class SiteClients:
                 f"/kernel/sites/{site}/connection", create="1" if self.auto_create else None
             )
         except SidecarError as err:
-            raise explain(err) from None
+            raise site_error_from(err) from None
         if entry and entry.cluster == connection["cluster"] and entry.client.status == "running":
             entry.checked_at = time.monotonic()
             return entry.client
         if entry:
             self._close(entry)
-        from dask_gateway.client import GatewaySecurity
-        from distributed import Client
-
-        security = GatewaySecurity(tls_key=connection["tlsKey"], tls_cert=connection["tlsCert"])
-        client = Client(connection["address"], security=security, set_as_default=False, timeout=60)
+        client = _connect(connection)
         self._entries[site] = _Entry(connection["cluster"], client, connection["dashboardPath"])
         return client
 
@@ -93,3 +72,18 @@ class SiteClients:
             entry.client.close()
         except Exception:
             pass
+
+
+def _connect(connection: dict):
+    """A Client of the cluster in the sidecar's connection answer (mutual TLS
+    through the gateway's proxy; the key stays in this kernel's memory).
+
+    ``distributed`` and ``dask_gateway`` are imported here, at the first
+    connection, not at the top: together they take about a second to load,
+    and a kernel that never computes at a site must not pay for them.
+    """
+    from dask_gateway.client import GatewaySecurity  # noqa: PLC0415 (see above)
+    from distributed import Client  # noqa: PLC0415 (see above)
+
+    security = GatewaySecurity(tls_key=connection["tlsKey"], tls_cert=connection["tlsCert"])
+    return Client(connection["address"], security=security, set_as_default=False, timeout=60)

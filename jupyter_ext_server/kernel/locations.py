@@ -15,10 +15,14 @@ survive composition, so ``a.sum() * b.mean()`` still shows both inputs.
 
 from __future__ import annotations
 
+import sys
 from typing import Callable, Iterator
 
+from dask.highlevelgraph import HighLevelGraph
+
 from .catalogue import SiteCatalogue
-from .clients import SiteError
+from .compat import DataNode, Task
+from .errors import SiteError
 from .planner import key_name
 
 #: Attributes that lead from xarray's lazy wrappers down to a Zarr array and its store.
@@ -39,8 +43,6 @@ def graph_of(obj):
     if hasattr(obj, "__dask_graph__"):
         graph = obj.__dask_graph__()
         if graph is not None:
-            from dask.highlevelgraph import HighLevelGraph
-
             if not isinstance(graph, HighLevelGraph):
                 graph = HighLevelGraph.from_collections(str(id(obj)), graph, dependencies=())
             return graph
@@ -139,12 +141,9 @@ class DataLocations:
         return None
 
     def _record_namespace(self) -> None:
-        import sys
-
-        if "xarray" not in sys.modules:
-            return
-        import xarray as xr
-
+        xr = sys.modules.get("xarray")
+        if xr is None:
+            return  # no xarray objects to look at (and none is loaded to find out)
         sites = set(self.catalogue.names())
         for value in list((self.namespace() or {}).values()):
             if not isinstance(value, (xr.Dataset, xr.DataArray)):
@@ -160,11 +159,8 @@ class DataLocations:
 
 def _graphs_in(obj) -> Iterator:
     """The graphs of a collection, or of each dask-backed variable of an xarray object."""
-    import sys
-
-    if "xarray" in sys.modules:
-        import xarray as xr
-
+    xr = sys.modules.get("xarray")
+    if xr is not None:
         if isinstance(obj, (xr.Dataset, xr.DataArray)):
             variables = obj.variables.values() if isinstance(obj, xr.Dataset) else [obj.variable]
             for variable in variables:
@@ -207,8 +203,6 @@ def _storage_of(value, depth: int) -> tuple[str | None, str | None] | None:
 
 
 def _children(value) -> Iterator:
-    from dask._task_spec import DataNode, Task
-
     if isinstance(value, Task):
         yield from value.args
         yield from value.kwargs.values()

@@ -17,6 +17,10 @@ import math
 from dataclasses import dataclass, field
 from typing import Hashable, Iterable, Mapping
 
+from dask.core import flatten
+from dask.highlevelgraph import HighLevelGraph
+from dask.utils import format_bytes as dask_format_bytes
+
 Key = Hashable
 
 
@@ -68,8 +72,6 @@ def layer_sites(hlg, input_sites: Mapping[str, str]) -> dict[str, frozenset[str]
 
 def plan_graph(hlg, keys: Iterable[Key], input_sites: Mapping[str, tuple[str, str]]) -> Plan:
     """The plan for computing ``keys`` of ``hlg``; ``input_sites`` maps input layers to (site, why)."""
-    from dask.core import flatten
-
     keys = list(flatten(list(keys)))
     inputs = {name: where for name, where in input_sites.items() if name in hlg.layers}
     sites_in_order = tuple(dict.fromkeys(site for site, _ in inputs.values()))
@@ -110,9 +112,7 @@ def plan_graph(hlg, keys: Iterable[Key], input_sites: Mapping[str, tuple[str, st
 def format_bytes(n: int | None) -> str:
     if n is None:
         return "unknown size"
-    from dask.utils import format_bytes as dask_format
-
-    return dask_format(n)
+    return dask_format_bytes(n)
 
 
 def describe(plan: Plan, limit: int | None = None) -> str:
@@ -139,6 +139,20 @@ def describe(plan: Plan, limit: int | None = None) -> str:
     if limit is not None:
         lines.append(f"  limit on data moved between sites: {format_bytes(limit)}")
     return "\n".join(lines)
+
+
+def layers_needed(hlg, keys: list):
+    """The layers the requested keys read (names kept: they say where data lives)."""
+    keys = list(flatten(keys))
+    holding = layers_holding(hlg, keys)
+    if not holding or len(holding) < len(set(keys)):
+        return hlg  # keys we cannot place: plan on the whole graph
+    kept = hlg.cull_layers(set(holding.values())).layers
+    # In the graph's own order, so sites are listed (and records kept) as they appear.
+    return HighLevelGraph(
+        {n: hlg.layers[n] for n in hlg.layers if n in kept},
+        {n: hlg.dependencies[n] for n in hlg.layers if n in kept},
+    )
 
 
 # -- helpers -------------------------------------------------------------------

@@ -9,9 +9,19 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+from dask.sizeof import sizeof
+
 from .planner import format_bytes
 
 RECORD_MIMETYPE = "application/vnd.dask-sites.record+json"
+
+
+def bytes_of(value) -> int:
+    """What ``value`` weighs as it is brought back (dask's estimate; 0 when unknown)."""
+    try:
+        return int(sizeof(value))
+    except Exception:
+        return 0
 
 
 @dataclass

@@ -2,7 +2,11 @@
 
 1. ``%%site NAME`` on the cell; 2. the cell's metadata ``dask-sites.site``
 (what the Lab UI writes); 3. the notebook's default (``%site NAME``);
-4. automatic, by where the data lives (not yet); 5. the local machine.
+4. automatic, by where the data lives; 5. the local machine.
+
+This module decides 1–3 from the cell alone. A cell without a site gets
+``Route(None, "local")``, and its scheduler (``scheduler.py``) then decides
+4 or 5 for each computation from where its inputs live (``locations.py``).
 """
 
 from __future__ import annotations

@@ -15,8 +15,10 @@ from pathlib import Path
 from ipywidgets import DOMWidget
 from traitlets import Unicode
 
+from IPython.display import display
+
 from .. import __version__
-from .clients import SiteError
+from .state import loaded_router
 
 #: The npm package whose labextension registers the widget's model and view.
 MODULE_NAME = "jupyterlab-dask-sites"
@@ -52,13 +54,11 @@ class SiteWidget(DOMWidget):
 
 
 def widget(name: str) -> SiteWidget:
-    """The live widget of site ``name`` (unknown sites are refused with the known ones)."""
-    from .extension import current_router
+    """The live widget of site ``name``: status, workers, memory, scale, adapt, dashboard.
 
-    router = current_router()
-    if router is None:
-        raise SiteError("Dask Sites is not loaded in this kernel: run %load_ext dask_sites first.")
-    router.require_site(name)
+    Unknown sites are refused with the known ones. JupyterLab with Dask Sites
+    shows it live; elsewhere its text says what it is."""
+    loaded_router().require_site(name)
     return SiteWidget(site=name)
 
 
@@ -66,6 +66,4 @@ def show(shell, name: str) -> None:
     """``%site NAME``: display the site's widget when the shell is an ipykernel's."""
     if getattr(shell, "kernel", None) is None:  # a terminal IPython has no widgets
         return
-    from IPython.display import display
-
     display(SiteWidget(site=name))

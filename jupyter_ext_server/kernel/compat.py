@@ -1,0 +1,70 @@
+"""The private Dask and distributed APIs that routing depends on, in one place.
+
+Dask Sites reads graphs below the public API: the layer graph behind what
+``dask.compute`` hands a scheduler, the task objects of a graph, and waiting
+on futures of a client that is not the current one. When a dask or
+distributed upgrade moves one of these, this is the file to change (and
+``tests/test_planner.py`` / ``tests/test_kernel_hooks.py`` say whether it
+still works).
+"""
+
+from __future__ import annotations
+
+import dask.threaded
+from dask._expr import HLGExpr  # dask ≥ 2025: collections become expressions
+from dask._task_spec import DataNode, Task, convert_legacy_graph
+from dask.highlevelgraph import HighLevelGraph
+
+__all__ = [
+    "DataNode",
+    "Task",
+    "graph_of_expr",
+    "run_here",
+    "tasks_of",
+    "wait_on",
+]
+
+#: Expression nodes that only group other expressions (``dask.compute(a, b)``).
+_SEQUENCE_NODES = ("_ExprSequence", "_HLGExprSequence")
+
+
+def graph_of_expr(expr) -> HighLevelGraph | None:
+    """The unoptimised HighLevelGraph behind what ``dask.compute`` passes on, or None.
+
+    ``dask.compute`` wraps legacy collections (arrays, delayed, bags, xarray's
+    arrays) in ``HLGExpr`` nodes; their ``hlg`` keeps the layer names the
+    data was opened with. Expression collections (dataframes) have none.
+    """
+    graphs, pending = [], [expr]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, HLGExpr):
+            graphs.append(node.hlg)
+            continue
+        children = list(node.dependencies())
+        if not children and type(node).__name__ not in _SEQUENCE_NODES:
+            return None  # an expression we cannot read layer by layer
+        pending.extend(children)
+    return HighLevelGraph.merge(*graphs) if graphs else None
+
+
+def tasks_of(graph: HighLevelGraph) -> dict:
+    """``{key: Task | DataNode | ...}``: the graph's tasks as objects that
+    know their dependencies, so parts of it can be culled and replaced."""
+    return convert_legacy_graph(graph.to_dict())
+
+
+def run_here(tasks: dict, keys: list) -> list:
+    """Compute ``keys`` of ``tasks`` in this kernel, with dask's threads."""
+    return dask.threaded.get(tasks, keys)
+
+
+def wait_on(client, futures) -> None:
+    """Wait on ``client``'s own loop: ``distributed.wait`` would need a current client.
+
+    Imported here, not at the top: ``distributed`` takes most of a second to
+    load, and a kernel that never computes at a site must not pay for it.
+    """
+    from distributed.client import _wait  # noqa: PLC0415 (see above)
+
+    client.sync(_wait, futures)

@@ -1,0 +1,35 @@
+"""The errors and warnings of Dask Sites in the notebook.
+
+Each says what went wrong and what to do; they are what ``dask_sites``
+exports for users to catch.
+"""
+
+from __future__ import annotations
+
+from ..sidecar_client import SidecarError
+
+
+class SiteError(RuntimeError):
+    """Why a cell cannot run at a site, and what to do about it."""
+
+
+class MoveRefused(SiteError):
+    """A split would move more than ``dask-sites.move-limit`` between sites."""
+
+
+class DataWouldCrossSites(UserWarning):
+    """A tagged cell reads data that lives at another site."""
+
+
+def site_error_from(err: SidecarError) -> SiteError:
+    """The sidecar's error for the notebook. Its messages already name the
+    site and the fix (log in, start a cluster, known sites); only an
+    unreachable or outdated sidecar needs saying here."""
+    if err.status == 0:
+        return SiteError(f"Dask Sites cannot reach its sidecar: {err}")
+    if err.status == 404 and err.code in (None, "unknown-route"):
+        return SiteError(
+            "The Dask Sites sidecar does not know this request: it is older than the kernel's "
+            "dask_sites. Restart the Jupyter server (it starts the sidecar) after an upgrade."
+        )
+    return SiteError(str(err))

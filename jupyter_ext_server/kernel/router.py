@@ -1,0 +1,179 @@
+"""The per-kernel router: where each cell's Dask work goes, and the state that needs.
+
+``SiteRouter`` keeps the notebook default, one ``distributed.Client`` per
+site, where data lives, and the cell running now. The IPython glue
+(``extension.py``) calls its ``pre_run_cell``/``post_run_cell``; the user API
+(``api.py``, ``widget.py``) and the magics reach it through ``state.py``.
+"""
+
+from __future__ import annotations
+
+import dask
+from IPython.display import publish_display_data
+
+from ..sidecar_client import SidecarClient, SidecarError
+from .activation import Activation
+from .catalogue import SiteCatalogue
+from .clients import SiteClients
+from .errors import SiteError, site_error_from
+from .locations import DataLocations
+from .record import CellRecord
+from .routing import Route, decide
+from .scheduler import SiteScheduler
+
+NO_SIDECAR = "Dask Sites is not running for this kernel (DASK_SITES_SIDECAR is not set)."
+
+
+class SiteRouter:
+    """Per kernel: the notebook default, the clients, where data lives, the current cell."""
+
+    def __init__(self, shell, sidecar: SidecarClient | None):
+        self.shell = shell
+        self.sidecar = sidecar
+        self.clients = SiteClients(sidecar) if sidecar else None
+        catalogue = SiteCatalogue(self._registry_sites) if sidecar else SiteCatalogue.of([])
+        self.locations = DataLocations(catalogue, namespace=lambda: shell.user_ns)
+        self.locations.on_record = self._route_by_data_from_now
+        self.default_site: str | None = None
+        self.activation = Activation()
+        self.last_route: Route | None = None
+        self.last_record: CellRecord | None = None
+        self._record: CellRecord | None = None
+        # The cells running now: the top one, and nested ones (run_cell inside a cell).
+        self._cells: list = []
+        # A cell whose site cannot be used must not run at all (not locally either).
+        self.refusal: str | None = None
+
+    @property
+    def in_cell(self) -> bool:
+        """Is a cell running now (so what runs is nested in it)?"""
+        return bool(self._cells)
+
+    def _registry_sites(self) -> list[dict]:
+        try:
+            return self.sidecar.get("/kernel/sites", timeout=5)["sites"]
+        except SidecarError as err:
+            raise site_error_from(err) from None
+
+    def require_site(self, name: str) -> None:
+        """A name the registry knows, in a kernel that has a sidecar."""
+        if self.sidecar is None:
+            raise SiteError(NO_SIDECAR)
+        self.locations.catalogue.require(name)
+
+    def require_sidecar(self) -> SidecarClient:
+        if self.sidecar is None:
+            raise SiteError(NO_SIDECAR)
+        return self.sidecar
+
+    def client_for(self, site: str):
+        if self.clients is None:
+            raise SiteError(
+                "This kernel does not know a Dask Sites sidecar (DASK_SITES_SIDECAR is not "
+                "set); start it from a Jupyter server with Dask Sites."
+            )
+        return self.clients.client_for(site)
+
+    def cell_metadata(self) -> dict:
+        kernel = getattr(self.shell, "kernel", None)
+        parent = kernel.get_parent() if kernel and hasattr(kernel, "get_parent") else None
+        return (parent or {}).get("metadata") or {}
+
+    # -- the cell hooks --------------------------------------------------------------
+
+    def pre_run_cell(self, info) -> None:
+        self._cells.append(info)
+        if len(self._cells) > 1:
+            return  # a nested run_cell (e.g. a direct run_cell_magic('site', ...))
+        self.refusal = None
+        self.locations.new_cell()
+        drop_stale_scheduler()
+        try:
+            route = decide(info.raw_cell or "", self.cell_metadata(), self.default_site)
+        except ValueError as err:  # a malformed %%site line
+            self.refusal = f"Not run: {err}"
+            return
+        self.last_route = route
+        self._record = CellRecord(route.site, route.source)
+        scheduler = SiteScheduler(route, self.client_for, self.locations, self._record)
+        if route.is_local:
+            if self._routes_by_data():
+                self.activation.enter(scheduler)
+            return
+        try:
+            self.activation.enter(scheduler, self.client_for(route.site))
+        except SiteError as err:
+            self.refusal = f"Not run ({route.source} says site {route.site!r}): {err}"
+        except BaseException as err:  # noqa: BLE001 - IPython swallows hook errors; the cell must not run
+            why = "interrupted" if isinstance(err, KeyboardInterrupt) else f"{type(err).__name__}: {err}"
+            self.refusal = (
+                f"Not run ({route.source} says site {route.site!r}): "
+                f"connecting to {route.site} failed ({why})."
+            )
+
+    def post_run_cell(self, result) -> None:
+        # IPython skips pre_run_cell for empty cells but not post_run_cell: pair them.
+        if not self._cells or getattr(result, "info", None) is not self._cells[-1]:
+            return
+        self._cells.pop()
+        if self._cells:
+            return
+        self.refusal = None  # silent requests (no hooks) must not inherit it
+        self.activation.leave()
+        record, self._record = self._record, None
+        if record is not None and record.remote:
+            self.last_record = record
+            publish_display_data(*record.bundle())
+
+    def run_nested(self, site: str, cell: str) -> None:
+        """A ``%%site NAME`` body inside another cell (``%%time`` + ``%%site``, or
+        ``run_cell_magic``): route it on its own, then put the outer routing back."""
+        route = Route(site, "cell magic")
+        record = self._record or CellRecord(site, route.source)
+        nested = Activation()
+        nested.enter(
+            SiteScheduler(route, self.client_for, self.locations, record), self.client_for(site)
+        )
+        try:
+            self.shell.run_cell(cell, store_history=False).raise_error()
+        finally:
+            nested.leave()
+
+    def close(self) -> None:
+        self.activation.leave()
+        if self.clients:
+            self.clients.close_all()
+
+    # -- routing by data ---------------------------------------------------------------
+
+    def _route_by_data_from_now(self) -> None:
+        """Data just got a site (``open_zarr``, ``at``) in an untagged cell that was not
+        routing: its computations later in this same cell go where the data lives."""
+        route = self.last_route
+        if (
+            not self._cells
+            or self.activation.active
+            or route is None
+            or not route.is_local
+            or self._record is None
+            or dask.config.get("scheduler", None) is not None
+        ):
+            return
+        self.activation.enter(SiteScheduler(route, self.client_for, self.locations, self._record))
+
+    def _routes_by_data(self) -> bool:
+        """Untagged cells go through the site scheduler only when some data has a site
+        and the user has not chosen a scheduler of their own."""
+        if dask.config.get("scheduler", None) is not None or self.sidecar is None:
+            return False
+        try:
+            return self.locations.known()
+        except SiteError:
+            return False  # the sidecar is away: nothing can be routed anyway
+
+
+def drop_stale_scheduler() -> None:
+    """A Client made inside a routed cell restores our scheduler when it closes,
+    cells later; a scheduler of an ended cell must not stay Dask's choice."""
+    if isinstance(dask.config.config.get("scheduler"), SiteScheduler):
+        dask.config.config.pop("scheduler", None)
