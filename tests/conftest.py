@@ -1,61 +1,21 @@
 """Fixtures that run real parts: the testbed issuer, the whole testbed.
 
 Every fixture stops what it starts, also when a test fails (yield + finally).
+
+Two tiers: tests marked ``integration`` start real processes (issuer,
+gateways, sidecar, kernels, a Jupyter server); the rest start none and make
+up ``make test-fast``. A test that is not marked and still starts a process
+fails, so the fast tier stays fast and the marker stays true.
 """
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
+import subprocess
 
 import pytest
-import requests
+from support.running import SIDECAR_CALLBACK, RunningIssuer, RunningSidecar, log_in, stop_clusters
 
 from jupyter_ext_server.testbed import Testbed
-from jupyter_ext_server.testbed.issuer import issuer_is_healthy, issuer_process, write_issuer_config
-from jupyter_ext_server.testbed.processes import free_port, kill_stragglers
-
-
-class RunningIssuer:
-    """A testbed issuer on its own, for authenticator tests that need odd settings."""
-
-    def __init__(self, state_dir: Path, access_token_ttl: int = 300):
-        self.state_dir = state_dir
-        self.access_token_ttl = access_token_ttl
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.keys_file = state_dir / "issuer-keys.json"
-        self.testbed_id = f"issuer-{os.getpid()}-{self.port}"
-        self.process = None
-
-    def start(self) -> "RunningIssuer":
-        self.state_dir.mkdir(parents=True, exist_ok=True)
-        config = self.state_dir / "issuer.json"
-        write_issuer_config(
-            config,
-            port=self.port,
-            access_token_ttl=self.access_token_ttl,
-            keys_file=self.keys_file,
-            redirect_uris=["http://127.0.0.1:1/callback"],
-        )
-        self.process = issuer_process(config, self.state_dir / "issuer.log")
-        self.process.start(self.testbed_id)
-        self.process.wait_ready(lambda: issuer_is_healthy(self.url), timeout=60)
-        return self
-
-    def stop(self) -> None:
-        if self.process:
-            self.process.stop()
-        kill_stragglers(self.testbed_id)
-
-    def restart_with_new_keys(self) -> None:
-        """Simulate key rotation: same URL, a fresh signing key."""
-        self.stop()
-        self.keys_file.unlink(missing_ok=True)
-        self.start()
-
-    def jwks(self) -> dict:
-        return requests.get(f"{self.url}/jwks", timeout=5).json()
 
 
 @pytest.fixture
@@ -90,76 +50,6 @@ def testbed(tmp_path_factory):
         bed.stop()
 
 
-# Where the issuer sends the browser after a code-flow login (through Jupyter's proxy).
-SIDECAR_PUBLIC_URL = "http://127.0.0.1:8888/"
-SIDECAR_CALLBACK = SIDECAR_PUBLIC_URL + "dask-sites/oidc/callback"
-
-
-class RunningSidecar:
-    """The bundled sidecar on a loopback port, against a registry file."""
-
-    def __init__(self, registry_path: str, state_dir: Path, public_url: str = SIDECAR_PUBLIC_URL,
-                 extra_args: tuple[str, ...] = ()):
-        from jupyter_ext_server.sidecar_client import SidecarClient
-
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.server_secret = f"server-{os.getpid()}-{self.port}"
-        self.kernel_secret = f"kernel-{os.getpid()}-{self.port}"
-        self.state_dir = state_dir
-        self.log_path = state_dir / "sidecar.log"
-        self.marker = f"sidecar-{os.getpid()}-{self.port}"
-        from jupyter_ext_server.node_runtime import bundled_program, find_node
-        from jupyter_ext_server.testbed.processes import ManagedProcess
-
-        self.process = ManagedProcess(
-            name="sidecar",
-            command=[find_node(), str(bundled_program("sidecar.mjs")), "--registry", str(registry_path),
-                     "--listen", f"127.0.0.1:{self.port}", "--public-url", public_url,
-                     "--state-dir", str(state_dir),
-                     "--parent-pid", str(os.getpid()),  # gone with pytest, even if it is killed
-                     *extra_args],
-            log_path=self.log_path,
-            env={"DASK_SITES_SIDECAR_SECRET": self.server_secret,
-                 "DASK_SITES_KERNEL_SECRET": self.kernel_secret},
-        )
-        self.browser = SidecarClient(self.url, self.server_secret)  # what the Jupyter proxy sends
-        self.kernel = SidecarClient(self.url, self.kernel_secret)
-
-    def start(self) -> "RunningSidecar":
-        self.state_dir.mkdir(parents=True, exist_ok=True)
-        self.process.start(self.marker)
-        self.process.wait_ready(lambda: requests.get(f"{self.url}/api/health", timeout=2).ok, timeout=30)
-        return self
-
-    def stop(self) -> None:
-        self.process.stop()
-        kill_stragglers(self.marker)
-
-
-def log_in(sidecar: RunningSidecar, site: str = "central", user: str = "alice",
-           password: str = "alice-dask-sites") -> None:
-    """Device login through the issuer's real pages, as a person would do it."""
-    import time
-
-    from jupyter_ext_server.testbed.login import approve_device
-
-    state = sidecar.browser.post(f"/api/sites/{site}/login")
-    if state["status"] == "pending":
-        approve_device(state["verificationUriComplete"], user, password)
-    deadline = time.monotonic() + 30
-    while sidecar.browser.get(f"/api/sites/{site}")["login"]["status"] != "logged-in":
-        assert time.monotonic() < deadline, "login did not complete"
-        time.sleep(0.3)
-
-
-def stop_clusters(sidecar: RunningSidecar, sites=("central", "lumi", "leonardo")) -> None:
-    for site in sites:
-        for cluster in sidecar.browser.get(f"/api/sites/{site}/clusters")["clusters"]:
-            if cluster["status"] in ("PENDING", "RUNNING"):
-                sidecar.browser.request("DELETE", f"/api/sites/{site}/clusters/{cluster['name']}")
-
-
 @pytest.fixture(scope="session")
 def routing_sidecar(testbed, tmp_path_factory):
     """A sidecar logged in as alice that creates each site's cluster on a kernel's first use."""
@@ -173,3 +63,43 @@ def routing_sidecar(testbed, tmp_path_factory):
             stop_clusters(running)
         finally:
             running.stop()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    """While a test that is not marked ``integration`` sets up, runs and tears
+    down (fixtures of any scope included), starting a process fails it."""
+    if item.get_closest_marker("integration"):
+        yield
+        return
+    start = subprocess.Popen._execute_child  # type: ignore[attr-defined]
+
+    def refuse(self, args, *rest, **kwargs):
+        raise AssertionError(
+            f"{item.nodeid} starts a process ({args!r}): mark it @pytest.mark.integration "
+            "(see tests/conftest.py)"
+        )
+
+    subprocess.Popen._execute_child = refuse  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        subprocess.Popen._execute_child = start  # type: ignore[attr-defined]
+
+
+#: Fixtures that start processes: a test using one must be marked (said at collection).
+PROCESS_FIXTURES = {"testbed", "routing_sidecar", "make_issuer", "jp_serverapp", "jp_fetch"}
+
+
+def pytest_collection_modifyitems(config, items):
+    unmarked = [
+        item.nodeid
+        for item in items
+        if PROCESS_FIXTURES & set(getattr(item, "fixturenames", ()))
+        and not item.get_closest_marker("integration")
+    ]
+    if unmarked:
+        raise pytest.UsageError(
+            "these tests use fixtures that start processes but are not marked "
+            "@pytest.mark.integration: " + ", ".join(unmarked)
+        )

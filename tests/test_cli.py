@@ -12,6 +12,8 @@ import pytest
 from jupyter_ext_server.testbed import read_state
 from jupyter_ext_server.testbed.processes import processes_of
 
+pytestmark = pytest.mark.integration  # each runs the dask-sites command
+
 HELP_PATHS = [[], ["testbed"], ["testbed", "up"], ["testbed", "down"], ["testbed", "status"],
               ["demo"], ["registry"], ["registry", "validate"]]
 
@@ -46,7 +48,6 @@ def test_unknown_site_is_a_clear_error(tmp_path):
     assert "unknown testbed site(s) mars; choose from central, lumi, leonardo" in result.stderr
 
 
-@pytest.mark.testbed
 def test_detached_up_status_down(tmp_path):
     state_dir = tmp_path / "bed"
     up = run("testbed", "up", "--detach", "--sites", "leonardo", "--state-dir", str(state_dir))

@@ -21,7 +21,7 @@ from pathlib import Path
 import nbformat
 import numpy as np
 import pytest
-from kernel_session import RECORD_MIMETYPE, kernel_environment
+from support.kernels import RECORD_MIMETYPE, kernel_environment
 from nbclient import NotebookClient
 
 from jupyter_ext_server.testbed import datasets
@@ -143,7 +143,7 @@ def test_notebooks_are_saved_without_outputs(name):
 # -- the notebooks, run ------------------------------------------------------------------
 
 
-@pytest.mark.testbed
+@pytest.mark.integration
 def test_flood_notebook(routing_sidecar, testbed):
     ran = run_notebook("flood", routing_sidecar, {
         "flooded": "flooded_map", "built": "built_map", "exposed": "exposed_map",
@@ -189,7 +189,7 @@ def test_flood_notebook(routing_sidecar, testbed):
     print(f"flood.ipynb ran in {ran.seconds:.1f} s")
 
 
-@pytest.mark.testbed
+@pytest.mark.integration
 def test_drought_notebook(routing_sidecar, testbed):
     ran = run_notebook("drought", routing_sidecar, {
         "observed": "observed_series", "modelled": "modelled_series",
@@ -238,7 +238,7 @@ def test_drought_notebook(routing_sidecar, testbed):
     print(f"drought.ipynb ran in {ran.seconds:.1f} s")
 
 
-@pytest.mark.testbed
+@pytest.mark.integration
 def test_pangeo_histogram_notebook(routing_sidecar, testbed):
     ran = run_notebook("pangeo_histogram", routing_sidecar, {
         "edges": "edges", "pakistan": "pakistan_hist", "po_valley": "po_valley_hist"})

@@ -17,7 +17,7 @@ from jupyter_ext_server.gateway_auth import JWTAuthenticator
 from jupyter_ext_server.testbed.login import device_login
 from jupyter_ext_server.testbed.sites import GATEWAY_AUDIENCE
 
-pytestmark = pytest.mark.asyncio
+pytestmark = [pytest.mark.asyncio, pytest.mark.integration]
 
 
 def request_with(token: str | None, scheme: str = "Bearer"):

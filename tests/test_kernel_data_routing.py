@@ -10,9 +10,9 @@ from __future__ import annotations
 import time
 
 import pytest
-from kernel_session import kernel_environment, run, start_kernel, stop_kernel
+from support.kernels import kernel_environment, run, start_kernel, stop_kernel
 
-pytestmark = pytest.mark.testbed
+pytestmark = pytest.mark.integration
 
 PROBE = "from jupyter_ext_server.testbed.probes import where_am_i\n"
 

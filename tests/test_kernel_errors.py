@@ -12,12 +12,13 @@ from __future__ import annotations
 import time
 
 import pytest
-from conftest import RunningSidecar, log_in, stop_clusters
-from kernel_session import kernel_environment, run, start_kernel, stop_kernel
+from support.running import RunningSidecar, log_in, stop_clusters
+from support.kernels import kernel_environment, run, start_kernel, stop_kernel
+from support.waiting import wait_for
 
 from jupyter_ext_server.testbed.processes import free_port
 
-pytestmark = pytest.mark.testbed
+pytestmark = pytest.mark.integration
 
 WHERE = (
     "import dask, os\n"
@@ -85,13 +86,14 @@ def test_a_stopped_cluster_is_noticed_by_the_next_cell(kernel, sidecar):
     sidecar.browser.post(f"/api/sites/lumi/clusters/{cluster['name']}/scale", {"count": 1})
     assert run(client, WHERE, AT_LUMI).result == "'lumi'"
     sidecar.browser.request("DELETE", f"/api/sites/lumi/clusters/{cluster['name']}")
-    deadline = time.monotonic() + 30
-    while True:  # the kernel's client notices the lost scheduler within seconds
+
+    def refused_for_the_lost_cluster():
         out = run(client, WHERE, AT_LUMI)
-        if out.error and "no running cluster" in out.error:
-            break
-        assert time.monotonic() < deadline, out
-        time.sleep(1)
+        return out if out.error and "no running cluster" in out.error else None
+
+    # The kernel's client notices the lost scheduler within seconds.
+    out = wait_for(refused_for_the_lost_cluster, timeout=30, interval=1,
+                   what="a cell refused for the stopped cluster")
     assert "Start one in the Dask Sites panel" in out.error
 
 

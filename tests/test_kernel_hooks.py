@@ -11,26 +11,21 @@ from __future__ import annotations
 import dask
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
-from test_planner import FakeClient
+from support.fakes import FakeClient, FakeSidecar
 
-from jupyter_ext_server.kernel import extension
+from jupyter_ext_server.kernel import extension, state
 from jupyter_ext_server.kernel.catalogue import SiteCatalogue, SiteData
-from jupyter_ext_server.kernel.clients import SiteError
+from jupyter_ext_server.kernel.errors import SiteError
 from jupyter_ext_server.kernel.scheduler import SiteScheduler
 
 COMPUTE = "import dask\nvalue = dask.delayed(lambda: 41)().compute() + 1\n"
-
-
-class FakeSidecar:
-    def get(self, path, **query):
-        return {"sites": [{"name": "central"}, {"name": "lumi"}]}
 
 
 @pytest.fixture
 def shell(monkeypatch):
     shell = InteractiveShell.instance()
     extension.load_ipython_extension(shell)
-    router = extension.current_router()
+    router = state.current_router()
     clients = {"central": FakeClient(), "lumi": FakeClient()}
 
     def client_for(site):

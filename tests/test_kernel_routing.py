@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from kernel_session import kernel_environment, run, start_kernel, stop_kernel
+from support.kernels import kernel_environment, run, start_kernel, stop_kernel
 
-pytestmark = pytest.mark.testbed
+pytestmark = pytest.mark.integration
 
 WHERE = (
     "import dask, os\n"

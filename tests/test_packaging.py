@@ -15,6 +15,8 @@ import requests
 from jupyter_ext_server.node_runtime import NodeRuntimeError, bundled_program, find_node
 from jupyter_ext_server.testbed.processes import ManagedProcess, free_port, kill_stragglers
 
+pytestmark = pytest.mark.integration  # jupyter, node and the bundled sidecar
+
 JUPYTER = str(Path(sys.executable).with_name("jupyter"))
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 

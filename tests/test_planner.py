@@ -11,58 +11,21 @@ import dask.array as da
 import numpy as np
 import pytest
 
+from support.fakes import FakeClient
+
 from jupyter_ext_server.kernel.catalogue import SiteCatalogue, SiteData
-from jupyter_ext_server.kernel.clients import SiteError
+from jupyter_ext_server.kernel.errors import SiteError
 from jupyter_ext_server.kernel.locations import DataLocations, _storage_of
 from jupyter_ext_server.kernel.planner import describe, plan_graph
 from jupyter_ext_server.kernel.record import CellRecord
 from jupyter_ext_server.kernel.routing import Route
-from jupyter_ext_server.kernel.scheduler import DataWouldCrossSites, MoveRefused, SiteScheduler
+from jupyter_ext_server.kernel.errors import DataWouldCrossSites, MoveRefused
+from jupyter_ext_server.kernel.scheduler import SiteScheduler
 
 CATALOGUE = SiteCatalogue.of([
     SiteData("central", ("s3://central-*/**",), ("http://s3.central.example",)),
     SiteData("lumi", ("s3://lumi-*/**",), ("http://s3.lumi.example/",)),
 ])
-
-
-class FakeFuture:
-    def __init__(self, key, value):
-        self.key, self.value = key, value
-
-
-class FakeClient:
-    """Computes with the local scheduler and counts what it was given."""
-
-    def __init__(self):
-        self.keys_run: list = []
-        self.cancelled: list = []
-
-    def get(self, dsk, keys, sync=True, **kwargs):
-        from dask.local import get_sync
-
-        self.keys_run.extend(keys)
-        values = get_sync(dsk, keys)
-        return values if sync else [FakeFuture(k, v) for k, v in zip(keys, values)]
-
-    def nbytes(self, keys, summary=False):
-        return {k: 8 for k in keys}
-
-    def gather(self, futures):
-        return [f.value for f in futures]
-
-    def as_current(self):
-        import contextlib
-
-        return contextlib.nullcontext()
-
-    def persist(self, collections, **kwargs):
-        return [c.persist(scheduler="sync") for c in collections]
-
-    def sync(self, function, *args, **kwargs):
-        """Futures of this fake are done when made: waiting is instant."""
-
-    def cancel(self, futures):
-        self.cancelled.extend(f.key for f in futures)
 
 
 @pytest.fixture
@@ -217,7 +180,7 @@ def test_a_records_seconds_are_the_wall_time_not_the_sum_of_sites(sites):
 
 
 def test_an_old_sidecar_is_named_as_the_cause():
-    from jupyter_ext_server.kernel.clients import explain
+    from jupyter_ext_server.kernel.errors import site_error_from as explain
     from jupyter_ext_server.sidecar_client import SidecarError
 
     assert "older than the kernel's dask_sites" in str(explain(SidecarError(404, "not found")))

@@ -8,6 +8,7 @@ import os
 import signal
 
 import pytest
+from support.running import RunningSidecar
 from tornado.httpclient import HTTPClientError
 
 pytest_plugins = ["pytest_jupyter.jupyter_server"]
@@ -15,6 +16,9 @@ pytest_plugins = ["pytest_jupyter.jupyter_server"]
 REGISTRY = {"version": 1, "sites": [
     {"name": "central", "label": "Central", "gateway": {"address": "http://127.0.0.1:9"},
      "auth": {"type": "none"}}]}
+
+
+pytestmark = pytest.mark.integration  # a Jupyter server and its sidecar
 
 
 def server_config(registry, tmp_path) -> dict:
@@ -163,8 +167,6 @@ class TestExternalSidecar:
 
     @pytest.fixture
     def external(self, registry_path, tmp_path, monkeypatch):
-        from conftest import RunningSidecar
-
         sidecar = RunningSidecar(str(registry_path), tmp_path / "external").start()
         monkeypatch.setenv("DASK_SITES_SIDECAR_SECRET", sidecar.server_secret)
         monkeypatch.setenv("DASK_SITES_KERNEL_SECRET", sidecar.kernel_secret)

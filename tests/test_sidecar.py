@@ -7,6 +7,8 @@ import re
 import time
 
 import pytest
+from support.running import SIDECAR_CALLBACK, RunningSidecar, stop_clusters
+from support.waiting import wait_for
 import requests
 from dask_gateway import Gateway
 
@@ -14,7 +16,7 @@ from jupyter_ext_server.gateway_auth import BearerAuth
 from jupyter_ext_server.sidecar_client import SidecarError
 from jupyter_ext_server.testbed.login import approve_device, device_login
 
-pytestmark = pytest.mark.testbed
+pytestmark = pytest.mark.integration
 
 SECRET_MARKERS = ("PRIVATE KEY", "tls_key", "tlsKey", "refresh_token", "access_token", "eyJ")
 
@@ -40,8 +42,6 @@ class RecordingClient:
 
 @pytest.fixture(scope="module")
 def sidecar(testbed, tmp_path_factory):
-    from conftest import RunningSidecar
-
     running = RunningSidecar(testbed.registry_path, tmp_path_factory.mktemp("sidecar")).start()
     running.browser = RecordingClient(running.browser)
     try:
@@ -50,14 +50,6 @@ def sidecar(testbed, tmp_path_factory):
         running.stop()
 
 
-def wait_for(predicate, timeout=30.0, interval=0.2, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def site(sidecar, name):
@@ -66,8 +58,6 @@ def site(sidecar, name):
 
 def test_code_flow_login_and_logout(sidecar, testbed):
     from urllib.parse import urlparse
-
-    from conftest import SIDECAR_CALLBACK
     from jupyter_ext_server.testbed.login import sign_in
 
     pending = sidecar.browser.post("/api/sites/lumi/login", {"flow": "code"})
@@ -239,9 +229,6 @@ def test_kernels_read_the_registrys_data_rules(logged_in, testbed):
 def test_kernel_gets_a_working_connection_and_the_browser_never_does(logged_in):
     from dask_gateway.client import GatewaySecurity
     from distributed import Client
-
-    from conftest import stop_clusters
-
     from jupyter_ext_server.testbed.probes import where_am_i
 
     stop_clusters(logged_in, sites=("leonardo",))  # alice's, started by kernel tests of this run

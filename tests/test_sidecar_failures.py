@@ -11,19 +11,19 @@ import json
 import time
 
 import pytest
+from support.running import RunningIssuer, RunningSidecar, log_in
+from support.waiting import wait_for
 
 from jupyter_ext_server.testbed import Testbed
 from jupyter_ext_server.testbed.login import approve_device
 
-pytestmark = pytest.mark.testbed
+pytestmark = pytest.mark.integration
 
 TOKEN_TTL = 20  # seconds; the 1 minute, shortened to keep the test fast
 
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
-    from conftest import RunningIssuer, RunningSidecar
-
     base = tmp_path_factory.mktemp("failures")
     bed = Testbed(state_dir=base / "bed", sites=("central", "lumi"), access_token_ttl=TOKEN_TTL)
     other = None
@@ -52,22 +52,8 @@ def sites(sidecar) -> dict:
     return {s["name"]: s for s in sidecar.browser.get("/api/sites")["sites"]}
 
 
-def wait_for(predicate, timeout=30.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.25)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
-def log_in(sidecar, site):
-    pending = sidecar.browser.post(f"/api/sites/{site}/login")
-    if pending["status"] == "logged-in":
-        return
-    approve_device(pending["verificationUriComplete"], "alice", "alice-dask-sites")
-    wait_for(lambda: sites(sidecar)[site]["login"]["status"] == "logged-in", what=f"login at {site}")
 
 
 def test_short_tokens_are_renewed_and_work_keeps_going(world):
@@ -125,8 +111,6 @@ def test_a_stopped_gateway_marks_only_its_site_down(world):
 
 
 def test_kernel_may_create_the_default_cluster_when_allowed(world, tmp_path):
-    from conftest import RunningSidecar
-
     _, info, _, _ = world
     allowed = RunningSidecar(info.registry_path, tmp_path / "auto", extra_args=("--auto-create-cluster",)).start()
     try:

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 from ipywidgets import DOMWidget
-from kernel_session import kernel_environment, run, start_kernel, stop_kernel
+from support.kernels import kernel_environment, run, start_kernel, stop_kernel
 
-from jupyter_ext_server.kernel.clients import SiteError
+from jupyter_ext_server.kernel.errors import SiteError
 from jupyter_ext_server.kernel.widget import MODULE_NAME, MODULE_VERSION, SiteWidget, widget
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
@@ -40,7 +40,7 @@ def test_text_fallback_says_what_it_is():
 
 
 def test_widget_needs_the_extension():
-    from jupyter_ext_server.kernel.extension import current_router
+    from jupyter_ext_server.kernel.state import current_router
 
     assert current_router() is None
     with pytest.raises(SiteError, match="load_ext dask_sites"):
@@ -56,7 +56,7 @@ def kernel(routing_sidecar):
         stop_kernel(manager, client)
 
 
-@pytest.mark.testbed
+@pytest.mark.integration
 class TestInAKernel:
     def test_unknown_site_is_refused_with_the_known_ones(self, kernel):
         out = run(kernel, "import dask_sites\ndask_sites.widget('mars')")

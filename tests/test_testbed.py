@@ -16,7 +16,7 @@ from jupyter_ext_server.testbed.login import device_login
 from jupyter_ext_server.testbed.probes import dataset_sum, where_am_i
 from jupyter_ext_server.testbed.processes import processes_of
 
-pytestmark = pytest.mark.testbed
+pytestmark = pytest.mark.integration
 
 
 def gateway_for(info, site: str, username: str) -> Gateway:

@@ -6,6 +6,7 @@ import time
 
 import jwt
 import pytest
+from support.running import RunningIssuer
 import requests
 
 from jupyter_ext_server.testbed.login import (
@@ -17,13 +18,13 @@ from jupyter_ext_server.testbed.login import (
 )
 from jupyter_ext_server.testbed.sites import CLIENT_ID, GATEWAY_AUDIENCE
 
+pytestmark = pytest.mark.integration  # the testbed issuer
+
 CALLBACK = "http://127.0.0.1:1/callback"  # the redirect URI the fixture registers
 
 
 @pytest.fixture(scope="module")
 def issuer(tmp_path_factory):
-    from conftest import RunningIssuer
-
     running = RunningIssuer(tmp_path_factory.mktemp("issuer"), access_token_ttl=300).start()
     try:
         yield running
