@@ -76,9 +76,12 @@ def timed(client, code: str, metadata: dict | None = None) -> float:
 def overhead(client, rounds: int) -> tuple[list[float], list[float]]:
     from kernel_session import run
 
-    setup = run(client, "import dask\nfrom jupyter_ext_server.kernel.extension import current_router\n"
-                        "inc = lambda x: x + 1\n"
-                        "lumi = current_router().client_for('lumi')\n")
+    setup = run(
+        client,
+        "import dask\nfrom jupyter_ext_server.kernel.extension import current_router\n"
+        "inc = lambda x: x + 1\n"
+        "lumi = current_router().client_for('lumi')\n",
+    )
     assert setup.error is None, setup
     tagged_cell = "dask.delayed(inc)(1).compute()"
     direct_cell = "dask.delayed(inc)(1).compute(scheduler=lumi)"
@@ -102,38 +105,56 @@ def flood_bytes(client, testbed) -> dict:
     records = [d for d in routed.displays if "application/vnd.dask-sites.record+json" in d]
     record = records[-1]["application/vnd.dask-sites.record+json"] if records else None
     # The same inputs, opened in the notebook and computed here: every chunk travels.
-    local = run(client, "import dask\nwith dask.config.set(scheduler='threads'):\n"
-                + "\n".join("    " + line for line in FLOOD_WORK.strip().splitlines())
-                + "\nlocal_result = result\n"
-                "import s3fs\n"
-                "from jupyter_ext_server.testbed.datasets import storage_options\n"
-                "stored = 0\n"
-                f"for url, endpoint in {[(u, testbed.sites[s].storage) for s, u in INPUTS]!r}:\n"
-                "    stored += s3fs.S3FileSystem(**storage_options(endpoint)).du(url)\n"
-                "in_memory = int(flood.nbytes + built.nbytes + rain.nbytes)\n"
-                "(stored, in_memory, local_result)")
+    local = run(
+        client,
+        "import dask\nwith dask.config.set(scheduler='threads'):\n"
+        + "\n".join("    " + line for line in FLOOD_WORK.strip().splitlines())
+        + "\nlocal_result = result\n"
+        "import s3fs\n"
+        "from jupyter_ext_server.testbed.datasets import storage_options\n"
+        "stored = 0\n"
+        f"for url, endpoint in {[(u, testbed.sites[s].storage) for s, u in INPUTS]!r}:\n"
+        "    stored += s3fs.S3FileSystem(**storage_options(endpoint)).du(url)\n"
+        "in_memory = int(flood.nbytes + built.nbytes + rain.nbytes)\n"
+        "(stored, in_memory, local_result)",
+    )
     if local.error:
         raise RuntimeError(local.error)
     stored, in_memory, local_result = eval(local.result, {"np": __import__("numpy")})
     routed_result = eval(run(client, "result").result, {"np": __import__("numpy")})
-    return {"record": record, "stored": stored, "in_memory": in_memory,
-            "same_result": all(abs(a - b) <= 1e-6 * max(1.0, abs(b)) for a, b in zip(routed_result, local_result))}
+    return {
+        "record": record,
+        "stored": stored,
+        "in_memory": in_memory,
+        "same_result": all(
+            abs(a - b) <= 1e-6 * max(1.0, abs(b)) for a, b in zip(routed_result, local_result)
+        ),
+    }
 
 
-INPUTS = (("central", "s3://central-gfm/flood_extent.zarr"), ("central", "s3://central-ghsl/built_up.zarr"),
-          ("lumi", "s3://lumi-era5/rainfall.zarr"))
+INPUTS = (
+    ("central", "s3://central-gfm/flood_extent.zarr"),
+    ("central", "s3://central-ghsl/built_up.zarr"),
+    ("lumi", "s3://lumi-era5/rainfall.zarr"),
+)
 
 
 def table(headers: list[str], rows: list[list[str]]) -> str:
     widths = [max(len(str(r[i])) for r in [headers, *rows]) for i in range(len(headers))]
     line = lambda cells: "| " + " | ".join(str(c).ljust(w) for c, w in zip(cells, widths)) + " |"  # noqa: E731
-    return "\n".join([line(headers), "|" + "|".join("-" * (w + 2) for w in widths) + "|", *map(line, rows)])
+    return "\n".join(
+        [line(headers), "|" + "|".join("-" * (w + 2) for w in widths) + "|", *map(line, rows)]
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rounds", type=int, default=60, help="cells per path (default: %(default)s)")
-    parser.add_argument("--size", choices=("small", "medium"), default="small", help="testbed data size")
+    parser.add_argument(
+        "--rounds", type=int, default=60, help="cells per path (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--size", choices=("small", "medium"), default="small", help="testbed data size"
+    )
     args = parser.parse_args(argv)
 
     from conftest import RunningSidecar, log_in, stop_clusters
@@ -145,13 +166,18 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="dask-sites-routing-bench-") as work:
         work_dir = Path(work)
         progress(f"starting the testbed ({args.size} data) …")
-        bed = Testbed(state_dir=work_dir / "testbed", sites=("central", "lumi", "leonardo"),
-                      size=args.size, idle_timeout=600)
+        bed = Testbed(
+            state_dir=work_dir / "testbed",
+            sites=("central", "lumi", "leonardo"),
+            size=args.size,
+            idle_timeout=600,
+        )
         sidecar = kernel = None
         try:
             info = bed.start()
-            sidecar = RunningSidecar(info.registry_path, work_dir / "sidecar",
-                                     extra_args=("--auto-create-cluster",)).start()
+            sidecar = RunningSidecar(
+                info.registry_path, work_dir / "sidecar", extra_args=("--auto-create-cluster",)
+            ).start()
             log_in(sidecar)
             progress("starting a kernel …")
             kernel = start_kernel(kernel_environment(sidecar))
@@ -173,16 +199,34 @@ def main(argv: list[str] | None = None) -> int:
     ms = lambda values, q: statistics.quantiles(values, n=100)[q - 1] * 1000  # noqa: E731
     added = statistics.median(tagged) - statistics.median(direct)
     print(f"\nRouting overhead, trivial cell at lumi, {args.rounds} rounds (ms, client side):\n")
-    print(table(["path", "p50", "p95"], [
-        ["tagged cell (routed by Dask Sites)", f"{statistics.median(tagged) * 1000:.2f}", f"{ms(tagged, 95):.2f}"],
-        ["same Client, scheduler=client", f"{statistics.median(direct) * 1000:.2f}", f"{ms(direct, 95):.2f}"],
-        ["added by routing (median difference)", f"{added * 1000:.2f}", ""],
-    ]))
+    print(
+        table(
+            ["path", "p50", "p95"],
+            [
+                [
+                    "tagged cell (routed by Dask Sites)",
+                    f"{statistics.median(tagged) * 1000:.2f}",
+                    f"{ms(tagged, 95):.2f}",
+                ],
+                [
+                    "same Client, scheduler=client",
+                    f"{statistics.median(direct) * 1000:.2f}",
+                    f"{ms(direct, 95):.2f}",
+                ],
+                ["added by routing (median difference)", f"{added * 1000:.2f}", ""],
+            ],
+        )
+    )
     record = flood["record"] or {}
     print(f"\nFlood case ({args.size} data), bytes that reach the notebook:\n")
-    rows = [[f"routed ({', '.join(record.get('sites', []))}, planner split)", format_bytes(record.get("bytesBack", 0))],
-            ["local: inputs as stored (compressed Zarr)", format_bytes(flood["stored"])],
-            ["local: inputs in memory", format_bytes(flood["in_memory"])]]
+    rows = [
+        [
+            f"routed ({', '.join(record.get('sites', []))}, planner split)",
+            format_bytes(record.get("bytesBack", 0)),
+        ],
+        ["local: inputs as stored (compressed Zarr)", format_bytes(flood["stored"])],
+        ["local: inputs in memory", format_bytes(flood["in_memory"])],
+    ]
     print(table(["how", "bytes"], rows))
     print(f"\nSame result both ways: {flood['same_result']}")
     return 0 if flood["same_result"] else 1

@@ -33,6 +33,7 @@ from __future__ import annotations
 import argparse
 import concurrent.futures
 import http.client
+import itertools
 import json
 import math
 import os
@@ -134,8 +135,9 @@ class Latency:
 
 
 def table(headers: list[str], rows: list[list[str]]) -> str:
-    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h)
-              for i, h in enumerate(headers)]
+    widths = [
+        max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)
+    ]
 
     def numeric(cell: str) -> bool:
         return cell.replace(".", "", 1).replace("-", "", 1).replace(" %", "").strip().isdigit()
@@ -167,7 +169,7 @@ class CpuMeter:
         except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
             return None
 
-    def start(self) -> "CpuMeter":
+    def start(self) -> CpuMeter:
         self.before = {p.pid: c for p in self.processes if (c := self._cpu(p)) is not None}
         self.started = time.monotonic()
         return self
@@ -266,7 +268,7 @@ class Bench:
         jobs.sort(key=lambda job: job[1])  # interleave the sites
         progress(
             f"starting {len(jobs)} clusters ({', '.join(f'{s} {n}' for s, n in counts.items())}) "
-            f"through POST /api/sites/<site>/clusters {{\"wait\": true}}, "
+            f'through POST /api/sites/<site>/clusters {{"wait": true}}, '
             f"{self.args.create_concurrency} at a time"
         )
         durations: list[float] = []
@@ -274,8 +276,9 @@ class Bench:
         def create(job):
             site, i = job
             started = time.perf_counter()
-            created = self.api.post(f"/api/sites/{site}/clusters",
-                                    {"wait": True, "displayName": f"bench {site} {i}"})
+            created = self.api.post(
+                f"/api/sites/{site}/clusters", {"wait": True, "displayName": f"bench {site} {i}"}
+            )
             elapsed = time.perf_counter() - started
             with self.clusters_lock:
                 self.clusters.append((site, created["name"]))
@@ -325,13 +328,17 @@ class Bench:
             ("GET /api/health (control)", lambda i: "/api/health", None),
             ("GET /api/sites (3 sites)", lambda i: "/api/sites", lambda i, b: check_sites(b)),
             ("GET /api/sites/<site>", lambda i: f"/api/sites/{SITES[i % 3]}", None),
-            ("GET /api/sites/<site>/clusters", lambda i: f"/api/sites/{SITES[i % 3]}/clusters",
-             lambda i, b: check_list(SITES[i % 3], b)),
+            (
+                "GET /api/sites/<site>/clusters",
+                lambda i: f"/api/sites/{SITES[i % 3]}/clusters",
+                lambda i, b: check_list(SITES[i % 3], b),
+            ),
         ]
 
         try:
-            progress(f"warm latency: {args.requests} requests per endpoint, back to back "
-                     "(sites in turn)")
+            progress(
+                f"warm latency: {args.requests} requests per endpoint, back to back (sites in turn)"
+            )
             for what, path, check in endpoints:
                 for i in range(10):  # warm up (JIT, connections to the gateways)
                     sidecar.get(path(i))
@@ -347,7 +354,7 @@ class Bench:
             progress(f"cold latency: {args.cold} requests per endpoint, {args.cold_gap} s apart")
             cold = [Latency(what, f"cold ({args.cold_gap:g} s gap)") for what, _, _ in endpoints]
             for i in range(args.cold):
-                for (what, path, check), latency in zip(endpoints, cold):
+                for (_, path, check), latency in zip(endpoints, cold):
                     time.sleep(args.cold_gap)
                     elapsed, _, body = sidecar.get(path(i))
                     latency.seconds.append(elapsed)
@@ -360,16 +367,21 @@ class Bench:
 
         # For scale: the requests the sidecar makes to a gateway, made directly (Bearer JWT, no
         # cookie, like the sidecar).
-        progress(f"gateway reference: {args.requests} direct requests each "
-                 "(a separate login as alice)")
+        progress(
+            f"gateway reference: {args.requests} direct requests each (a separate login as alice)"
+        )
         token = device_login(self.info.issuer, "alice", "alice-dask-sites").access_token
         reference: list[Latency] = []
-        for what, path in (("gateway GET /api/health", "/api/health"),
-                           ("gateway GET /api/version", "/api/version"),
-                           ("gateway GET /api/v1/clusters/ (list)", LIST_QUERY)):
+        for what, path in (
+            ("gateway GET /api/health", "/api/health"),
+            ("gateway GET /api/version", "/api/version"),
+            ("gateway GET /api/v1/clusters/ (list)", LIST_QUERY),
+        ):
             latency = Latency(what, "warm")
-            clients = {site: TimedClient(self.info.sites[site].gateway, f"Bearer {token}")
-                       for site in SITES}
+            clients = {
+                site: TimedClient(self.info.sites[site].gateway, f"Bearer {token}")
+                for site in SITES
+            }
             try:
                 for i in range(10):
                     clients[SITES[i % 3]].get(path)
@@ -398,8 +410,13 @@ class Bench:
         time.sleep(seconds)
         used, wall = sidecar.stop()
         bed_used, bed_wall = testbed.stop()
-        return {"label": label, "wall": wall, "cpu": used / wall,
-                "testbed_cpu": bed_used / bed_wall, "rss": rss_mib(self.sidecar_proc)}
+        return {
+            "label": label,
+            "wall": wall,
+            "cpu": used / wall,
+            "testbed_cpu": bed_used / bed_wall,
+            "rss": rss_mib(self.sidecar_proc),
+        }
 
     def measure_live(self) -> None:
         from jupyter_ext_server.node_runtime import find_node
@@ -408,14 +425,24 @@ class Bench:
         live: list[dict] = [self.idle_cpu("before any watcher", args.idle_seconds)]
         testbed_procs = self.testbed_processes()
 
-        progress(f"live WebSocket watching {', '.join(SITES)}: {args.settle:g} s to settle, "
-                 f"then {args.live_seconds:g} s measured")
+        progress(
+            f"live WebSocket watching {', '.join(SITES)}: {args.settle:g} s to settle, "
+            f"then {args.live_seconds:g} s measured"
+        )
         lines: list[dict] = []
         errors: list[str] = []
         process = subprocess.Popen(
-            [find_node(), str(ROOT / "benchmarks" / "live_bytes.mjs"),
-             f"ws://127.0.0.1:{self.sidecar.port}/api/live", self.sidecar.server_secret, *SITES],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,  # node_modules
+            [
+                find_node(),
+                str(ROOT / "benchmarks" / "live_bytes.mjs"),
+                f"ws://127.0.0.1:{self.sidecar.port}/api/live",
+                self.sidecar.server_secret,
+                *SITES,
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,  # node_modules
         )
         self.live_processes.append(process)
         received_at: list[float] = []
@@ -467,11 +494,18 @@ class Bench:
         in_window = [m for m, t in zip(lines, received_at) if window_start <= t < window_end]
         if args.verbose:
             for m, t in zip(lines, received_at):
-                where = ("window" if window_start <= t < window_end
-                         else "connect" if t < window_start else "after")
-                progress(f"  live {where} t={m['t'] / 1000:7.3f} s {m['type']:8} "
-                         f"seq {m['seq']:3} {m['bytes']:6} B sites {','.join(m['sites'])} "
-                         f"({m['clusters']} clusters)")
+                where = (
+                    "window"
+                    if window_start <= t < window_end
+                    else "connect"
+                    if t < window_start
+                    else "after"
+                )
+                progress(
+                    f"  live {where} t={m['t'] / 1000:7.3f} s {m['type']:8} "
+                    f"seq {m['seq']:3} {m['bytes']:6} B sites {','.join(m['sites'])} "
+                    f"({m['clusters']} clusters)"
+                )
         burst = lines[:settled]
         self.results["live_detail"] = {
             "snapshot": lines[0],
@@ -480,13 +514,18 @@ class Bench:
             "connect_cpu": connect_used,
             "connect_wall": connect_wall,
         }
-        live.append({
-            "label": f"watching 3 sites, {args.clusters} clusters (steady state)",
-            "wall": wall, "cpu": used / wall, "testbed_cpu": bed_used / bed_wall, "rss": rss,
-            "messages": len(in_window),
-            "bytes": sum(m["bytes"] for m in in_window),
-            "frame_bytes": sum(m["frame"] for m in in_window),
-        })
+        live.append(
+            {
+                "label": f"watching 3 sites, {args.clusters} clusters (steady state)",
+                "wall": wall,
+                "cpu": used / wall,
+                "testbed_cpu": bed_used / bed_wall,
+                "rss": rss,
+                "messages": len(in_window),
+                "bytes": sum(m["bytes"] for m in in_window),
+                "frame_bytes": sum(m["frame"] for m in in_window),
+            }
+        )
         # Give the sidecar a moment to notice the close, then check that its timers stopped.
         time.sleep(1.0)
         live.append(self.idle_cpu("after the watcher left", args.idle_seconds))
@@ -525,8 +564,9 @@ class Bench:
             try:
                 self.stop_clusters()
             except Exception as err:  # the testbed's stop() below stops them anyway
-                progress(f"stopping clusters through the sidecar failed ({err}); "
-                         "the testbed stops them")
+                progress(
+                    f"stopping clusters through the sidecar failed ({err}); the testbed stops them"
+                )
         if self.sidecar:
             progress("stopping the sidecar")
             self.sidecar.stop()
@@ -555,11 +595,15 @@ def report(bench: Bench, args: argparse.Namespace, encoding: str | None) -> str:
     )
     if create:
         out.append(
-            f"Starting a cluster (POST .../clusters {{\"wait\": true}}, "
+            f'Starting a cluster (POST .../clusters {{"wait": true}}, '
             f"{args.create_concurrency} at a time): "
             f"p50 {percentile(create, 0.5):.1f} s, max {create[-1]:.1f} s. "
-            + (f"Stopping one (DELETE, 4 at a time): p50 {percentile(stop, 0.5) * 1000:.0f} ms, "
-               f"max {stop[-1] * 1000:.0f} ms." if stop else "")
+            + (
+                f"Stopping one (DELETE, 4 at a time): p50 {percentile(stop, 0.5) * 1000:.0f} ms, "
+                f"max {stop[-1] * 1000:.0f} ms."
+                if stop
+                else ""
+            )
         )
     out.append("")
     out.append("1. Sidecar API latency (ms; the client keeps one connection; bytes = answer body)")
@@ -578,29 +622,56 @@ def report(bench: Bench, args: argparse.Namespace, encoding: str | None) -> str:
         "directly with a Bearer token, for scale."
     )
     out.append("")
-    out.append(f"2. Live state ({args.live_seconds:g} s measured after {args.settle:g} s "
-               "to settle; CPU = user+sys seconds per wall second)")
+    out.append(
+        f"2. Live state ({args.live_seconds:g} s measured after {args.settle:g} s "
+        "to settle; CPU = user+sys seconds per wall second)"
+    )
     out.append("")
     rows = []
     for entry in results["live"]:
         watching = "messages" in entry
-        rows.append([
-            entry["label"],
-            f"{entry['messages'] / entry['wall']:.2f}" if watching else "0",
-            f"{entry['bytes'] / entry['wall']:.1f}" if watching else "0",
-            f"{entry['frame_bytes'] / entry['wall']:.1f}" if watching else "0",
-            f"{entry['cpu']:.4f}",
-            f"{entry['cpu'] * 100:.2f} %",
-            f"{entry['testbed_cpu']:.3f}",
-            f"{entry['rss']:.0f}",
-        ])
+        rows.append(
+            [
+                entry["label"],
+                f"{entry['messages'] / entry['wall']:.2f}" if watching else "0",
+                f"{entry['bytes'] / entry['wall']:.1f}" if watching else "0",
+                f"{entry['frame_bytes'] / entry['wall']:.1f}" if watching else "0",
+                f"{entry['cpu']:.4f}",
+                f"{entry['cpu'] * 100:.2f} %",
+                f"{entry['testbed_cpu']:.3f}",
+                f"{entry['rss']:.0f}",
+            ]
+        )
     enc_rows = encoding_rows(encoding) if encoding else []
     for name, cells in enc_rows:
         per_second = f"{int(cells['msgs']) / 60:.2f}" if cells.get("msgs", "").isdigit() else ""
-        rows.append([f"50 clusters at 1 Hz, simulated: {name}", per_second, cells["bytes/s"],
-                     "", "", "", "", ""])
-    out.append(table(["case", "msgs/s", "payload B/s", "frame B/s", "sidecar CPU s/s", "of a core",
-                      "testbed CPU s/s", "sidecar RSS MiB"], rows))
+        rows.append(
+            [
+                f"50 clusters at 1 Hz, simulated: {name}",
+                per_second,
+                cells["bytes/s"],
+                "",
+                "",
+                "",
+                "",
+                "",
+            ]
+        )
+    out.append(
+        table(
+            [
+                "case",
+                "msgs/s",
+                "payload B/s",
+                "frame B/s",
+                "sidecar CPU s/s",
+                "of a core",
+                "testbed CPU s/s",
+                "sidecar RSS MiB",
+            ],
+            rows,
+        )
+    )
     detail = results["live_detail"]
     snapshot = detail["snapshot"]
     burst = detail["burst"]
@@ -615,7 +686,7 @@ def report(bench: Bench, args: argparse.Namespace, encoding: str | None) -> str:
     if window:
         per_message = statistics.fmean(m["bytes"] for m in window)
         sites_per = statistics.fmean(len(m["sites"]) for m in window)
-        gaps = [b["t"] - a["t"] for a, b in zip(window, window[1:])]
+        gaps = [b["t"] - a["t"] for a, b in itertools.pairwise(window)]
         out.append(
             f"Steady state: {len(window)} diffs, {per_message:.0f} bytes each on average, "
             f"{sites_per:.1f} whole sites per diff"
@@ -632,9 +703,11 @@ def report(bench: Bench, args: argparse.Namespace, encoding: str | None) -> str:
     )
     if encoding:
         out.append("")
-        out.append("3. 50 clusters at 1 Hz, msgpack against JSON: "
-                   f"`node benchmarks/live_encoding.mjs --repeat {args.encoding_repeat}` "
-                   "(simulated state; encoding only)")
+        out.append(
+            "3. 50 clusters at 1 Hz, msgpack against JSON: "
+            f"`node benchmarks/live_encoding.mjs --repeat {args.encoding_repeat}` "
+            "(simulated state; encoding only)"
+        )
         out.append("")
         out.append(encoding.strip())
     return "\n".join(out)
@@ -666,9 +739,16 @@ def run_encoding(args: argparse.Namespace) -> str | None:
 
     progress(f"node benchmarks/live_encoding.mjs --repeat {args.encoding_repeat}")
     done = subprocess.run(
-        [find_node(), str(ROOT / "benchmarks" / "live_encoding.mjs"),
-         "--repeat", str(args.encoding_repeat)],
-        cwd=ROOT, capture_output=True, text=True, timeout=600,
+        [
+            find_node(),
+            str(ROOT / "benchmarks" / "live_encoding.mjs"),
+            "--repeat",
+            str(args.encoding_repeat),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     if done.returncode != 0:
         progress(f"live_encoding.mjs failed ({done.returncode}): {done.stderr.strip()[-500:]}")
@@ -687,40 +767,83 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
             "Prints plain-text tables on stdout, progress on stderr."
         ),
     )
-    parser.add_argument("--quick", action="store_true",
-                        help="a short run: 6 clusters, 50 warm and 5 cold requests, 10 s live, "
-                             "5 s idle (options given explicitly still win)")
-    parser.add_argument("--clusters", type=int, default=None,
-                        help="clusters in total, spread over the 3 sites [default: 20, quick: 6]")
-    parser.add_argument("--requests", type=int, default=None,
-                        help="warm requests per endpoint [default: 200, quick: 50]")
-    parser.add_argument("--cold", type=int, default=None,
-                        help="cold requests per endpoint [default: 20, quick: 5]")
-    parser.add_argument("--cold-gap", type=float, default=2.1,
-                        help="seconds before each cold request; the sidecar's lists are fresh "
-                             "for 2 s [default: 2.1]")
-    parser.add_argument("--live-seconds", type=float, default=None,
-                        help="seconds the live socket is measured [default: 30, quick: 10]")
-    parser.add_argument("--settle", type=float, default=5.0,
-                        help="seconds after the live socket connects before measuring [default: 5]")
-    parser.add_argument("--idle-seconds", type=float, default=None,
-                        help="seconds of CPU measurement with nobody watching "
-                             "[default: 15, quick: 5]")
-    parser.add_argument("--create-concurrency", type=int, default=2,
-                        help="clusters started at the same time; 2 cores: keep it small "
-                             "[default: 2]")
-    parser.add_argument("--encoding-repeat", type=int, default=None,
-                        help="--repeat of live_encoding.mjs [default: 10, quick: 3]")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="a short run: 6 clusters, 50 warm and 5 cold requests, 10 s live, "
+        "5 s idle (options given explicitly still win)",
+    )
+    parser.add_argument(
+        "--clusters",
+        type=int,
+        default=None,
+        help="clusters in total, spread over the 3 sites [default: 20, quick: 6]",
+    )
+    parser.add_argument(
+        "--requests",
+        type=int,
+        default=None,
+        help="warm requests per endpoint [default: 200, quick: 50]",
+    )
+    parser.add_argument(
+        "--cold", type=int, default=None, help="cold requests per endpoint [default: 20, quick: 5]"
+    )
+    parser.add_argument(
+        "--cold-gap",
+        type=float,
+        default=2.1,
+        help="seconds before each cold request; the sidecar's lists are fresh "
+        "for 2 s [default: 2.1]",
+    )
+    parser.add_argument(
+        "--live-seconds",
+        type=float,
+        default=None,
+        help="seconds the live socket is measured [default: 30, quick: 10]",
+    )
+    parser.add_argument(
+        "--settle",
+        type=float,
+        default=5.0,
+        help="seconds after the live socket connects before measuring [default: 5]",
+    )
+    parser.add_argument(
+        "--idle-seconds",
+        type=float,
+        default=None,
+        help="seconds of CPU measurement with nobody watching [default: 15, quick: 5]",
+    )
+    parser.add_argument(
+        "--create-concurrency",
+        type=int,
+        default=2,
+        help="clusters started at the same time; 2 cores: keep it small [default: 2]",
+    )
+    parser.add_argument(
+        "--encoding-repeat",
+        type=int,
+        default=None,
+        help="--repeat of live_encoding.mjs [default: 10, quick: 3]",
+    )
     parser.add_argument("--no-encoding", action="store_true", help="skip live_encoding.mjs")
-    parser.add_argument("--verbose", action="store_true",
-                        help="also print every live message (time, bytes, type, sites) on stderr")
-    parser.add_argument("--keep", action="store_true",
-                        help="keep the working directory (testbed and sidecar logs); "
-                             "it is kept anyway on failure")
+    parser.add_argument(
+        "--verbose",
+        action="store_true",
+        help="also print every live message (time, bytes, type, sites) on stderr",
+    )
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="keep the working directory (testbed and sidecar logs); it is kept anyway on failure",
+    )
     args = parser.parse_args(argv)
     defaults = {
-        "clusters": (20, 6), "requests": (200, 50), "cold": (20, 5),
-        "live_seconds": (30.0, 10.0), "idle_seconds": (15.0, 5.0), "encoding_repeat": (10, 3),
+        "clusters": (20, 6),
+        "requests": (200, 50),
+        "cold": (20, 5),
+        "live_seconds": (30.0, 10.0),
+        "idle_seconds": (15.0, 5.0),
+        "encoding_repeat": (10, 3),
     }
     for name, (full, quick) in defaults.items():
         if getattr(args, name) is None:

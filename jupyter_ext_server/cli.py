@@ -111,27 +111,48 @@ def _detach(args, state_dir: Path) -> int:
 
     state_dir.mkdir(parents=True, exist_ok=True)
     log = state_dir / "testbed.log"
-    command = [sys.executable, "-m", "jupyter_ext_server.cli", "testbed", "up",
-               "--state-dir", str(state_dir), "--sites", ",".join(args.sites), "--size", args.size,
-               "--token-ttl", str(args.token_ttl), "--idle-timeout", str(args.idle_timeout)]
+    command = [
+        sys.executable,
+        "-m",
+        "jupyter_ext_server.cli",
+        "testbed",
+        "up",
+        "--state-dir",
+        str(state_dir),
+        "--sites",
+        ",".join(args.sites),
+        "--size",
+        args.size,
+        "--token-ttl",
+        str(args.token_ttl),
+        "--idle-timeout",
+        str(args.idle_timeout),
+    ]
     for uri in args.redirect_uri or []:
         command += ["--redirect-uri", uri]
     with open(log, "wb") as out:
         process = subprocess.Popen(
-            command, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
     print(f"Starting the testbed in the background (log: {log}) …", flush=True)
     deadline = time.monotonic() + args.timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            print(f"The testbed failed to start:\n{log.read_text(errors='replace')}", file=sys.stderr)
+            print(
+                f"The testbed failed to start:\n{log.read_text(errors='replace')}", file=sys.stderr
+            )
             return 1
         info = read_state(state_dir)
         if info and info.status == "ready" and info.supervisor_pid == process.pid:
             print(describe(info))
-            print("Stop it with `dask-sites testbed down"
-                  + (f" --state-dir {state_dir}`." if args.state_dir else "`."))
+            print(
+                "Stop it with `dask-sites testbed down"
+                + (f" --state-dir {state_dir}`." if args.state_dir else "`.")
+            )
             return 0
         time.sleep(0.2)
     process.send_signal(signal.SIGTERM)
@@ -186,7 +207,10 @@ def cmd_testbed_status(args) -> int:
         version = gateway_version(ends.gateway) if state == "up" else None
         rows.append((f"{name} gateway", ends.gateway, state + (f", v{version}" if version else "")))
         rows.append((f"{name} storage", ends.storage, check(storage_is_healthy, ends.storage)))
-    print(f"Testbed {info.status}, supervisor pid {info.supervisor_pid}, registry {info.registry_path}")
+    print(
+        f"Testbed {info.status}, supervisor pid {info.supervisor_pid}, "
+        f"registry {info.registry_path}"
+    )
     for what, where, state in rows:
         all_up &= state.startswith("up")
         print(f"  {what:<20} {where:<28} {state}")
@@ -202,8 +226,9 @@ def _wait_for_lab(lab: subprocess.Popen, base: str, token: str, timeout: float) 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and lab.poll() is None:
         try:
-            if requests.get(f"{base}/api/status", headers={"Authorization": f"token {token}"},
-                            timeout=2).ok:
+            if requests.get(
+                f"{base}/api/status", headers={"Authorization": f"token {token}"}, timeout=2
+            ).ok:
                 return True
         except requests.RequestException:
             pass
@@ -232,12 +257,20 @@ def cmd_demo(args) -> int:
     try:
         notebook_dir = Path(args.notebook_dir).resolve()
         lab = subprocess.Popen(
-            [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1",
-             f"--port={port}", f"--IdentityProvider.token={token}",
-             f"--ServerApp.root_dir={notebook_dir}", f"--DaskSites.registry={info.registry_path}",
-             # The demo notebooks may start each site's cluster on first use.
-             "--DaskSites.auto_create_cluster=True",
-             *(["--allow-root"] if os.geteuid() == 0 else [])],
+            [
+                sys.executable,
+                "-m",
+                "jupyterlab",
+                "--no-browser",
+                "--ip=127.0.0.1",
+                f"--port={port}",
+                f"--IdentityProvider.token={token}",
+                f"--ServerApp.root_dir={notebook_dir}",
+                f"--DaskSites.registry={info.registry_path}",
+                # The demo notebooks may start each site's cluster on first use.
+                "--DaskSites.auto_create_cluster=True",
+                *(["--allow-root"] if os.geteuid() == 0 else []),
+            ],
             start_new_session=True,
             # Kernels inherit this: the testbed's object-store credentials.
             env={**os.environ, **notebook_environment()},
@@ -296,17 +329,38 @@ def _site_list(text: str) -> list[str]:
 
 
 def _add_testbed_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--sites", type=_site_list, default="central,lumi,leonardo",
-                        help="comma-separated sites to run (default: %(default)s)")
-    parser.add_argument("--size", choices=["small", "medium"], default="small",
-                        help="data size: small builds in seconds, medium is hundreds of MB")
-    parser.add_argument("--token-ttl", type=int, default=300, metavar="SECONDS",
-                        help="access token lifetime (default: %(default)s)")
-    parser.add_argument("--idle-timeout", type=float, default=1800, metavar="SECONDS",
-                        help="stop clusters idle this long (default: %(default)s)")
-    parser.add_argument("--state-dir", default=None,
-                        help="configs, logs and state (default: $DASK_SITES_TESTBED_DIR "
-                             "or ~/.cache/dask-sites/testbed)")
+    parser.add_argument(
+        "--sites",
+        type=_site_list,
+        default="central,lumi,leonardo",
+        help="comma-separated sites to run (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--size",
+        choices=["small", "medium"],
+        default="small",
+        help="data size: small builds in seconds, medium is hundreds of MB",
+    )
+    parser.add_argument(
+        "--token-ttl",
+        type=int,
+        default=300,
+        metavar="SECONDS",
+        help="access token lifetime (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--idle-timeout",
+        type=float,
+        default=1800,
+        metavar="SECONDS",
+        help="stop clusters idle this long (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--state-dir",
+        default=None,
+        help="configs, logs and state (default: $DASK_SITES_TESTBED_DIR "
+        "or ~/.cache/dask-sites/testbed)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -317,44 +371,70 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    testbed = commands.add_parser("testbed", help="run real sites on this machine",
-                                  description="Run real sites on this machine: an OIDC issuer and, "
-                                  "per site, a Dask Gateway and an S3-compatible object store.")
-    testbed_commands = testbed.add_subparsers(dest="testbed_command", required=True, metavar="ACTION")
-    up = testbed_commands.add_parser("up", help="start the testbed (Ctrl-C stops it)",
-                                     description="Start the testbed and print its URLs, users and "
-                                     "registry file. Ctrl-C or SIGTERM stops everything.")
+    testbed = commands.add_parser(
+        "testbed",
+        help="run real sites on this machine",
+        description="Run real sites on this machine: an OIDC issuer and, "
+        "per site, a Dask Gateway and an S3-compatible object store.",
+    )
+    testbed_commands = testbed.add_subparsers(
+        dest="testbed_command", required=True, metavar="ACTION"
+    )
+    up = testbed_commands.add_parser(
+        "up",
+        help="start the testbed (Ctrl-C stops it)",
+        description="Start the testbed and print its URLs, users and "
+        "registry file. Ctrl-C or SIGTERM stops everything.",
+    )
     _add_testbed_options(up)
     up.add_argument("--detach", action="store_true", help="run in the background")
     up.add_argument("--timeout", type=float, default=600, help="seconds to wait with --detach")
-    up.add_argument("--redirect-uri", action="append",
-                    help="an OAuth redirect URI to allow for the dask-sites client (repeatable)")
+    up.add_argument(
+        "--redirect-uri",
+        action="append",
+        help="an OAuth redirect URI to allow for the dask-sites client (repeatable)",
+    )
     up.set_defaults(func=cmd_testbed_up)
-    down = testbed_commands.add_parser("down", help="stop a detached testbed",
-                                       description="Stop a testbed started with --detach, and any "
-                                       "process it left behind.")
+    down = testbed_commands.add_parser(
+        "down",
+        help="stop a detached testbed",
+        description="Stop a testbed started with --detach, and any process it left behind.",
+    )
     down.add_argument("--state-dir", default=None)
     down.set_defaults(func=cmd_testbed_down)
-    status = testbed_commands.add_parser("status", help="show whether each part answers",
-                                         description="Show whether each part of a running testbed "
-                                         "answers. Exit code 0 when all do.")
+    status = testbed_commands.add_parser(
+        "status",
+        help="show whether each part answers",
+        description="Show whether each part of a running testbed answers. Exit code 0 when all do.",
+    )
     status.add_argument("--state-dir", default=None)
     status.set_defaults(func=cmd_testbed_status)
 
-    demo = commands.add_parser("demo", help="testbed + JupyterLab with Dask Sites",
-                               description="Start the testbed and JupyterLab configured for it; "
-                               "prints the URL and the demo credentials.")
+    demo = commands.add_parser(
+        "demo",
+        help="testbed + JupyterLab with Dask Sites",
+        description="Start the testbed and JupyterLab configured for it; "
+        "prints the URL and the demo credentials.",
+    )
     _add_testbed_options(demo)
-    demo.add_argument("--port", type=int, default=8888, help="JupyterLab port (default: %(default)s)")
+    demo.add_argument(
+        "--port", type=int, default=8888, help="JupyterLab port (default: %(default)s)"
+    )
     demo.add_argument("--notebook-dir", default="examples", help="folder JupyterLab opens")
     demo.set_defaults(func=cmd_demo)
 
-    registry = commands.add_parser("registry", help="site registry tools",
-                                   description="Work with site registry files.")
-    registry_commands = registry.add_subparsers(dest="registry_command", required=True, metavar="ACTION")
-    validate = registry_commands.add_parser("validate", help="check a registry file",
-                                            description="Validate a site registry file against "
-                                            "its JSON Schema; errors name the site and the field.")
+    registry = commands.add_parser(
+        "registry", help="site registry tools", description="Work with site registry files."
+    )
+    registry_commands = registry.add_subparsers(
+        dest="registry_command", required=True, metavar="ACTION"
+    )
+    validate = registry_commands.add_parser(
+        "validate",
+        help="check a registry file",
+        description="Validate a site registry file against "
+        "its JSON Schema; errors name the site and the field.",
+    )
     validate.add_argument("file")
     validate.set_defaults(func=cmd_registry_validate)
     return parser

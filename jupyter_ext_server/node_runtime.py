@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 MINIMUM_NODE_MAJOR = 20
@@ -45,7 +45,7 @@ def _wheel_node() -> str | None:
     return candidate if os.access(candidate, os.X_OK) else None
 
 
-@lru_cache(maxsize=None)
+@cache
 def find_node(configured: str | None = None) -> str:
     """Return the path of a Node.js >= 20 executable.
 

@@ -64,7 +64,7 @@ class SidecarError(RuntimeError):
 
 def _code_of(answer: object) -> ErrorCode | None:
     code = answer.get("code") if isinstance(answer, dict) else None
-    return code if code in ERROR_CODES else None  # type: ignore[return-value]
+    return code if code in ERROR_CODES else None
 
 
 class _UnixConnection(http.client.HTTPConnection):
@@ -86,7 +86,7 @@ class SidecarClient:
         self.timeout = timeout
 
     @classmethod
-    def from_environment(cls) -> "SidecarClient":
+    def from_environment(cls) -> SidecarClient:
         address = os.environ.get("DASK_SITES_SIDECAR")
         secret = os.environ.get("DASK_SITES_KERNEL_SECRET")
         if not address or not secret:
@@ -100,12 +100,20 @@ class SidecarClient:
 
     def _connection(self, timeout: float) -> http.client.HTTPConnection:
         if self.address.startswith("unix:"):
-            return _UnixConnection(self.address[len("unix:"):], timeout)
+            return _UnixConnection(self.address[len("unix:") :], timeout)
         parsed = urlparse(self.address)
-        return http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=timeout)
+        return http.client.HTTPConnection(
+            parsed.hostname or "localhost", parsed.port, timeout=timeout
+        )
 
-    def request(self, method: str, path: str, body: dict | None = None, query: dict | None = None,
-                timeout: float | None = None):
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: dict | None = None,
+        query: dict | None = None,
+        timeout: float | None = None,
+    ):
         """Send one request; return the decoded JSON answer (None for 204).
 
         ``timeout`` (seconds) overrides the client's for this request: quick
@@ -133,7 +141,8 @@ class SidecarClient:
         except ValueError:
             answer = None  # not the sidecar's JSON (a proxy's error page)
         if response.status >= 400:
-            message = answer.get("error") if isinstance(answer, dict) else raw.decode(errors="replace")
+            error = answer.get("error") if isinstance(answer, dict) else None
+            message = str(error) if error else raw.decode(errors="replace")
             raise SidecarError(response.status, message, _code_of(answer))
         return answer
 

@@ -13,9 +13,9 @@ from __future__ import annotations
 import subprocess
 
 import pytest
-from support.running import SIDECAR_CALLBACK, RunningIssuer, RunningSidecar, log_in, stop_clusters
 
 from jupyter_ext_server.testbed import Testbed
+from support.running import SIDECAR_CALLBACK, RunningIssuer, RunningSidecar, log_in, stop_clusters
 
 
 @pytest.fixture
@@ -53,8 +53,11 @@ def testbed(tmp_path_factory):
 @pytest.fixture(scope="session")
 def routing_sidecar(testbed, tmp_path_factory):
     """A sidecar logged in as alice that creates each site's cluster on a kernel's first use."""
-    running = RunningSidecar(testbed.registry_path, tmp_path_factory.mktemp("routing-sidecar"),
-                             extra_args=("--auto-create-cluster",)).start()
+    running = RunningSidecar(
+        testbed.registry_path,
+        tmp_path_factory.mktemp("routing-sidecar"),
+        extra_args=("--auto-create-cluster",),
+    ).start()
     try:
         log_in(running)
         yield running

@@ -14,8 +14,16 @@ from jupyter_ext_server.testbed.processes import processes_of
 
 pytestmark = pytest.mark.integration  # each runs the dask-sites command
 
-HELP_PATHS = [[], ["testbed"], ["testbed", "up"], ["testbed", "down"], ["testbed", "status"],
-              ["demo"], ["registry"], ["registry", "validate"]]
+HELP_PATHS = [
+    [],
+    ["testbed"],
+    ["testbed", "up"],
+    ["testbed", "down"],
+    ["testbed", "status"],
+    ["demo"],
+    ["registry"],
+    ["registry", "validate"],
+]
 
 
 # The installed console script of this environment, as a user would run it.
@@ -35,8 +43,21 @@ def test_every_command_has_help(path):
 
 def test_registry_validate_names_site_and_field(tmp_path):
     path = tmp_path / "registry.json"
-    path.write_text(json.dumps({"version": 1, "sites": [
-        {"name": "lumi", "label": "LUMI", "gateway": {"address": "ftp://x"}, "auth": {"type": "none"}}]}))
+    path.write_text(
+        json.dumps(
+            {
+                "version": 1,
+                "sites": [
+                    {
+                        "name": "lumi",
+                        "label": "LUMI",
+                        "gateway": {"address": "ftp://x"},
+                        "auth": {"type": "none"},
+                    }
+                ],
+            }
+        )
+    )
     result = run("registry", "validate", str(path))
     assert result.returncode == 1
     assert 'site "lumi": gateway.address' in result.stderr
@@ -57,7 +78,9 @@ def test_detached_up_status_down(tmp_path):
         assert "alice / alice-dask-sites" in up.stdout
         assert info is not None and info.status == "ready"
         assert "leonardo" in up.stdout and info.registry_path in up.stdout
-        again = run("testbed", "up", "--detach", "--sites", "leonardo", "--state-dir", str(state_dir))
+        again = run(
+            "testbed", "up", "--detach", "--sites", "leonardo", "--state-dir", str(state_dir)
+        )
         assert again.returncode == 1 and "already running" in again.stderr
         status = run("testbed", "status", "--state-dir", str(state_dir))
         assert status.returncode == 0, status.stdout

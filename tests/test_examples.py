@@ -21,10 +21,10 @@ from pathlib import Path
 import nbformat
 import numpy as np
 import pytest
-from support.kernels import RECORD_MIMETYPE, kernel_environment
 from nbclient import NotebookClient
 
 from jupyter_ext_server.testbed import datasets
+from support.kernels import RECORD_MIMETYPE, kernel_environment
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 NOTEBOOKS = ("flood", "drought", "pangeo_histogram")
@@ -37,11 +37,22 @@ class LabLikeClient(NotebookClient):
     async def async_execute_cell(self, cell, cell_index, execution_count=None, store_history=True):
         kc = self.kc
 
-        def execute(code, silent=False, store_history=True, user_expressions=None,
-                    allow_stdin=None, stop_on_error=True):
-            content = {"code": code, "silent": silent, "store_history": store_history,
-                       "user_expressions": user_expressions or {}, "allow_stdin": False,
-                       "stop_on_error": stop_on_error}
+        def execute(
+            code,
+            silent=False,
+            store_history=True,
+            user_expressions=None,
+            allow_stdin=None,
+            stop_on_error=True,
+        ):
+            content = {
+                "code": code,
+                "silent": silent,
+                "store_history": store_history,
+                "user_expressions": user_expressions or {},
+                "allow_stdin": False,
+                "stop_on_error": stop_on_error,
+            }
             # JupyterLab 4 (CodeCell.execute): {...cell metadata, cellId}
             metadata = json.loads(json.dumps(cell.get("metadata", {})))
             metadata["cellId"] = cell.get("id")
@@ -51,8 +62,9 @@ class LabLikeClient(NotebookClient):
 
         kc.execute = execute  # shadows the class's method for this cell only
         try:
-            return await super().async_execute_cell(cell, cell_index, execution_count,
-                                                    store_history)
+            return await super().async_execute_cell(
+                cell, cell_index, execution_count, store_history
+            )
         finally:
             del kc.execute
 
@@ -70,8 +82,11 @@ class Ran:
         return self.cells[cell_id].outputs
 
     def record(self, cell_id: str) -> dict | None:
-        records = [o.data[RECORD_MIMETYPE] for o in self.outputs(cell_id)
-                   if o.output_type == "display_data" and RECORD_MIMETYPE in o.data]
+        records = [
+            o.data[RECORD_MIMETYPE]
+            for o in self.outputs(cell_id)
+            if o.output_type == "display_data" and RECORD_MIMETYPE in o.data
+        ]
         assert len(records) <= 1, f"cell {cell_id} published {len(records)} records"
         return records[0] if records else None
 
@@ -91,12 +106,19 @@ class Ran:
 def run_notebook(name: str, sidecar, results: dict[str, str]) -> Ran:
     """Run ``examples/<name>.ipynb`` and then print ``results`` (name: expression) as JSON."""
     notebook = nbformat.read(EXAMPLES / f"{name}.ipynb", as_version=4)
-    report = ", ".join(f"{key!r}: np.asarray({expression}).tolist()"
-                       for key, expression in results.items())
-    notebook.cells.append(nbformat.v4.new_code_cell(
-        f"import json\nprint({RESULTS_MARKER!r} + json.dumps({{{report}}}))", id="test-results"))
+    report = ", ".join(
+        f"{key!r}: np.asarray({expression}).tolist()" for key, expression in results.items()
+    )
+    notebook.cells.append(
+        nbformat.v4.new_code_cell(
+            f"import json\nprint({RESULTS_MARKER!r} + json.dumps({{{report}}}))", id="test-results"
+        )
+    )
     client = LabLikeClient(
-        notebook, timeout=180, startup_timeout=60, kernel_name="python3",
+        notebook,
+        timeout=180,
+        startup_timeout=60,
+        kernel_name="python3",
         extra_arguments=["--ext=dask_sites"],  # what the server adds to Python kernels
         resources={"metadata": {"path": str(EXAMPLES)}},
     )
@@ -145,11 +167,19 @@ def test_notebooks_are_saved_without_outputs(name):
 
 @pytest.mark.integration
 def test_flood_notebook(routing_sidecar, testbed):
-    ran = run_notebook("flood", routing_sidecar, {
-        "flooded": "flooded_map", "built": "built_map", "exposed": "exposed_map",
-        "rain": "rain_map", "sindh": "sindh_series", "correlation": "correlation",
-        "flooded_rain": "flooded_rain",
-    })
+    ran = run_notebook(
+        "flood",
+        routing_sidecar,
+        {
+            "flooded": "flooded_map",
+            "built": "built_map",
+            "exposed": "exposed_map",
+            "rain": "rain_map",
+            "sindh": "sindh_series",
+            "correlation": "correlation",
+            "flooded_rain": "flooded_rain",
+        },
+    )
     flood = datasets.flood_extent(testbed.size).flood_extent.values.astype("f8")
     built = datasets.built_up(testbed.size).built_up.values.astype("f8")
     rain = datasets.rainfall(testbed.size).tp
@@ -159,20 +189,25 @@ def test_flood_notebook(routing_sidecar, testbed):
     flooded = block_mean(flood, factor)
     np.testing.assert_allclose(ran.results["flooded"], flooded, rtol=1e-6)
     np.testing.assert_allclose(ran.results["built"], block_mean(built, factor), rtol=1e-5)
-    np.testing.assert_allclose(ran.results["exposed"], block_mean(flood * built, factor),
-                               rtol=1e-5, atol=1e-9)
+    np.testing.assert_allclose(
+        ran.results["exposed"], block_mean(flood * built, factor), rtol=1e-5, atol=1e-9
+    )
     days = rain.time.dt.day.values
     monsoon = rain.values.astype("f8")[(days >= 18) & (days <= 30)]
     total = block_mean(monsoon.sum(axis=0), rain_factor)
     np.testing.assert_allclose(ran.results["rain"], total, rtol=1e-5)
-    in_sindh = np.ix_((rain.lat.values >= 24) & (rain.lat.values <= 28.5),
-                      (rain.lon.values >= 66.5) & (rain.lon.values <= 71))
+    in_sindh = np.ix_(
+        (rain.lat.values >= 24) & (rain.lat.values <= 28.5),
+        (rain.lon.values >= 66.5) & (rain.lon.values <= 71),
+    )
     sindh = np.array([day[in_sindh].mean() for day in rain.values.astype("f8")])
     np.testing.assert_allclose(ran.results["sindh"], sindh, rtol=1e-5)
     assert float(ran.results["correlation"]) == pytest.approx(
-        np.corrcoef(flooded.ravel(), total.ravel())[0, 1], rel=1e-5)
+        np.corrcoef(flooded.ravel(), total.ravel())[0, 1], rel=1e-5
+    )
     assert float(ran.results["flooded_rain"]) == pytest.approx(
-        (total * flooded).sum() / flooded.sum(), rel=1e-5)
+        (total * flooded).sum() / flooded.sum(), rel=1e-5
+    )
 
     # Where the work ran: the tag, then the data's own sites, then both at once.
     assert_site_cell(ran, "central", ["central"], "cell metadata", "central")
@@ -191,12 +226,19 @@ def test_flood_notebook(routing_sidecar, testbed):
 
 @pytest.mark.integration
 def test_drought_notebook(routing_sidecar, testbed):
-    ran = run_notebook("drought", routing_sidecar, {
-        "observed": "observed_series", "modelled": "modelled_series",
-        "modelled_end": "modelled_end",
-        "majority": "majority", "class_share": "class_share",
-        "table_classes": "list(table.index)", "table_mean": "table['mean']",
-    })
+    ran = run_notebook(
+        "drought",
+        routing_sidecar,
+        {
+            "observed": "observed_series",
+            "modelled": "modelled_series",
+            "modelled_end": "modelled_end",
+            "majority": "majority",
+            "class_share": "class_share",
+            "table_classes": "list(table.index)",
+            "table_mean": "table['mean']",
+        },
+    )
 
     def normalised_fortnights(values: np.ndarray) -> np.ndarray:
         periods = values.shape[0] // 15
@@ -219,8 +261,9 @@ def test_drought_notebook(routing_sidecar, testbed):
     np.testing.assert_allclose(ran.results["class_share"], shares.mean(axis=(1, 2)), rtol=1e-9)
     # The comparison: mean drying per main land cover, driest first.
     names = {code: name.replace(" ", "_") for code, name in datasets.LAND_COVER_CLASSES.items()}
-    expected = {names[c]: modelled[-1][majority == c].mean()
-                for c in codes if (majority == c).any()}
+    expected = {
+        names[c]: modelled[-1][majority == c].mean() for c in codes if (majority == c).any()
+    }
     table = dict(zip(ran.results["table_classes"].tolist(), ran.results["table_mean"].tolist()))
     assert table == pytest.approx(expected, rel=1e-5)
     assert list(table) == sorted(expected, key=expected.get)
@@ -228,8 +271,9 @@ def test_drought_notebook(routing_sidecar, testbed):
 
     assert "logged-in as alice" in ran.text("sites")
     both = assert_site_cell(ran, "fortnights", ["leonardo", "lumi"], "data location", None)
-    soil_bytes = input_bytes(datasets.soil_moisture(testbed.size).swvl1,
-                             datasets.soil_water(testbed.size).swvl1)
+    soil_bytes = input_bytes(
+        datasets.soil_moisture(testbed.size).swvl1, datasets.soil_water(testbed.size).swvl1
+    )
     assert 0 < both["bytesBack"] < soil_bytes / 20, both
     assert_site_cell(ran, "cover", ["central"], "cell magic", "central")
     for cell_id in ("series-plot", "compare-plot"):
@@ -240,8 +284,11 @@ def test_drought_notebook(routing_sidecar, testbed):
 
 @pytest.mark.integration
 def test_pangeo_histogram_notebook(routing_sidecar, testbed):
-    ran = run_notebook("pangeo_histogram", routing_sidecar, {
-        "edges": "edges", "pakistan": "pakistan_hist", "po_valley": "po_valley_hist"})
+    ran = run_notebook(
+        "pangeo_histogram",
+        routing_sidecar,
+        {"edges": "edges", "pakistan": "pakistan_hist", "po_valley": "po_valley_hist"},
+    )
     edges = ran.results["edges"]
     assert edges[0] == 0 and edges[-1] == pytest.approx(1000)
     pakistan = datasets.rainfall(testbed.size).tp

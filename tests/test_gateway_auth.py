@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import logging
-import time
 
 import jwt
 import pytest
@@ -33,9 +33,8 @@ def authenticator(issuer_url: str, **settings) -> JWTAuthenticator:
 async def refused(auth: JWTAuthenticator, token: str | None, caplog) -> str:
     """Authenticate, expect 401, return the logged reason (checked to hold no token)."""
     caplog.clear()
-    with caplog.at_level(logging.WARNING):
-        with pytest.raises(web.HTTPUnauthorized) as raised:
-            await auth.authenticate(request_with(token))
+    with caplog.at_level(logging.WARNING), pytest.raises(web.HTTPUnauthorized) as raised:
+        await auth.authenticate(request_with(token))
     assert raised.value.headers["WWW-Authenticate"].startswith('Bearer error="invalid_token"')
     if token:
         assert token not in caplog.text
@@ -72,7 +71,7 @@ async def test_expired_token_is_refused(make_issuer, caplog):
     token = device_login(short.url, "alice", "alice-dask-sites").access_token
     auth = authenticator(short.url, leeway=0)
     assert (await auth.authenticate(request_with(token))).name == "alice"
-    time.sleep(3.1)
+    await asyncio.sleep(3.1)
     assert "token expired" in await refused(auth, token, caplog)
 
 

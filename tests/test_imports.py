@@ -42,7 +42,9 @@ def imports_of(name: str, path: Path, known: set[str]) -> list[tuple[str, int, b
 
     def visit(node: ast.AST, top: bool) -> None:
         for child in ast.iter_child_nodes(node):
-            inner = top and not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda))
+            inner = top and not isinstance(
+                child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+            )
             if isinstance(child, ast.Import):
                 found.extend((alias.name, child.lineno, top) for alias in child.names)
             elif isinstance(child, ast.ImportFrom):
@@ -60,7 +62,11 @@ def project_graph() -> dict[str, set[str]]:
     files = sources()
     known = set(files)
     return {
-        name: {target for target, _, _ in imports_of(name, path, known) if target in known and target != name}
+        name: {
+            target
+            for target, _, _ in imports_of(name, path, known)
+            if target in known and target != name
+        }
         for name, path in files.items()
     }
 
@@ -129,4 +135,7 @@ def test_kernel_imports_are_at_the_top():
 def test_the_user_api_does_not_import_the_ipython_glue():
     graph = project_graph()
     for module in ("api", "widget", "router", "state", "scheduler", "split", "planner"):
-        assert "jupyter_ext_server.kernel.extension" not in graph[f"jupyter_ext_server.kernel.{module}"]
+        assert (
+            "jupyter_ext_server.kernel.extension"
+            not in graph[f"jupyter_ext_server.kernel.{module}"]
+        )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 
 import pytest
+
 from support.kernels import kernel_environment, run, start_kernel, stop_kernel
 
 pytestmark = pytest.mark.integration
@@ -21,12 +22,16 @@ PROBE = "from jupyter_ext_server.testbed.probes import where_am_i\n"
 def kernel(routing_sidecar):
     manager, client = start_kernel(kernel_environment(routing_sidecar))
     try:
-        setup = run(client, PROBE + (
-            "import dask, dask.array as da, numpy as np, xarray as xr\n"
-            "import dask_sites\n"
-            "flood = dask_sites.open_zarr('s3://central-gfm/flood_extent.zarr')\n"
-            "rain = dask_sites.open_zarr('s3://lumi-era5/rainfall.zarr')\n"
-        ))
+        setup = run(
+            client,
+            PROBE
+            + (
+                "import dask, dask.array as da, numpy as np, xarray as xr\n"
+                "import dask_sites\n"
+                "flood = dask_sites.open_zarr('s3://central-gfm/flood_extent.zarr')\n"
+                "rain = dask_sites.open_zarr('s3://lumi-era5/rainfall.zarr')\n"
+            ),
+        )
         assert setup.error is None, setup
         yield client
     finally:
@@ -48,8 +53,12 @@ class SchedulerLogs:
         known = self.clients.get(site)
         if known and known[0] == connection["cluster"]:
             return known[1]
-        client = Client(connection["address"], timeout=60, set_as_default=False,
-                        security=GatewaySecurity(connection["tlsKey"], connection["tlsCert"]))
+        client = Client(
+            connection["address"],
+            timeout=60,
+            set_as_default=False,
+            security=GatewaySecurity(connection["tlsKey"], connection["tlsCert"]),
+        )
         self.clients[site] = (connection["cluster"], client)
         return client
 
@@ -57,8 +66,10 @@ class SchedulerLogs:
         # The log keeps the last 1000 transitions, each with the scheduler's clock
         # (this machine's): select by time, not by position.
         return self._client(site).run_on_scheduler(
-            lambda dask_scheduler: [str(t.key) for t in dask_scheduler.transition_log
-                                    if t.timestamp >= after])
+            lambda dask_scheduler: [
+                str(t.key) for t in dask_scheduler.transition_log if t.timestamp >= after
+            ]
+        )
 
     def mark(self) -> float:
         for site in SITES:
@@ -111,7 +122,8 @@ def test_a_store_matching_a_sites_patterns_routes_there(kernel, logs, testbed):
     code = (
         "from jupyter_ext_server.testbed.datasets import storage_options\n"
         f"endpoint = {testbed.sites['central'].storage!r}\n"
-        "built = xr.open_zarr('s3://central-ghsl/built_up.zarr', storage_options=storage_options(endpoint))\n"
+        "built = xr.open_zarr('s3://central-ghsl/built_up.zarr', "
+        "storage_options=storage_options(endpoint))\n"
         "built.attrs.pop('location')\n"  # only the store says where it lives
         "share = built.built_up.mean()\nbuilt.built_up.data.name"
     )
@@ -126,7 +138,8 @@ def test_a_store_matching_a_sites_patterns_routes_there(kernel, logs, testbed):
 def test_attrs_location_routes_without_a_tag(kernel):
     code = (
         "marked = xr.DataArray(da.ones(10, chunks=5), dims='x', attrs={'location': 'leonardo'})\n"
-        "marked.data.map_blocks(lambda b: np.full(b.shape, where_am_i() == 'leonardo'), dtype=bool).all().compute()"
+        "marked.data.map_blocks(lambda b: np.full(b.shape, where_am_i() == 'leonardo'), "
+        "dtype=bool).all().compute()"
     )
     out = run(kernel, code)
     assert value(out) == "np.True_"
@@ -136,7 +149,10 @@ def test_attrs_location_routes_without_a_tag(kernel):
 def test_a_tag_wins_but_warns_when_data_would_cross(kernel):
     out = run(kernel, "%%site central\nfloat(rain.tp.mean())")
     assert float(value(out)) > 0
-    assert "reads data that lives at lumi" in out.stderr and "crosses from lumi to central" in out.stderr
+    assert (
+        "reads data that lives at lumi" in out.stderr
+        and "crosses from lumi to central" in out.stderr
+    )
     assert out.record["sites"] == ["central"]
 
 
@@ -185,24 +201,37 @@ def test_the_move_limit_refuses_with_the_plan_and_runs_nothing(kernel, logs):
 
 
 def test_persist_keeps_data_at_its_site(kernel):
-    out = run(kernel, "kept = rain.tp.data.persist()\n"
-                      "type(distributed_futures := kept.__dask_graph__().to_dict()[kept.__dask_keys__()[0][0][0]]).__name__")
+    out = run(
+        kernel,
+        "kept = rain.tp.data.persist()\n"
+        "type(distributed_futures := "
+        "kept.__dask_graph__().to_dict()[kept.__dask_keys__()[0][0][0]]).__name__",
+    )
     assert "Future" in value(out), out
     assert out.record["sites"] == ["lumi"]
 
 
-@pytest.mark.parametrize("source, cell, metadata", [
-    ("cell magic", "%%site leonardo\n{}", None),
-    ("cell metadata", "{}", {"dask-sites": {"site": "leonardo"}}),
-    ("notebook default", "{}", None),
-])
-def test_each_tag_source_runs_at_its_site_by_the_schedulers_record(kernel, logs, source, cell, metadata):
+@pytest.mark.parametrize(
+    "source, cell, metadata",
+    [
+        ("cell magic", "%%site leonardo\n{}", None),
+        ("cell metadata", "{}", {"dask-sites": {"site": "leonardo"}}),
+        ("notebook default", "{}", None),
+    ],
+)
+def test_each_tag_source_runs_at_its_site_by_the_schedulers_record(
+    kernel, logs, source, cell, metadata
+):
     key = f"probe-{source.replace(' ', '-')}"
     if source == "notebook default":
         run(kernel, "%site leonardo")
     try:
         mark = logs.mark()
-        out = run(kernel, cell.format(f"dask.delayed(where_am_i)(dask_key_name={key!r}).compute()"), metadata)
+        out = run(
+            kernel,
+            cell.format(f"dask.delayed(where_am_i)(dask_key_name={key!r}).compute()"),
+            metadata,
+        )
         assert value(out) == "'leonardo'"
         assert out.record["route"] == "leonardo" and out.record["source"] == source
         assert key in logs.since(mark, "leonardo")

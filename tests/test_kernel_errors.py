@@ -12,11 +12,11 @@ from __future__ import annotations
 import time
 
 import pytest
-from support.running import RunningSidecar, log_in, stop_clusters
-from support.kernels import kernel_environment, run, start_kernel, stop_kernel
-from support.waiting import wait_for
 
 from jupyter_ext_server.testbed.processes import free_port
+from support.kernels import kernel_environment, run, start_kernel, stop_kernel
+from support.running import RunningSidecar, log_in, stop_clusters
+from support.waiting import wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -30,7 +30,9 @@ AT_LUMI = {"dask-sites": {"site": "lumi"}}
 
 @pytest.fixture(scope="module")
 def sidecar(testbed, tmp_path_factory):
-    running = RunningSidecar(testbed.registry_path, tmp_path_factory.mktemp("strict-sidecar")).start()
+    running = RunningSidecar(
+        testbed.registry_path, tmp_path_factory.mktemp("strict-sidecar")
+    ).start()
     try:
         yield running
     finally:
@@ -61,7 +63,11 @@ def did_not_run(client) -> bool:
 def test_not_logged_in_points_to_the_panel_and_the_magic(kernel):
     _, client = kernel
     error = refused(run(client, WHERE, AT_LUMI))
-    assert "Not logged in to LUMI" in error and "%site login lumi" in error and "Dask Sites panel" in error
+    assert (
+        "Not logged in to LUMI" in error
+        and "%site login lumi" in error
+        and "Dask Sites panel" in error
+    )
     assert did_not_run(client)
 
 
@@ -92,8 +98,12 @@ def test_a_stopped_cluster_is_noticed_by_the_next_cell(kernel, sidecar):
         return out if out.error and "no running cluster" in out.error else None
 
     # The kernel's client notices the lost scheduler within seconds.
-    out = wait_for(refused_for_the_lost_cluster, timeout=30, interval=1,
-                   what="a cell refused for the stopped cluster")
+    out = wait_for(
+        refused_for_the_lost_cluster,
+        timeout=30,
+        interval=1,
+        what="a cell refused for the stopped cluster",
+    )
     assert "Start one in the Dask Sites panel" in out.error
 
 
@@ -101,21 +111,35 @@ def test_an_interrupted_tagged_cell_leaves_the_next_cell_local(kernel, sidecar):
     manager, client = kernel
     cluster = sidecar.browser.post("/api/sites/lumi/clusters", {"wait": True})
     sidecar.browser.post(f"/api/sites/lumi/clusters/{cluster['name']}/scale", {"count": 1})
-    request = client.session.msg("execute_request", {
-        "code": "import time\ntime.sleep(60)", "silent": False, "store_history": True,
-        "user_expressions": {}, "allow_stdin": False, "stop_on_error": True}, metadata=AT_LUMI)
+    request = client.session.msg(
+        "execute_request",
+        {
+            "code": "import time\ntime.sleep(60)",
+            "silent": False,
+            "store_history": True,
+            "user_expressions": {},
+            "allow_stdin": False,
+            "stop_on_error": True,
+        },
+        metadata=AT_LUMI,
+    )
     client.shell_channel.send(request)
     time.sleep(2)
     manager.interrupt_kernel()
     reply = client.get_shell_msg(timeout=30)
     while reply["parent_header"].get("msg_id") != request["header"]["msg_id"]:
         reply = client.get_shell_msg(timeout=30)
-    assert reply["content"]["status"] == "error" and reply["content"]["ename"] == "KeyboardInterrupt"
+    assert (
+        reply["content"]["status"] == "error" and reply["content"]["ename"] == "KeyboardInterrupt"
+    )
     assert run(client, WHERE).result == "'local'"
     # Untagged: at most the data-location scheduler, routed nowhere, and no site client current.
-    out = run(client, "import dask, distributed\n"
-                      "(getattr(dask.config.get('scheduler', None), 'route', None), "
-                      "distributed.client._current_client.get())")
+    out = run(
+        client,
+        "import dask, distributed\n"
+        "(getattr(dask.config.get('scheduler', None), 'route', None), "
+        "distributed.client._current_client.get())",
+    )
     assert out.result == "(Route(site=None, source='local'), None)", out
 
 

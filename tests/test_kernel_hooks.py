@@ -11,12 +11,12 @@ from __future__ import annotations
 import dask
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
-from support.fakes import FakeClient, FakeSidecar
 
 from jupyter_ext_server.kernel import extension, state
 from jupyter_ext_server.kernel.catalogue import SiteCatalogue, SiteData
 from jupyter_ext_server.kernel.errors import SiteError
 from jupyter_ext_server.kernel.scheduler import SiteScheduler
+from support.fakes import FakeClient, FakeSidecar
 
 COMPUTE = "import dask\nvalue = dask.delayed(lambda: 41)().compute() + 1\n"
 
@@ -35,8 +35,9 @@ def shell(monkeypatch):
 
     monkeypatch.setattr(router, "sidecar", FakeSidecar())
     # Sites without data rules: only recorded data has a site.
-    monkeypatch.setattr(router.locations, "catalogue",
-                        SiteCatalogue.of([SiteData("central"), SiteData("lumi")]))
+    monkeypatch.setattr(
+        router.locations, "catalogue", SiteCatalogue.of([SiteData("central"), SiteData("lumi")])
+    )
     monkeypatch.setattr(router, "client_for", client_for)
     shell.user_ns.pop("value", None)
     try:
@@ -66,7 +67,7 @@ def test_site_magic_inside_another_cell_magic_routes_its_body(shell):
 
 
 def test_a_site_magic_without_a_name_refuses_the_cell(shell):
-    ipython, _, clients = shell
+    ipython, _, _clients = shell
     result = ipython.run_cell(f"%%site\n{COMPUTE}")
     assert not result.success and "%%site needs one site name" in str(result.error_before_exec)
     assert not ran(ipython)
@@ -80,7 +81,9 @@ def test_a_failure_while_connecting_refuses_the_cell(shell, monkeypatch):
 
     monkeypatch.setattr(router, "client_for", broken)
     result = ipython.run_cell(f"%%site lumi\n{COMPUTE}")
-    assert not result.success and "connecting to lumi failed (OSError" in str(result.error_before_exec)
+    assert not result.success and "connecting to lumi failed (OSError" in str(
+        result.error_before_exec
+    )
     assert not ran(ipython)
 
 
@@ -93,8 +96,10 @@ def test_a_refusal_does_not_block_the_next_silent_request(shell):
 
 def test_an_empty_nested_cell_keeps_the_routing(shell):
     ipython, _, _ = shell
-    result = ipython.run_cell("%%site lumi\nget_ipython().run_cell('')\n"
-                              "import dask\nkind = type(dask.config.get('scheduler')).__name__")
+    result = ipython.run_cell(
+        "%%site lumi\nget_ipython().run_cell('')\n"
+        "import dask\nkind = type(dask.config.get('scheduler')).__name__"
+    )
     assert result.success and ipython.user_ns["kind"] == "SiteScheduler"
 
 
@@ -104,8 +109,14 @@ def test_a_scheduler_of_an_ended_cell_is_dropped(shell):
     from jupyter_ext_server.kernel.record import CellRecord
     from jupyter_ext_server.kernel.routing import Route
 
-    dask.config.set(scheduler=SiteScheduler(Route("lumi", "cell magic"), router.client_for,
-                                            router.locations, CellRecord("lumi", "cell magic")))
+    dask.config.set(
+        scheduler=SiteScheduler(
+            Route("lumi", "cell magic"),
+            router.client_for,
+            router.locations,
+            CellRecord("lumi", "cell magic"),
+        )
+    )
     assert ipython.run_cell("import dask\nafter = dask.config.get('scheduler', None)").success
     assert ipython.user_ns["after"] is None
 
@@ -113,8 +124,10 @@ def test_a_scheduler_of_an_ended_cell_is_dropped(shell):
 def test_data_located_in_a_cell_routes_that_cells_computations(shell):
     """No data rules in the registry: the cell starts unrouted, then opens site data."""
     ipython, _, clients = shell
-    result = ipython.run_cell("import dask, dask.array as da, dask_sites\n"
-                              "rain = dask_sites.at(da.ones(4, chunks=2), 'lumi')\n"
-                              "value = int(rain.sum().compute()) + 38")
+    result = ipython.run_cell(
+        "import dask, dask.array as da, dask_sites\n"
+        "rain = dask_sites.at(da.ones(4, chunks=2), 'lumi')\n"
+        "value = int(rain.sum().compute()) + 38"
+    )
     assert result.success and ran(ipython)
     assert clients["lumi"].keys_run

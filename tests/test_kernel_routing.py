@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import pytest
+
 from support.kernels import kernel_environment, run, start_kernel, stop_kernel
 
 pytestmark = pytest.mark.integration
 
 WHERE = (
-    "import dask, os\n"
-    "dask.delayed(lambda: os.environ.get('DASK_SITES_SITE', 'local'))().compute()"
+    "import dask, os\ndask.delayed(lambda: os.environ.get('DASK_SITES_SITE', 'local'))().compute()"
 )
 
 
@@ -70,7 +70,7 @@ def test_a_failing_cell_restores_local_work(kernel):
 
 def test_unknown_site_is_refused_and_the_cell_does_not_run(kernel):
     out = run(kernel, "ran = True", {"dask-sites": {"site": "mars"}})
-    assert "unknown site \"mars\"; known sites: central, lumi, leonardo" in (out.error or "")
+    assert 'unknown site "mars"; known sites: central, lumi, leonardo' in (out.error or "")
     assert run(kernel, "'ran' in dir()").result == "False"
 
 

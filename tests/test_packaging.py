@@ -28,7 +28,7 @@ def listing(*args: str) -> str:
 
 def test_labextension_is_installed_and_enabled():
     text = listing("labextension", "list")
-    line = next((l for l in text.splitlines() if "jupyterlab-dask-sites" in l), "")
+    line = next((row for row in text.splitlines() if "jupyterlab-dask-sites" in row), "")
     assert "enabled" in line and "OK" in line, text
 
 
@@ -65,9 +65,22 @@ def test_unsuitable_configured_node_is_a_clear_error(tmp_path):
 @pytest.fixture
 def registry_file(tmp_path):
     path = tmp_path / "registry.json"
-    path.write_text(json.dumps({"version": 1, "sites": [
-        {"name": "lumi", "label": "LUMI", "colour": "#d62728",
-         "gateway": {"address": "http://127.0.0.1:9"}, "auth": {"type": "none"}}]}))
+    path.write_text(
+        json.dumps(
+            {
+                "version": 1,
+                "sites": [
+                    {
+                        "name": "lumi",
+                        "label": "LUMI",
+                        "colour": "#d62728",
+                        "gateway": {"address": "http://127.0.0.1:9"},
+                        "auth": {"type": "none"},
+                    }
+                ],
+            }
+        )
+    )
     return path
 
 
@@ -75,8 +88,14 @@ def test_bundled_sidecar_runs_and_guards_its_api(tmp_path, registry_file):
     port = free_port()
     process = ManagedProcess(
         name="sidecar",
-        command=[find_node(), str(bundled_program("sidecar.mjs")),
-                 "--registry", str(registry_file), "--listen", f"127.0.0.1:{port}"],
+        command=[
+            find_node(),
+            str(bundled_program("sidecar.mjs")),
+            "--registry",
+            str(registry_file),
+            "--listen",
+            f"127.0.0.1:{port}",
+        ],
         log_path=tmp_path / "sidecar.log",
         env={"DASK_SITES_SIDECAR_SECRET": "s3cret-for-test"},
     )
@@ -87,8 +106,9 @@ def test_bundled_sidecar_runs_and_guards_its_api(tmp_path, registry_file):
         process.wait_ready(lambda: requests.get(f"{base}/api/health", timeout=2).ok, timeout=30)
         assert requests.get(f"{base}/api/health", timeout=5).json()["status"] == "ok"
         assert requests.get(f"{base}/api/sites", timeout=5).status_code == 401
-        sites = requests.get(f"{base}/api/sites", timeout=5,
-                             headers={"Authorization": "token s3cret-for-test"}).json()
+        sites = requests.get(
+            f"{base}/api/sites", timeout=5, headers={"Authorization": "token s3cret-for-test"}
+        ).json()
         assert "lumi" in json.dumps(sites)
     finally:
         process.stop()

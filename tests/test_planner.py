@@ -6,26 +6,28 @@ test_kernel_data_routing.py.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import dask
 import dask.array as da
 import numpy as np
 import pytest
 
-from support.fakes import FakeClient
-
 from jupyter_ext_server.kernel.catalogue import SiteCatalogue, SiteData
-from jupyter_ext_server.kernel.errors import SiteError
+from jupyter_ext_server.kernel.errors import DataWouldCrossSites, MoveRefused, SiteError
 from jupyter_ext_server.kernel.locations import DataLocations, _storage_of
 from jupyter_ext_server.kernel.planner import describe, plan_graph
 from jupyter_ext_server.kernel.record import CellRecord
 from jupyter_ext_server.kernel.routing import Route
-from jupyter_ext_server.kernel.errors import DataWouldCrossSites, MoveRefused
 from jupyter_ext_server.kernel.scheduler import SiteScheduler
+from support.fakes import FakeClient
 
-CATALOGUE = SiteCatalogue.of([
-    SiteData("central", ("s3://central-*/**",), ("http://s3.central.example",)),
-    SiteData("lumi", ("s3://lumi-*/**",), ("http://s3.lumi.example/",)),
-])
+CATALOGUE = SiteCatalogue.of(
+    [
+        SiteData("central", ("s3://central-*/**",), ("http://s3.central.example",)),
+        SiteData("lumi", ("s3://lumi-*/**",), ("http://s3.lumi.example/",)),
+    ]
+)
 
 
 @pytest.fixture
@@ -35,7 +37,10 @@ def sites():
     return clients, locations
 
 
-def scheduler(sites, route=Route(None, "local")):
+LOCAL = Route(None, "local")
+
+
+def scheduler(sites, route=LOCAL):
     clients, locations = sites
     record = CellRecord(route.site, route.source)
     return SiteScheduler(route, lambda s: clients[s], locations, record), record
@@ -118,9 +123,11 @@ def test_move_limit_refuses_before_anything_runs(sites):
     locations.record(a, "central", "test")
     locations.record(b, "lumi", "test")
     sched, _ = scheduler(sites)
-    with dask.config.set({"dask-sites.move-limit": "10 kB"}):
-        with pytest.raises(MoveRefused, match="would move 156.25 kiB") as refused:
-            (a + b).sum().compute(scheduler=sched)
+    with (
+        dask.config.set({"dask-sites.move-limit": "10 kB"}),
+        pytest.raises(MoveRefused, match=r"would move 156.25 kiB") as refused,
+    ):
+        (a + b).sum().compute(scheduler=sched)
     assert "central: computes" in str(refused.value)
     assert not clients["central"].keys_run and not clients["lumi"].keys_run
 
@@ -144,14 +151,16 @@ def test_an_unusable_site_names_the_data_that_needs_it(sites):
         raise SiteError(f"{site}: log in first (Dask Sites panel or %site login {site}).")
 
     sched = SiteScheduler(Route(None, "local"), refuse, locations, CellRecord(None, "local"))
-    with pytest.raises(SiteError, match="(?s)reads data at lumi.*opened with open_zarr.*log in first"):
+    with pytest.raises(
+        SiteError, match=r"(?s)reads data at lumi.*opened with open_zarr.*log in first"
+    ):
         a.sum().compute(scheduler=sched)
 
 
 def test_storage_probe_finds_fsspec_stores():
     class FS:
         protocol = ("s3",)
-        client_kwargs = {"endpoint_url": "http://s3.lumi.example"}
+        client_kwargs: ClassVar[dict] = {"endpoint_url": "http://s3.lumi.example"}
 
         def unstrip_protocol(self, path):
             return f"s3://{path}"
@@ -163,7 +172,10 @@ def test_storage_probe_finds_fsspec_stores():
         def __init__(self, inner):
             self.array = inner
 
-    assert _storage_of(Wrapper(Wrapper(Store())), 0) == ("s3://lumi-era5/rainfall.zarr", "http://s3.lumi.example")
+    assert _storage_of(Wrapper(Wrapper(Store())), 0) == (
+        "s3://lumi-era5/rainfall.zarr",
+        "http://s3.lumi.example",
+    )
     assert _storage_of(np.ones(3), 0) is None
 
 
@@ -184,7 +196,10 @@ def test_an_old_sidecar_is_named_as_the_cause():
     from jupyter_ext_server.sidecar_client import SidecarError
 
     assert "older than the kernel's dask_sites" in str(explain(SidecarError(404, "not found")))
-    assert str(explain(SidecarError(404, 'unknown site "mars"', "unknown-site"))) == 'unknown site "mars"'
+    assert (
+        str(explain(SidecarError(404, 'unknown site "mars"', "unknown-site")))
+        == 'unknown site "mars"'
+    )
 
 
 # -- found in review: each of these failed before its fix ---------------------------
@@ -224,9 +239,11 @@ def test_data_persisted_at_a_site_is_known_to_live_there(sites):
     _, locations = sites
     a = da.ones(4, chunks=2)
     locations.record(a, "lumi", "test")
-    sched, record = scheduler(sites)
+    sched, _record = scheduler(sites)
     (kept,) = dask.persist(a + 1, scheduler=sched)
-    assert set(locations.inputs_of(kept.__dask_graph__()).values()) == {("lumi", "persisted at lumi")}
+    assert set(locations.inputs_of(kept.__dask_graph__()).values()) == {
+        ("lumi", "persisted at lumi")
+    }
 
 
 def test_a_refusal_after_computing_cancels_the_sites_work(sites):
@@ -235,9 +252,11 @@ def test_a_refusal_after_computing_cancels_the_sites_work(sites):
     locations.record(x, "central", "test")
     locations.record(y, "lumi", "test")
     sched, _ = scheduler(sites)
-    with dask.config.set({"dask-sites.move-limit": 10}):  # the fake measures 8 B a key
-        with pytest.raises(MoveRefused, match="computed, and would move 16 B"):
-            dask.delayed(lambda p, q: p + q)(x, y).compute(scheduler=sched)
+    with (
+        dask.config.set({"dask-sites.move-limit": 10}),  # the fake measures 8 B a key
+        pytest.raises(MoveRefused, match="computed, and would move 16 B"),
+    ):
+        dask.delayed(lambda p, q: p + q)(x, y).compute(scheduler=sched)
     assert clients["central"].cancelled and clients["lumi"].cancelled
 
 
@@ -251,7 +270,9 @@ def test_a_layer_that_cannot_be_looked_into_is_not_located():
 
     from dask.highlevelgraph import HighLevelGraph, MaterializedLayer
 
-    graph = HighLevelGraph({"original-x": MaterializedLayer({"original-x": Broken()})}, {"original-x": set()})
+    graph = HighLevelGraph(
+        {"original-x": MaterializedLayer({"original-x": Broken()})}, {"original-x": set()}
+    )
     locations = DataLocations(CATALOGUE)
     assert locations.inputs_of(graph) == {}
 

@@ -17,11 +17,19 @@ GOOD = {
             "label": "Central (Warsaw)",
             "colour": "#1f77b4",
             "gateway": {"address": "https://gateway.central.example.org"},
-            "auth": {"type": "oidc", "issuer": "https://login.example.org", "client_id": "dask-sites"},
+            "auth": {
+                "type": "oidc",
+                "issuer": "https://login.example.org",
+                "client_id": "dask-sites",
+            },
             "data": {"patterns": ["s3://central-*/**"]},
         },
-        {"name": "lumi", "label": "LUMI", "gateway": {"address": "http://127.0.0.1:8001"},
-         "auth": {"type": "none"}},
+        {
+            "name": "lumi",
+            "label": "LUMI",
+            "gateway": {"address": "http://127.0.0.1:8001"},
+            "auth": {"type": "none"},
+        },
     ],
 }
 
@@ -39,8 +47,10 @@ def test_valid_registry_passes():
 @pytest.mark.parametrize(
     "mutate, expected",
     [
-        (lambda d: d["sites"][1]["gateway"].update(address="not a url"),
-         'site "lumi": gateway.address:'),
+        (
+            lambda d: d["sites"][1]["gateway"].update(address="not a url"),
+            'site "lumi": gateway.address:',
+        ),
         (lambda d: d["sites"][0].pop("label"), 'site "central": (document)'),
         (lambda d: d["sites"][0].update(colour="blue"), 'site "central": colour:'),
         (lambda d: d["sites"][0]["auth"].pop("client_id"), 'site "central": auth:'),

@@ -1,4 +1,4 @@
-"""The Jupyter server extension: reads c.DaskSites, runs and supervises the sidecar, proxies to it."""
+"""The Jupyter server extension: reads c.DaskSites, runs and supervises the sidecar, proxies."""
 
 from __future__ import annotations
 
@@ -8,14 +8,23 @@ import os
 import signal
 
 import pytest
-from support.running import RunningSidecar
 from tornado.httpclient import HTTPClientError
+
+from support.running import RunningSidecar
 
 pytest_plugins = ["pytest_jupyter.jupyter_server"]
 
-REGISTRY = {"version": 1, "sites": [
-    {"name": "central", "label": "Central", "gateway": {"address": "http://127.0.0.1:9"},
-     "auth": {"type": "none"}}]}
+REGISTRY = {
+    "version": 1,
+    "sites": [
+        {
+            "name": "central",
+            "label": "Central",
+            "gateway": {"address": "http://127.0.0.1:9"},
+            "auth": {"type": "none"},
+        }
+    ],
+}
 
 
 pytestmark = pytest.mark.integration  # a Jupyter server and its sidecar
@@ -131,32 +140,51 @@ class TestBadRegistry:
     @pytest.fixture
     def jp_server_config(self, tmp_path):
         bad = tmp_path / "bad.json"
-        bad.write_text(json.dumps({"version": 1, "sites": [
-            {"name": "lumi", "label": "LUMI", "gateway": {}, "auth": {"type": "none"}}]}))
+        bad.write_text(
+            json.dumps(
+                {
+                    "version": 1,
+                    "sites": [
+                        {"name": "lumi", "label": "LUMI", "gateway": {}, "auth": {"type": "none"}}
+                    ],
+                }
+            )
+        )
         return server_config(bad, tmp_path)
 
     def test_a_bad_registry_is_reported_and_nothing_starts(self, dask_sites):
         assert dask_sites.registry_document is None
-        assert "site \"lumi\": gateway: 'address' is a required property" in dask_sites.registry_error
+        assert (
+            "site \"lumi\": gateway: 'address' is a required property" in dask_sites.registry_error
+        )
         assert dask_sites.sidecar is None
 
 
-async def test_browser_posts_need_jupyters_xsrf_token(dask_sites, jp_base_url, jp_serverapp, http_server_client):
+async def test_browser_posts_need_jupyters_xsrf_token(
+    dask_sites, jp_base_url, jp_serverapp, http_server_client
+):
     """A cookie-authenticated browser call that changes state must carry the XSRF token."""
     assert await dask_sites.sidecar.wait_ready(30)
     token = jp_serverapp.identity_provider.token
     # Log in the way a browser does: the token in the URL sets the login cookie.
-    landing = await http_server_client.fetch(f"{jp_base_url}lab?token={token}", follow_redirects=False,
-                                             raise_error=False)
+    landing = await http_server_client.fetch(
+        f"{jp_base_url}lab?token={token}", follow_redirects=False, raise_error=False
+    )
     cookies = [c.split(";", 1)[0] for c in landing.headers.get_list("Set-Cookie")]
     xsrf = next(c.split("=", 1)[1] for c in cookies if c.startswith("_xsrf="))
     cookie_header = "; ".join(cookies)
     url = f"{jp_base_url}dask-sites/api/sites/central/login"
-    without = await http_server_client.fetch(url, method="POST", body="{}", raise_error=False,
-                                             headers={"Cookie": cookie_header})
+    without = await http_server_client.fetch(
+        url, method="POST", body="{}", raise_error=False, headers={"Cookie": cookie_header}
+    )
     assert without.code == 403
-    with_token = await http_server_client.fetch(url, method="POST", body="{}", raise_error=False,
-                                                headers={"Cookie": cookie_header, "X-XSRFToken": xsrf})
+    with_token = await http_server_client.fetch(
+        url,
+        method="POST",
+        body="{}",
+        raise_error=False,
+        headers={"Cookie": cookie_header, "X-XSRFToken": xsrf},
+    )
     # It reached the sidecar: central has no login to start (auth "none").
     assert with_token.code == 200, with_token.body
     assert json.loads(with_token.body)["status"] == "not-required"

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import json
 import re
-import time
 
 import pytest
-from support.running import SIDECAR_CALLBACK, RunningSidecar, stop_clusters
-from support.waiting import wait_for
 import requests
 from dask_gateway import Gateway
 
 from jupyter_ext_server.gateway_auth import BearerAuth
 from jupyter_ext_server.sidecar_client import SidecarError
 from jupyter_ext_server.testbed.login import approve_device, device_login
+from support.running import SIDECAR_CALLBACK, RunningSidecar, stop_clusters
+from support.waiting import wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -50,14 +49,13 @@ def sidecar(testbed, tmp_path_factory):
         running.stop()
 
 
-
-
 def site(sidecar, name):
     return next(s for s in sidecar.browser.get("/api/sites")["sites"] if s["name"] == name)
 
 
 def test_code_flow_login_and_logout(sidecar, testbed):
     from urllib.parse import urlparse
+
     from jupyter_ext_server.testbed.login import sign_in
 
     pending = sidecar.browser.post("/api/sites/lumi/login", {"flow": "code"})
@@ -67,12 +65,18 @@ def test_code_flow_login_and_logout(sidecar, testbed):
     location = redirect.headers["Location"]
     assert location.startswith(SIDECAR_CALLBACK + "?")
     # What Jupyter's proxy forwards to the sidecar when the popup lands there.
-    page = requests.get(f"{sidecar.url}/oidc/callback?{urlparse(location).query}", timeout=30,
-                        headers={"Authorization": f"token {sidecar.server_secret}"})
+    page = requests.get(
+        f"{sidecar.url}/oidc/callback?{urlparse(location).query}",
+        timeout=30,
+        headers={"Authorization": f"token {sidecar.server_secret}"},
+    )
     assert page.status_code == 200 and 'data-dask-sites-login="ok"' in page.text
     assert "LUMI bridge (Kajaani)" in page.text
-    replay = requests.get(f"{sidecar.url}/oidc/callback?{urlparse(location).query}", timeout=30,
-                          headers={"Authorization": f"token {sidecar.server_secret}"})
+    replay = requests.get(
+        f"{sidecar.url}/oidc/callback?{urlparse(location).query}",
+        timeout=30,
+        headers={"Authorization": f"token {sidecar.server_secret}"},
+    )
     assert replay.status_code == 400 and 'data-dask-sites-login="failed"' in replay.text
     states = {s["name"]: s["login"] for s in sidecar.browser.get("/api/sites")["sites"]}
     assert states["lumi"]["status"] == "logged-in" and states["lumi"]["user"] == "bob"
@@ -130,9 +134,16 @@ class LiveFeed:
 
         client = Path(__file__).with_name("live_client.mjs")
         self.process = subprocess.Popen(
-            [find_node(), str(client), f"ws://127.0.0.1:{sidecar.port}/api/live",
-             sidecar.server_secret, *sites],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            [
+                find_node(),
+                str(client),
+                f"ws://127.0.0.1:{sidecar.port}/api/live",
+                sidecar.server_secret,
+                *sites,
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
             cwd=Path(__file__).parent.parent,  # node_modules
         )
         self.messages: list[dict] = []
@@ -150,7 +161,9 @@ class LiveFeed:
                 self.sites[state["name"]] = state
 
     def cluster(self, site, name):
-        return next((c for c in self.sites.get(site, {}).get("clusters", []) if c["name"] == name), None)
+        return next(
+            (c for c in self.sites.get(site, {}).get("clusters", []) if c["name"] == name), None
+        )
 
     def close(self):
         self.process.kill()
@@ -176,9 +189,14 @@ def live(logged_in):
 def test_cluster_lifecycle_with_live_figures(logged_in, live):
     api = logged_in.browser
     feed = live("central")
-    created = api.post("/api/sites/central/clusters",
-                       {"options": {"worker_cores": 1, "worker_memory": 1}, "displayName": "flood run",
-                        "wait": True})
+    created = api.post(
+        "/api/sites/central/clusters",
+        {
+            "options": {"worker_cores": 1, "worker_memory": 1},
+            "displayName": "flood run",
+            "wait": True,
+        },
+    )
     name = created["name"]
     try:
         assert created["status"] == "RUNNING" and created["displayName"] == "flood run"
@@ -186,20 +204,37 @@ def test_cluster_lifecycle_with_live_figures(logged_in, live):
         scaled = api.post(f"/api/sites/central/clusters/{name}/scale", {"count": 2})
         assert scaled["name"] == name
         live_figures = wait_for(
-            lambda: (c := feed.cluster("central", name)) and c.get("live", {}).get("workers") == 2 and c["live"],
-            timeout=60, what="2 workers in the live state")
+            lambda: (
+                (c := feed.cluster("central", name))
+                and c.get("live", {}).get("workers") == 2
+                and c["live"]
+            ),
+            timeout=60,
+            what="2 workers in the live state",
+        )
         assert live_figures["threads"] == 2 and live_figures["memoryLimit"] > 0
-        adapted = api.post(f"/api/sites/central/clusters/{name}/adapt", {"minimum": 0, "maximum": 1})
+        adapted = api.post(
+            f"/api/sites/central/clusters/{name}/adapt", {"minimum": 0, "maximum": 1}
+        )
         assert adapted["adaptive"] == {"minimum": 0, "maximum": 1}
-        wait_for(lambda: (c := feed.cluster("central", name)) and c.get("live", {}).get("workers", 9) <= 1,
-                 timeout=60, what="adaptive scaling down")
-        renamed = api.request("PATCH", f"/api/sites/central/clusters/{name}", {"displayName": "flood 2"})
+        wait_for(
+            lambda: (
+                (c := feed.cluster("central", name)) and c.get("live", {}).get("workers", 9) <= 1
+            ),
+            timeout=60,
+            what="adaptive scaling down",
+        )
+        renamed = api.request(
+            "PATCH", f"/api/sites/central/clusters/{name}", {"displayName": "flood 2"}
+        )
         assert renamed["displayName"] == "flood 2"
     finally:
         api.request("DELETE", f"/api/sites/central/clusters/{name}")
     states = {c["name"]: c["status"] for c in api.get("/api/sites/central/clusters")["clusters"]}
     assert states.get(name) in (None, "STOPPING", "STOPPED")
-    assert feed.messages[0]["type"] == "snapshot" and any(m["type"] == "diff" for m in feed.messages)
+    assert feed.messages[0]["type"] == "snapshot" and any(
+        m["type"] == "diff" for m in feed.messages
+    )
 
 
 def test_cluster_started_with_plain_dask_gateway_is_listed(logged_in, testbed):
@@ -209,8 +244,16 @@ def test_cluster_started_with_plain_dask_gateway_is_listed(logged_in, testbed):
     cluster = gateway.new_cluster()
     try:
         listed = wait_for(
-            lambda: next((c for c in logged_in.browser.get("/api/sites/lumi/clusters")["clusters"]
-                          if c["name"] == cluster.name), None), what="the cluster in the list")
+            lambda: next(
+                (
+                    c
+                    for c in logged_in.browser.get("/api/sites/lumi/clusters")["clusters"]
+                    if c["name"] == cluster.name
+                ),
+                None,
+            ),
+            what="the cluster in the list",
+        )
         assert listed["displayName"] == cluster.name[:8]
     finally:
         cluster.shutdown()
@@ -219,8 +262,10 @@ def test_cluster_started_with_plain_dask_gateway_is_listed(logged_in, testbed):
 
 def test_kernels_read_the_registrys_data_rules(logged_in, testbed):
     sites = {s["name"]: s for s in logged_in.kernel.get("/kernel/sites")["sites"]}
-    assert sites["lumi"]["data"] == {"patterns": ["s3://lumi-*/**"],
-                                     "storage_endpoints": [testbed.sites["lumi"].storage]}
+    assert sites["lumi"]["data"] == {
+        "patterns": ["s3://lumi-*/**"],
+        "storage_endpoints": [testbed.sites["lumi"].storage],
+    }
     with pytest.raises(SidecarError) as refused:
         logged_in.browser.get("/kernel/sites")
     assert refused.value.status == 403
@@ -229,15 +274,20 @@ def test_kernels_read_the_registrys_data_rules(logged_in, testbed):
 def test_kernel_gets_a_working_connection_and_the_browser_never_does(logged_in):
     from dask_gateway.client import GatewaySecurity
     from distributed import Client
+
     from jupyter_ext_server.testbed.probes import where_am_i
 
     stop_clusters(logged_in, sites=("leonardo",))  # alice's, started by kernel tests of this run
     with pytest.raises(SidecarError) as none_yet:
         logged_in.kernel.get("/kernel/sites/leonardo/connection")
-    assert none_yet.value.code == "no-cluster" and "Start one in the Dask Sites panel" in str(none_yet.value)
+    assert none_yet.value.code == "no-cluster" and "Start one in the Dask Sites panel" in str(
+        none_yet.value
+    )
     created = logged_in.browser.post("/api/sites/leonardo/clusters", {"wait": True})
     try:
-        logged_in.browser.post(f"/api/sites/leonardo/clusters/{created['name']}/scale", {"count": 1})
+        logged_in.browser.post(
+            f"/api/sites/leonardo/clusters/{created['name']}/scale", {"count": 1}
+        )
         with pytest.raises(SidecarError) as refused:
             logged_in.browser.get("/kernel/sites/leonardo/connection")
         assert refused.value.status == 403
@@ -248,7 +298,10 @@ def test_kernel_gets_a_working_connection_and_the_browser_never_does(logged_in):
         with Client(connection["address"], security=security, timeout=30) as client:
             client.wait_for_workers(1, timeout=60)
             assert client.submit(where_am_i, pure=False).result(timeout=60) == "leonardo"
-        assert connection["dashboardPath"] == f"/dask-sites/dashboard/leonardo/{created['name']}/status"
+        assert (
+            connection["dashboardPath"]
+            == f"/dask-sites/dashboard/leonardo/{created['name']}/status"
+        )
     finally:
         logged_in.browser.request("DELETE", f"/api/sites/leonardo/clusters/{created['name']}")
 
@@ -265,14 +318,21 @@ def test_dashboard_proxy_serves_registered_sites_only(logged_in):
         assert f'"/clusters/{name}/' not in page.text  # any absolute link points back through us
         # The page's relative links (styles, plots) resolve under the proxy.
         for relative in ("statics/css/base.css", "individual-task-stream"):
-            linked = requests.get(f"{base}/dashboard/central/{name}/{relative}", headers=headers, timeout=30)
+            linked = requests.get(
+                f"{base}/dashboard/central/{name}/{relative}", headers=headers, timeout=30
+            )
             assert linked.status_code == 200, relative
         # Only configured sites' gateways: never a host from the request.
-        for path in ("/dashboard/evil.example.org/abc/status", f"/dashboard/central/{name}/../../x",
-                     "/dashboard/http%3A%2F%2F127.0.0.1%3A1/abc/status"):
+        for path in (
+            "/dashboard/evil.example.org/abc/status",
+            f"/dashboard/central/{name}/../../x",
+            "/dashboard/http%3A%2F%2F127.0.0.1%3A1/abc/status",
+        ):
             refused = requests.get(base + path, headers=headers, timeout=10)
             assert refused.status_code == 404, path
-        assert requests.get(f"{base}/dashboard/central/{name}/status", timeout=10).status_code == 401
+        assert (
+            requests.get(f"{base}/dashboard/central/{name}/status", timeout=10).status_code == 401
+        )
         ws_status = dashboard_websocket_status(logged_in, page.text, name)
         assert ws_status == 101
     finally:

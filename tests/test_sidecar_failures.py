@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 
 import pytest
-from support.running import RunningIssuer, RunningSidecar, log_in
-from support.waiting import wait_for
 
 from jupyter_ext_server.testbed import Testbed
-from jupyter_ext_server.testbed.login import approve_device
+from support.running import RunningIssuer, RunningSidecar, log_in
 
 pytestmark = pytest.mark.integration
 
@@ -31,7 +30,7 @@ def world(tmp_path_factory):
     try:
         info = bed.start()
         other = RunningIssuer(base / "other-issuer", access_token_ttl=6).start()
-        registry = json.loads(open(info.registry_path).read())
+        registry = json.loads(Path(info.registry_path).read_text())
         extra = json.loads(json.dumps(registry["sites"][0]))
         extra.update(name="other", label="Other issuer")
         extra["auth"]["issuer"] = other.url
@@ -50,10 +49,6 @@ def world(tmp_path_factory):
 
 def sites(sidecar) -> dict:
     return {s["name"]: s for s in sidecar.browser.get("/api/sites")["sites"]}
-
-
-
-
 
 
 def test_short_tokens_are_renewed_and_work_keeps_going(world):
@@ -112,12 +107,16 @@ def test_a_stopped_gateway_marks_only_its_site_down(world):
 
 def test_kernel_may_create_the_default_cluster_when_allowed(world, tmp_path):
     _, info, _, _ = world
-    allowed = RunningSidecar(info.registry_path, tmp_path / "auto", extra_args=("--auto-create-cluster",)).start()
+    allowed = RunningSidecar(
+        info.registry_path, tmp_path / "auto", extra_args=("--auto-create-cluster",)
+    ).start()
     try:
         log_in(allowed, "central")
         connection = allowed.kernel.get("/kernel/sites/central/connection", create="1")
         assert connection["created"] is True and "PRIVATE KEY" in connection["tlsKey"]
-        listed = {c["name"]: c for c in allowed.browser.get("/api/sites/central/clusters")["clusters"]}
+        listed = {
+            c["name"]: c for c in allowed.browser.get("/api/sites/central/clusters")["clusters"]
+        }
         # Made with the site's cluster_defaults from the registry.
         assert listed[connection["cluster"]]["options"]["worker_cores"] == 1
         again = allowed.kernel.get("/kernel/sites/central/connection", create="1")

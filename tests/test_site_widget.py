@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 from ipywidgets import DOMWidget
-from support.kernels import kernel_environment, run, start_kernel, stop_kernel
 
 from jupyter_ext_server.kernel.errors import SiteError
 from jupyter_ext_server.kernel.widget import MODULE_NAME, MODULE_VERSION, SiteWidget, widget
+from support.kernels import kernel_environment, run, start_kernel, stop_kernel
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 PACKAGE = json.loads((Path(__file__).resolve().parents[1] / "package.json").read_text())
@@ -18,8 +18,8 @@ FALLBACK = "Dask Sites: site lumi — open in JupyterLab with Dask Sites to see 
 
 
 def test_the_model_names_the_labextension_and_its_version():
-    assert MODULE_NAME == PACKAGE["name"]
-    assert MODULE_VERSION == f"^{PACKAGE['version']}"
+    assert PACKAGE["name"] == MODULE_NAME
+    assert f"^{PACKAGE['version']}" == MODULE_VERSION
     w = SiteWidget(site="lumi")
     state = w.get_state()
     assert state["_model_module"] == state["_view_module"] == "jupyterlab-dask-sites"
@@ -60,7 +60,9 @@ def kernel(routing_sidecar):
 class TestInAKernel:
     def test_unknown_site_is_refused_with_the_known_ones(self, kernel):
         out = run(kernel, "import dask_sites\ndask_sites.widget('mars')")
-        assert out.error == 'SiteError: unknown site "mars"; known sites: central, lumi, leonardo', out
+        assert (
+            out.error == 'SiteError: unknown site "mars"; known sites: central, lumi, leonardo'
+        ), out
 
     def test_widget_of_a_known_site(self, kernel):
         out = run(kernel, "import dask_sites\ndask_sites.widget('lumi')")

@@ -22,12 +22,19 @@ pytestmark = pytest.mark.integration
 def gateway_for(info, site: str, username: str) -> Gateway:
     tokens = device_login(info.issuer, username, f"{username}-dask-sites")
     ends = info.sites[site]
-    return Gateway(address=ends.gateway, proxy_address=ends.proxy, auth=BearerAuth(tokens.access_token))
+    return Gateway(
+        address=ends.gateway, proxy_address=ends.proxy, auth=BearerAuth(tokens.access_token)
+    )
 
 
-VARIABLES = {"flood_extent.zarr": "flood_extent", "built_up.zarr": "built_up",
-             "rainfall.zarr": "tp", "soil_moisture.zarr": "swvl1",
-             "land_cover.zarr": "land_cover", "soil_water.zarr": "swvl1"}
+VARIABLES = {
+    "flood_extent.zarr": "flood_extent",
+    "built_up.zarr": "built_up",
+    "rainfall.zarr": "tp",
+    "soil_moisture.zarr": "swvl1",
+    "land_cover.zarr": "land_cover",
+    "soil_water.zarr": "swvl1",
+}
 
 
 @pytest.mark.parametrize("site", ["central", "lumi", "leonardo"])
@@ -57,9 +64,9 @@ def test_bob_cannot_see_or_stop_alices_cluster(testbed):
     try:
         assert cluster.name in {c.name for c in alice.list_clusters()}
         assert cluster.name not in {c.name for c in bob.list_clusters()}
-        with pytest.raises(Exception, match="403|lacks permissions|Forbidden"):
+        with pytest.raises(Exception, match=r"403|lacks permissions|Forbidden"):
             bob.stop_cluster(cluster.name)
-        with pytest.raises(Exception, match="403|lacks permissions|Forbidden"):
+        with pytest.raises(Exception, match=r"403|lacks permissions|Forbidden"):
             bob.connect(cluster.name)
         assert alice.get_cluster(cluster.name).status.name in ("PENDING", "RUNNING")
     finally:
@@ -71,8 +78,9 @@ def test_bob_cannot_see_or_stop_alices_cluster(testbed):
 def test_gateway_refuses_bad_tokens_and_logs_why_without_the_token(testbed):
     ends = testbed.sites["lumi"]
     bogus = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJtYWxsb3J5In0.c2lnbmF0dXJl"
-    answer = requests.get(f"{ends.gateway}/api/v1/clusters/",
-                          headers={"Authorization": f"Bearer {bogus}"}, timeout=10)
+    answer = requests.get(
+        f"{ends.gateway}/api/v1/clusters/", headers={"Authorization": f"Bearer {bogus}"}, timeout=10
+    )
     assert answer.status_code == 401
     assert answer.headers["WWW-Authenticate"].startswith("Bearer")
     assert requests.get(f"{ends.gateway}/api/v1/clusters/", timeout=10).status_code == 401
@@ -127,5 +135,6 @@ def test_stop_leaves_no_process_behind(tmp_path):
     cluster.close()
     gateway.close()
     assert processes_of(bed.testbed_id) == []
-    assert not any(psutil.pid_exists(p.pid) and p.is_running() and p.status() != "zombie"
-                   for p in ours)
+    assert not any(
+        psutil.pid_exists(p.pid) and p.is_running() and p.status() != "zombie" for p in ours
+    )

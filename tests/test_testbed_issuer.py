@@ -6,7 +6,6 @@ import time
 
 import jwt
 import pytest
-from support.running import RunningIssuer
 import requests
 
 from jupyter_ext_server.testbed.login import (
@@ -17,6 +16,7 @@ from jupyter_ext_server.testbed.login import (
     refresh,
 )
 from jupyter_ext_server.testbed.sites import CLIENT_ID, GATEWAY_AUDIENCE
+from support.running import RunningIssuer
 
 pytestmark = pytest.mark.integration  # the testbed issuer
 
@@ -34,8 +34,13 @@ def issuer(tmp_path_factory):
 
 def claims_of(issuer, token: str) -> dict:
     keys = jwt.PyJWKClient(f"{issuer.url}/jwks")
-    return jwt.decode(token, keys.get_signing_key_from_jwt(token).key, algorithms=["RS256"],
-                      audience=GATEWAY_AUDIENCE, issuer=issuer.url)
+    return jwt.decode(
+        token,
+        keys.get_signing_key_from_jwt(token).key,
+        algorithms=["RS256"],
+        audience=GATEWAY_AUDIENCE,
+        issuer=issuer.url,
+    )
 
 
 def test_device_flow_gives_a_gateway_jwt_and_a_refresh_token(issuer):
@@ -76,8 +81,11 @@ def test_refresh_tokens_rotate_and_reuse_revokes_the_chain(issuer):
 
 def test_revocation_ends_the_session(issuer):
     tokens = device_login(issuer.url, "bob", "bob-dask-sites")
-    answer = requests.post(discover(issuer.url)["revocation_endpoint"], timeout=10,
-                           data={"token": tokens.refresh_token, "client_id": CLIENT_ID})
+    answer = requests.post(
+        discover(issuer.url)["revocation_endpoint"],
+        timeout=10,
+        data={"token": tokens.refresh_token, "client_id": CLIENT_ID},
+    )
     assert answer.status_code == 200
     with pytest.raises(LoginError, match="invalid_grant"):
         refresh(issuer.url, tokens.refresh_token)

@@ -99,7 +99,9 @@ class JWTAuthenticator(Authenticator):
         description = reason.replace('"', "'")
         return web.HTTPUnauthorized(
             headers={
-                "WWW-Authenticate": f'Bearer error="invalid_token", error_description="{description}"'
+                "WWW-Authenticate": (
+                    f'Bearer error="invalid_token", error_description="{description}"'
+                )
             },
             reason=f"Unauthorized: {reason}",
         )

@@ -1,4 +1,4 @@
-"""The IPython side of Dask Sites: which site a cell runs at, and that site's Client for the cell."""
+"""The IPython side of Dask Sites: which site a cell runs at, and that site's Client for it."""
 
 from .extension import load_ipython_extension, unload_ipython_extension
 

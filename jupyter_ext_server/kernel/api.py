@@ -93,6 +93,7 @@ def explain(*objs) -> Explanation:
     for obj in objs:
         if graph_of(obj) is None:
             raise SiteError(
-                f"explain() needs dask collections or dask-backed xarray objects, not {type(obj).__name__}."
+                "explain() needs dask collections or dask-backed xarray objects, "
+                f"not {type(obj).__name__}."
             )
     return Explanation(plan_collections(objs, _locations()), move_limit())

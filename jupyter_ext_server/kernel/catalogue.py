@@ -9,12 +9,11 @@ keeps them for a while: they change only with the registry.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
-from typing import Callable
 
 from .errors import SiteError
-
 
 RETRY_SECONDS = 10.0
 
@@ -40,7 +39,7 @@ class SiteCatalogue:
         self._fetched_at = -1e9
 
     @classmethod
-    def of(cls, sites: list[SiteData]) -> "SiteCatalogue":
+    def of(cls, sites: list[SiteData]) -> SiteCatalogue:
         """A fixed catalogue (tests, and kernels without a sidecar)."""
         catalogue = cls(lambda: [], ttl=float("inf"))
         catalogue._sites = {s.name: s for s in sites}

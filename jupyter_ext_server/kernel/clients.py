@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..sidecar_client import SidecarClient, SidecarError
 from .errors import site_error_from
@@ -20,13 +21,15 @@ from .errors import site_error_from
 @dataclass
 class _Entry:
     cluster: str
-    client: object  # distributed.Client
+    client: Any  # a distributed.Client (not imported here: see _connect)
     dashboard_path: str
     checked_at: float = field(default_factory=time.monotonic)
 
 
 class SiteClients:
-    def __init__(self, sidecar: SidecarClient, auto_create: bool = True, recheck_seconds: float = 10.0):
+    def __init__(
+        self, sidecar: SidecarClient, auto_create: bool = True, recheck_seconds: float = 10.0
+    ):
         self.sidecar = sidecar
         self.auto_create = auto_create
         self.recheck_seconds = recheck_seconds

@@ -16,7 +16,7 @@ survive composition, so ``a.sum() * b.mean()`` still shows both inputs.
 from __future__ import annotations
 
 import sys
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 from dask.highlevelgraph import HighLevelGraph
 
@@ -86,7 +86,9 @@ class DataLocations:
         unknown = []
         for name in input_layers(hlg):
             layer = hlg.layers[name]
-            where = self._recorded.get(name) or self._by_key_names(layer) or self._probe(name, layer)
+            where = (
+                self._recorded.get(name) or self._by_key_names(layer) or self._probe(name, layer)
+            )
             if where:
                 found[name] = where
             else:
@@ -108,7 +110,7 @@ class DataLocations:
         still carry the recorded layers' names."""
         if not self._recorded or not _is_materialized(layer) or len(layer) > _KEYS_LOOKED_AT:
             return None
-        for key in layer.keys():
+        for key in layer:
             name = key_name(key)
             if isinstance(name, str) and name in self._recorded:
                 return self._recorded[name]
@@ -142,7 +144,7 @@ class DataLocations:
 
     def _record_namespace(self) -> None:
         xr = sys.modules.get("xarray")
-        if xr is None:
+        if xr is None or self.namespace is None:
             return  # no xarray objects to look at (and none is loaded to find out)
         sites = set(self.catalogue.names())
         for value in list((self.namespace() or {}).values()):
@@ -160,14 +162,13 @@ class DataLocations:
 def _graphs_in(obj) -> Iterator:
     """The graphs of a collection, or of each dask-backed variable of an xarray object."""
     xr = sys.modules.get("xarray")
-    if xr is not None:
-        if isinstance(obj, (xr.Dataset, xr.DataArray)):
-            variables = obj.variables.values() if isinstance(obj, xr.Dataset) else [obj.variable]
-            for variable in variables:
-                data = variable._data
-                if hasattr(data, "__dask_graph__"):
-                    yield graph_of(data)
-            return
+    if xr is not None and isinstance(obj, (xr.Dataset, xr.DataArray)):
+        variables = obj.variables.values() if isinstance(obj, xr.Dataset) else [obj.variable]
+        for variable in variables:
+            data = variable._data
+            if hasattr(data, "__dask_graph__"):
+                yield graph_of(data)
+        return
     graph = graph_of(obj)
     if graph is not None:
         yield graph

@@ -9,11 +9,7 @@ from .api import explain as explain_plan
 from .errors import SiteError, site_error_from
 from .router import SiteRouter
 from .routing import parse_site_line
-
-try:
-    from .widget import show as show_widget
-except ImportError:  # no ipywidgets: %site NAME prints its line and that is all
-    show_widget = None
+from .widget import show as show_widget
 
 USAGE = "usage: %site [NAME | --off | login NAME | explain EXPRESSION | --from-notebook NAME|--off]"
 
@@ -35,7 +31,7 @@ class SiteMagics(Magics):
         self.router.require_site(site)
         self.router.run_nested(site, cell)
 
-    @line_magic("site")
+    @line_magic("site")  # type: ignore[arg-type]  # IPython types its named form as a union
     def site_line(self, line):
         """%site NAME: default site of this notebook; %site --off; %site: show sites."""
         words = line.split()
@@ -54,13 +50,12 @@ class SiteMagics(Magics):
             return self._login(words[1])
         if words[0] == "explain" and len(words) > 1:
             expression = line.split("explain", 1)[1].strip()
-            return explain_plan(self.shell.ev(expression))
+            return explain_plan(self.router.shell.ev(expression))
         if len(words) == 1:
             self.router.require_site(words[0])
             self.router.default_site = words[0]
             print(f"Dask work of untagged cells now runs at {words[0]}.")
-            if show_widget is not None:
-                show_widget(self.shell, words[0])
+            show_widget(self.shell, words[0])
             return None
         raise SiteError(USAGE)
 
@@ -82,11 +77,15 @@ class SiteMagics(Magics):
                 f"gateway {site['reachability']['status']}"
             )
             for cluster in site["clusters"]:
-                chosen = " (used by kernels)" if cluster["name"] == site.get("chosenCluster") else ""
+                chosen = (
+                    " (used by kernels)" if cluster["name"] == site.get("chosenCluster") else ""
+                )
                 lines.append(f"    {cluster['displayName']}: {cluster['status']}{chosen}")
             if not site["clusters"]:
                 lines.append("    no clusters")
-        default = self.router.default_site or "none (untagged cells run here or where their data lives)"
+        default = (
+            self.router.default_site or "none (untagged cells run here or where their data lives)"
+        )
         lines.append(f"Notebook default site: {default}")
         print("\n".join(lines) if self.router.sidecar else "No sites configured.")
 
@@ -95,7 +94,10 @@ class SiteMagics(Magics):
         state = self.router.require_sidecar().post(f"/api/sites/{name}/login")
         if state["status"] == "pending" and state["flow"] == "device":
             link = state.get("verificationUriComplete") or state["verificationUri"]
-            print(f"Open {link} and confirm the code {state['userCode']} (or use the Dask Sites panel).")
+            print(
+                f"Open {link} and confirm the code {state['userCode']} "
+                "(or use the Dask Sites panel)."
+            )
         elif state["status"] == "pending":
             print(f"Open {state['authorizationUrl']} to log in (or use the Dask Sites panel).")
         else:

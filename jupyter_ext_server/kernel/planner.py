@@ -14,8 +14,8 @@ only those results move, and the mixing layers run here.
 from __future__ import annotations
 
 import math
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Hashable, Iterable, Mapping
 
 from dask.core import flatten
 from dask.highlevelgraph import HighLevelGraph
@@ -71,7 +71,9 @@ def layer_sites(hlg, input_sites: Mapping[str, str]) -> dict[str, frozenset[str]
 
 
 def plan_graph(hlg, keys: Iterable[Key], input_sites: Mapping[str, tuple[str, str]]) -> Plan:
-    """The plan for computing ``keys`` of ``hlg``; ``input_sites`` maps input layers to (site, why)."""
+    """The plan for computing ``keys`` of ``hlg``.
+
+    ``input_sites`` maps input layers to ``(site, why)``."""
     keys = list(flatten(list(keys)))
     inputs = {name: where for name, where in input_sites.items() if name in hlg.layers}
     sites_in_order = tuple(dict.fromkeys(site for site, _ in inputs.values()))
@@ -95,7 +97,9 @@ def plan_graph(hlg, keys: Iterable[Key], input_sites: Mapping[str, tuple[str, st
     for site in sites_in_order:
         cut_layers = tuple(cut.get(site, ()))
         part_keys = tuple(k for layer in cut_layers for k in _keys_of(hlg, layer))
-        estimates = [estimated_bytes(hlg.layers[layer], _keys_of(hlg, layer)) for layer in cut_layers]
+        estimates = [
+            estimated_bytes(hlg.layers[layer], _keys_of(hlg, layer)) for layer in cut_layers
+        ]
         parts.append(
             SitePart(
                 site=site,
@@ -125,7 +129,9 @@ def describe(plan: Plan, limit: int | None = None) -> str:
     if plan.kind == "single":
         lines.append(f"Plan: the whole graph runs at {plan.site}; only the result comes back.")
         return "\n".join(lines)
-    lines.append(f"Plan: split across {len(plan.parts)} sites, each reducing its own data concurrently:")
+    lines.append(
+        f"Plan: split across {len(plan.parts)} sites, each reducing its own data concurrently:"
+    )
     for part in plan.parts:
         layers = ", ".join(short_name(name) for name in part.cut_layers) or "nothing"
         lines.append(
@@ -237,7 +243,9 @@ def estimated_bytes(layer, keys: list) -> int | None:
         for key in keys:
             index = key[1:] if isinstance(key, tuple) else ()
             sizes = [axis[i] for axis, i in zip(chunks, index)]
-            if len(sizes) != len(chunks) or any(isinstance(n, float) and math.isnan(n) for n in sizes):
+            if len(sizes) != len(chunks) or any(
+                isinstance(n, float) and math.isnan(n) for n in sizes
+            ):
                 return None
             total += int(math.prod(sizes)) * itemsize
     except (TypeError, IndexError, ValueError):

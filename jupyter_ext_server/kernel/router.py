@@ -51,7 +51,7 @@ class SiteRouter:
 
     def _registry_sites(self) -> list[dict]:
         try:
-            return self.sidecar.get("/kernel/sites", timeout=5)["sites"]
+            return self.require_sidecar().get("/kernel/sites", timeout=5)["sites"]
         except SidecarError as err:
             raise site_error_from(err) from None
 
@@ -96,16 +96,21 @@ class SiteRouter:
         self.last_route = route
         self._record = CellRecord(route.site, route.source)
         scheduler = SiteScheduler(route, self.client_for, self.locations, self._record)
-        if route.is_local:
+        site = route.site
+        if site is None:  # no tag: the data decides, computation by computation
             if self._routes_by_data():
                 self.activation.enter(scheduler)
             return
         try:
-            self.activation.enter(scheduler, self.client_for(route.site))
+            self.activation.enter(scheduler, self.client_for(site))
         except SiteError as err:
             self.refusal = f"Not run ({route.source} says site {route.site!r}): {err}"
-        except BaseException as err:  # noqa: BLE001 - IPython swallows hook errors; the cell must not run
-            why = "interrupted" if isinstance(err, KeyboardInterrupt) else f"{type(err).__name__}: {err}"
+        except BaseException as err:  # IPython swallows hook errors; the cell must not run
+            why = (
+                "interrupted"
+                if isinstance(err, KeyboardInterrupt)
+                else f"{type(err).__name__}: {err}"
+            )
             self.refusal = (
                 f"Not run ({route.source} says site {route.site!r}): "
                 f"connecting to {route.site} failed ({why})."

@@ -16,7 +16,7 @@ from __future__ import annotations
 import sys
 import time
 import warnings
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 import dask
 import dask.threaded
@@ -68,6 +68,7 @@ class SiteScheduler:
             return self._run_here(expr, keys, kwargs)
         self.record.source = "data location"
         if plan.kind == "single":
+            assert plan.site is not None  # a single-site plan names its site
             return self._run_at(plan.site, expr, keys, kwargs, plan)
         return self._run_split(graph, keys, plan)
 
@@ -86,7 +87,9 @@ class SiteScheduler:
                 )
             site = plan.site
         if site is None:
-            return list(dask.persist(*collections, scheduler="threads", optimize_graph=optimize_graph))
+            return list(
+                dask.persist(*collections, scheduler="threads", optimize_graph=optimize_graph)
+            )
         client = self._client(site)
         started = time.perf_counter()
         results = client.persist(list(collections), optimize_graph=optimize_graph, **kwargs)
@@ -153,7 +156,9 @@ class SiteScheduler:
             if plan is None or self.route.site:
                 raise
             where = ", ".join(
-                f"{short_name(layer)} ({why})" for layer, (s, why) in plan.inputs.items() if s == site
+                f"{short_name(layer)} ({why})"
+                for layer, (s, why) in plan.inputs.items()
+                if s == site
             )
             raise SiteError(
                 f"This computation reads data at {site}: {where}.\n{err}\n"
@@ -162,7 +167,7 @@ class SiteScheduler:
 
     def _warn_if_crossing(self, inputs: dict) -> None:
         elsewhere: dict[str, list[str]] = {}
-        for _layer, (site, why) in inputs.items():
+        for site, why in inputs.values():
             if site != self.route.site:
                 elsewhere.setdefault(site, []).append(why)
         for site, reasons in elsewhere.items():

@@ -18,7 +18,8 @@ sites still compute or hold.
 from __future__ import annotations
 
 import time
-from typing import Hashable, Iterable
+from collections.abc import Hashable, Iterable
+from typing import Any
 
 import dask
 from dask.utils import parse_bytes
@@ -55,7 +56,7 @@ class SplitRun:
         self.tasks = tasks_of(graph)
         #: Per site, the cut keys the combining tasks (or the caller) read.
         self.needed: dict[str, list] = keys_needed_here(self.tasks, graph, plan, keys)
-        self._clients: dict[str, object] = {}
+        self._clients: dict[str, Any] = {}  # site: distributed.Client
         self._futures: dict[str, list] = {}
         self._started = 0.0
 
@@ -70,7 +71,7 @@ class SplitRun:
         for part in self.plan.parts:
             wanted = set(self.needed[part.site])
             for layer in part.cut_layers:
-                keys = [k for k in self.graph.layers[layer].keys() if k in wanted]
+                keys = [k for k in self.graph.layers[layer] if k in wanted]
                 size = estimated_bytes(self.graph.layers[layer], keys)
                 if size is None:
                     return None
@@ -85,7 +86,7 @@ class SplitRun:
             for key, value in zip(shared, run_here(cull(self.tasks, shared), shared)):
                 self.tasks[key] = DataNode(key, value)
 
-    def start(self, clients: dict[str, object]) -> None:
+    def start(self, clients: dict[str, Any]) -> None:
         """Every site starts computing its part; nothing is waited for yet."""
         self._clients = clients
         self._started = time.perf_counter()
@@ -139,7 +140,7 @@ def keys_needed_here(tasks: dict, graph, plan: Plan, keys: list) -> dict[str, li
     Only tasks the requested keys depend on count: a layer mixing sites may
     need just one site's chunks (``da.stack([a, b])[0]``)."""
     cut = {key: part.site for part in plan.parts for key in part.keys}
-    local_keys = {k for name in plan.local_layers for k in graph.layers[name].keys()}
+    local_keys = {k for name in plan.local_layers for k in graph.layers[name]}
     wanted: set = set(keys)
     for key in cull(tasks, keys):
         if key in local_keys:

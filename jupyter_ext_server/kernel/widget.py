@@ -12,10 +12,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from IPython.display import display
 from ipywidgets import DOMWidget
 from traitlets import Unicode
-
-from IPython.display import display
 
 from .. import __version__
 from .state import loaded_router

@@ -101,7 +101,8 @@ class DaskSites(ExtensionApp):
             if not server_secret:
                 self.log.error(
                     "Dask Sites: c.DaskSites.sidecar_url is set but $%s is empty; "
-                    "the sidecar will refuse every request.", SERVER_SECRET_ENV,
+                    "the sidecar will refuse every request.",
+                    SERVER_SECRET_ENV,
                 )
             self.endpoint = SidecarEndpoint(
                 url=self.sidecar_url,
@@ -111,7 +112,9 @@ class DaskSites(ExtensionApp):
             self.log.info("Dask Sites: using the sidecar at %s", self.sidecar_url)
         else:
             self.sidecar = SidecarProcess(
-                registry=self.registry if _is_url(self.registry) else str(Path(self.registry).resolve()),
+                registry=self.registry
+                if _is_url(self.registry)
+                else str(Path(self.registry).resolve()),
                 public_url=self._public_url(),
                 state_dir=Path(self.state_dir or Path(jupyter_data_dir()) / "dask-sites"),
                 runtime_dir=Path(jupyter_runtime_dir()),
@@ -125,7 +128,7 @@ class DaskSites(ExtensionApp):
         # Kernels started by this server inherit its environment: that is how
         # they find the sidecar (the kernel secret is theirs alone).
         os.environ.update(self.endpoint.kernel_environment())
-        if self.load_kernel_extension:
+        if self.load_kernel_extension and self.serverapp is not None:
             load_extension_in_python_kernels(self.serverapp.kernel_spec_manager, self.log)
 
     def initialize_handlers(self):
@@ -133,7 +136,7 @@ class DaskSites(ExtensionApp):
             self.handlers.extend(proxy_handlers(self.endpoint))
 
     def _public_url(self) -> str | None:
-        url = self.public_url or self.serverapp.connection_url
+        url = self.public_url or (self.serverapp.connection_url if self.serverapp else "")
         # A server on a Unix socket has no URL a browser could be sent back to.
         return url if url.startswith(("http://", "https://")) else None
 

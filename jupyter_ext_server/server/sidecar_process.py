@@ -117,10 +117,14 @@ class SidecarProcess:
         command = [
             find_node(self.node_command or None),
             str(bundled_program("sidecar.mjs")),
-            "--registry", self.registry,
-            "--listen", self.endpoint.url,
-            "--state-dir", str(self.state_dir),
-            "--parent-pid", str(os.getpid()),  # it exits if the server dies without stopping it
+            "--registry",
+            self.registry,
+            "--listen",
+            self.endpoint.url,
+            "--state-dir",
+            str(self.state_dir),
+            "--parent-pid",
+            str(os.getpid()),  # it exits if the server dies without stopping it
         ]
         if self.public_url:
             command += ["--public-url", self.public_url]
@@ -168,6 +172,7 @@ class SidecarProcess:
             start_new_session=True,  # Ctrl-C in the server's terminal is the server's to handle
         )
         self.log.info("Dask Sites: sidecar started (pid %d)", process.pid)
+        assert process.stdout is not None and process.stderr is not None  # PIPE above
         try:
             await asyncio.gather(
                 self._read_stdout(process.stdout),
@@ -188,7 +193,7 @@ class SidecarProcess:
         async for raw in stream:
             line = raw.decode(errors="replace").rstrip()
             if line.startswith("ready "):
-                self.log.info("Dask Sites: sidecar ready at %s", line[len("ready "):])
+                self.log.info("Dask Sites: sidecar ready at %s", line[len("ready ") :])
                 self._ready.set()
             elif line:
                 self.log.info("Dask Sites sidecar: %s", line)

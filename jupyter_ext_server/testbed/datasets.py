@@ -16,8 +16,8 @@ patterns are ``s3://<site>-*/**``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -155,14 +155,22 @@ def soil_water(size: str) -> xr.Dataset:
     base = (0.2 + 0.15 * _smooth_field(rng, (n, n), 5))[None]
     days = np.arange(time.size, dtype="float32")
     # Steady drying with a July heat wave and a little relief from mid-August storms.
-    dried = (days / days[-1] + 0.2 * np.exp(-(((days - 45) / 8.0) ** 2))
-             - 0.12 * np.exp(-(((days - 76) / 4.0) ** 2)))[:, None, None]
+    dried = (
+        days / days[-1]
+        + 0.2 * np.exp(-(((days - 45) / 8.0) ** 2))
+        - 0.12 * np.exp(-(((days - 76) / 4.0) ** 2))
+    )[:, None, None]
     depth = (0.25 + 0.3 * _po_plain(lat, lon)).astype("float32")[None]
     noise = rng.normal(0, 0.006, (time.size, n, n)).astype("float32")
     sw = np.clip(base * (1 - depth * dried) + noise, 0.02, 0.5).astype("float32")
     ds = xr.Dataset(
-        {"swvl1": (("time", "lat", "lon"), sw,
-                   {"units": "m3/m3", "long_name": "volumetric soil water layer 1"})},
+        {
+            "swvl1": (
+                ("time", "lat", "lon"),
+                sw,
+                {"units": "m3/m3", "long_name": "volumetric soil water layer 1"},
+            )
+        },
         coords={"time": time, "lat": lat, "lon": lon},
         attrs=_site_attrs("lumi", "ERA5-Land soil water, Po valley, summer 2022"),
     )
@@ -202,11 +210,19 @@ def land_cover(size: str) -> xr.Dataset:
     classes[river] = 51
     codes = sorted(LAND_COVER_CLASSES)
     ds = xr.Dataset(
-        {"land_cover": (("lat", "lon"), classes, {
-            "long_name": "CORINE land cover class (level 2)",
-            "flag_values": codes,
-            "flag_meanings": " ".join(LAND_COVER_CLASSES[c].replace(" ", "_") for c in codes),
-        })},
+        {
+            "land_cover": (
+                ("lat", "lon"),
+                classes,
+                {
+                    "long_name": "CORINE land cover class (level 2)",
+                    "flag_values": codes,
+                    "flag_meanings": " ".join(
+                        LAND_COVER_CLASSES[c].replace(" ", "_") for c in codes
+                    ),
+                },
+            )
+        },
         coords={"lat": lat, "lon": lon},
         attrs=_site_attrs("central", "CORINE land cover, Po valley, 2018"),
     )
@@ -237,12 +253,19 @@ DATASETS: tuple[DatasetSpec, ...] = (
     DatasetSpec("lumi", "lumi-era5", "rainfall.zarr", "ERA5-Land daily rainfall", rainfall),
     DatasetSpec("leonardo", "leonardo-era5", "soil_moisture.zarr", "soil moisture", soil_moisture),
     # The drought case (Po valley) and the two-site histogram.
-    DatasetSpec("central", "central-clc", "land_cover.zarr", "CORINE land cover, Po valley",
-                land_cover),
-    DatasetSpec("lumi", "lumi-era5", "soil_water.zarr", "ERA5-Land soil water, Po valley",
-                soil_water),
-    DatasetSpec("leonardo", "leonardo-era5", "rainfall.zarr", "ERA5-Land daily rainfall, Po valley",
-                po_rainfall),
+    DatasetSpec(
+        "central", "central-clc", "land_cover.zarr", "CORINE land cover, Po valley", land_cover
+    ),
+    DatasetSpec(
+        "lumi", "lumi-era5", "soil_water.zarr", "ERA5-Land soil water, Po valley", soil_water
+    ),
+    DatasetSpec(
+        "leonardo",
+        "leonardo-era5",
+        "rainfall.zarr",
+        "ERA5-Land daily rainfall, Po valley",
+        po_rainfall,
+    ),
 )
 
 
@@ -269,7 +292,10 @@ def write_site_data(site: str, endpoint: str, size: str) -> list[str]:
         if not fs.exists(spec.bucket):
             fs.mkdir(spec.bucket)
         spec.build(size).to_zarr(
-            spec.url, mode="w", storage_options=storage_options(endpoint), consolidated=True,
+            spec.url,
+            mode="w",
+            storage_options=storage_options(endpoint),
+            consolidated=True,
             zarr_format=2,  # what the DEDL stores hold; consolidated metadata is standard there
         )
         urls.append(spec.url)

@@ -57,7 +57,12 @@ def write_issuer_config(
 def issuer_process(config_path: Path, log_path: Path) -> ManagedProcess:
     return ManagedProcess(
         name="issuer",
-        command=[find_node(), str(bundled_program("testbed-issuer.mjs")), "--config", str(config_path)],
+        command=[
+            find_node(),
+            str(bundled_program("testbed-issuer.mjs")),
+            "--config",
+            str(config_path),
+        ],
         log_path=log_path,
     )
 

@@ -96,8 +96,12 @@ def sign_in(session: requests.Session, url: str, username: str, password: str) -
             # oidc-provider's self-submitting form (scripted in a browser).
             action, data = forms[""]
         else:
-            raise LoginError(f"unexpected page at {urlparse(response.url).path} (HTTP {response.status_code})")
-        response = session.post(urljoin(response.url, action), data=data, allow_redirects=False, timeout=10)
+            raise LoginError(
+                f"unexpected page at {urlparse(response.url).path} (HTTP {response.status_code})"
+            )
+        response = session.post(
+            urljoin(response.url, action), data=data, allow_redirects=False, timeout=10
+        )
     raise LoginError("the login did not finish within 12 steps")
 
 
@@ -182,7 +186,9 @@ def code_login(
     }
     if resource:
         params["resource"] = resource
-    url = requests.Request("GET", config["authorization_endpoint"], params=params).prepare().url
+    url = str(
+        requests.Request("GET", config["authorization_endpoint"], params=params).prepare().url
+    )
     with requests.Session() as session:
         final = sign_in(session, url, username, password)
     if not final.is_redirect:
@@ -205,8 +211,12 @@ def code_login(
     return _tokens(answer.json())
 
 
-def refresh(issuer: str, refresh_token: str, client_id: str = CLIENT_ID,
-            resource: str | None = GATEWAY_RESOURCE) -> Tokens:
+def refresh(
+    issuer: str,
+    refresh_token: str,
+    client_id: str = CLIENT_ID,
+    resource: str | None = GATEWAY_RESOURCE,
+) -> Tokens:
     data = {"grant_type": "refresh_token", "refresh_token": refresh_token, "client_id": client_id}
     if resource:
         data["resource"] = resource

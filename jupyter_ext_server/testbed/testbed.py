@@ -10,9 +10,10 @@ import json
 import os
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import Callable
 
 from ..registry import validate_registry
 from .datasets import datasets_of, write_site_data
@@ -58,7 +59,7 @@ class TestbedInfo:
         return json.dumps(asdict(self), indent=2)
 
     @classmethod
-    def from_json(cls, text: str) -> "TestbedInfo":
+    def from_json(cls, text: str) -> TestbedInfo:
         data = json.loads(text)
         data["sites"] = {k: SiteEndpoints(**v) for k, v in data["sites"].items()}
         return cls(**data)
@@ -130,7 +131,7 @@ class Testbed:
 
     # -- lifecycle ---------------------------------------------------------
 
-    def __enter__(self) -> "Testbed":
+    def __enter__(self) -> Testbed:
         self.start()
         return self
 
@@ -186,7 +187,9 @@ class Testbed:
 
         for name, ends in sites.items():
             storage_port = int(ends.storage.rsplit(":", 1)[1])
-            self._launch(f"{name}-storage", storage_process(name, storage_port, logs / f"{name}-storage.log"))
+            self._launch(
+                f"{name}-storage", storage_process(name, storage_port, logs / f"{name}-storage.log")
+            )
 
         self.processes["issuer"].wait_ready(lambda: issuer_is_healthy(issuer), timeout=60)
         progress("issuer ready")
@@ -212,7 +215,7 @@ class Testbed:
 
         for name, ends in sites.items():
             self.processes[f"{name}-storage"].wait_ready(
-                lambda e=ends: storage_is_healthy(e.storage), timeout=60
+                partial(storage_is_healthy, ends.storage), timeout=60
             )
             started = time.monotonic()
             ends.datasets = write_site_data(name, ends.storage, self.size)
@@ -223,7 +226,7 @@ class Testbed:
 
         for name, ends in sites.items():
             self.processes[f"{name}-gateway"].wait_ready(
-                lambda e=ends: gateway_is_healthy(e.gateway), timeout=90
+                partial(gateway_is_healthy, ends.gateway), timeout=90
             )
             progress(f"{name}: gateway ready at {ends.gateway}")
 
@@ -291,8 +294,9 @@ def describe(info: TestbedInfo) -> str:
         lines.append(f"  {name}:")
         lines.append(f"    gateway:  {ends.gateway}  (schedulers: {ends.proxy})")
         lines.append(f"    storage:  {ends.storage}")
-        for url in ends.datasets or [d.url for d in datasets_of(name)]:
-            lines.append(f"    data:     {url}")
+        lines.extend(
+            f"    data:     {url}" for url in ends.datasets or [d.url for d in datasets_of(name)]
+        )
     lines.append(f"  registry: {info.registry_path}")
     lines.append("  users:    " + ", ".join(f"{u.username} / {u.password}" for u in USERS))
     lines.append(f"  logs:     {Path(info.state_dir) / 'logs'}")

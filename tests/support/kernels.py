@@ -33,8 +33,13 @@ class CellOutputs:
 def kernel_environment(sidecar, extra: dict | None = None) -> dict:
     from jupyter_ext_server.testbed.testbed import notebook_environment
 
-    return {**os.environ, **notebook_environment(), "DASK_SITES_SIDECAR": sidecar.url,
-            "DASK_SITES_KERNEL_SECRET": sidecar.kernel_secret, **(extra or {})}
+    return {
+        **os.environ,
+        **notebook_environment(),
+        "DASK_SITES_SIDECAR": sidecar.url,
+        "DASK_SITES_KERNEL_SECRET": sidecar.kernel_secret,
+        **(extra or {}),
+    }
 
 
 def start_kernel(env: dict):
@@ -49,12 +54,22 @@ def stop_kernel(manager, client) -> None:
     manager.shutdown_kernel(now=True)
 
 
-def run(client, code: str, metadata: dict | None = None, timeout: float = 120,
-        silent: bool = False) -> CellOutputs:
+def run(
+    client, code: str, metadata: dict | None = None, timeout: float = 120, silent: bool = False
+) -> CellOutputs:
     """Execute like JupyterLab does (cell metadata in the request); collect the outputs."""
-    message = client.session.msg("execute_request", {
-        "code": code, "silent": silent, "store_history": True, "user_expressions": {},
-        "allow_stdin": False, "stop_on_error": True}, metadata=metadata or {})
+    message = client.session.msg(
+        "execute_request",
+        {
+            "code": code,
+            "silent": silent,
+            "store_history": True,
+            "user_expressions": {},
+            "allow_stdin": False,
+            "stop_on_error": True,
+        },
+        metadata=metadata or {},
+    )
     client.shell_channel.send(message)
     outputs = CellOutputs()
     while True:

@@ -32,7 +32,7 @@ class RunningIssuer:
         self.testbed_id = f"issuer-{os.getpid()}-{self.port}"
         self.process = None
 
-    def start(self) -> "RunningIssuer":
+    def start(self) -> RunningIssuer:
         self.state_dir.mkdir(parents=True, exist_ok=True)
         config = self.state_dir / "issuer.json"
         write_issuer_config(
@@ -70,8 +70,13 @@ SIDECAR_CALLBACK = SIDECAR_PUBLIC_URL + "dask-sites/oidc/callback"
 class RunningSidecar:
     """The bundled sidecar on a loopback port, against a registry file."""
 
-    def __init__(self, registry_path: str, state_dir: Path, public_url: str = SIDECAR_PUBLIC_URL,
-                 extra_args: tuple[str, ...] = ()):
+    def __init__(
+        self,
+        registry_path: str,
+        state_dir: Path,
+        public_url: str = SIDECAR_PUBLIC_URL,
+        extra_args: tuple[str, ...] = (),
+    ):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.server_secret = f"server-{os.getpid()}-{self.port}"
@@ -81,22 +86,36 @@ class RunningSidecar:
         self.marker = f"sidecar-{os.getpid()}-{self.port}"
         self.process = ManagedProcess(
             name="sidecar",
-            command=[find_node(), str(bundled_program("sidecar.mjs")), "--registry", str(registry_path),
-                     "--listen", f"127.0.0.1:{self.port}", "--public-url", public_url,
-                     "--state-dir", str(state_dir),
-                     "--parent-pid", str(os.getpid()),  # gone with pytest, even if it is killed
-                     *extra_args],
+            command=[
+                find_node(),
+                str(bundled_program("sidecar.mjs")),
+                "--registry",
+                str(registry_path),
+                "--listen",
+                f"127.0.0.1:{self.port}",
+                "--public-url",
+                public_url,
+                "--state-dir",
+                str(state_dir),
+                "--parent-pid",
+                str(os.getpid()),  # gone with pytest, even if it is killed
+                *extra_args,
+            ],
             log_path=self.log_path,
-            env={"DASK_SITES_SIDECAR_SECRET": self.server_secret,
-                 "DASK_SITES_KERNEL_SECRET": self.kernel_secret},
+            env={
+                "DASK_SITES_SIDECAR_SECRET": self.server_secret,
+                "DASK_SITES_KERNEL_SECRET": self.kernel_secret,
+            },
         )
         self.browser = SidecarClient(self.url, self.server_secret)  # what the Jupyter proxy sends
         self.kernel = SidecarClient(self.url, self.kernel_secret)
 
-    def start(self) -> "RunningSidecar":
+    def start(self) -> RunningSidecar:
         self.state_dir.mkdir(parents=True, exist_ok=True)
         self.process.start(self.marker)
-        self.process.wait_ready(lambda: requests.get(f"{self.url}/api/health", timeout=2).ok, timeout=30)
+        self.process.wait_ready(
+            lambda: requests.get(f"{self.url}/api/health", timeout=2).ok, timeout=30
+        )
         return self
 
     def stop(self) -> None:
@@ -104,14 +123,20 @@ class RunningSidecar:
         kill_stragglers(self.marker)
 
 
-def log_in(sidecar: RunningSidecar, site: str = "central", user: str = "alice",
-           password: str = "alice-dask-sites") -> None:
+def log_in(
+    sidecar: RunningSidecar,
+    site: str = "central",
+    user: str = "alice",
+    password: str = "alice-dask-sites",
+) -> None:
     """Device login through the issuer's real pages, as a person would do it."""
     state = sidecar.browser.post(f"/api/sites/{site}/login")
     if state["status"] == "pending":
         approve_device(state["verificationUriComplete"], user, password)
-    wait_for(lambda: sidecar.browser.get(f"/api/sites/{site}")["login"]["status"] == "logged-in",
-             what=f"the login at {site}")
+    wait_for(
+        lambda: sidecar.browser.get(f"/api/sites/{site}")["login"]["status"] == "logged-in",
+        what=f"the login at {site}",
+    )
 
 
 def stop_clusters(sidecar: RunningSidecar, sites=("central", "lumi", "leonardo")) -> None:
