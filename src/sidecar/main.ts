@@ -31,7 +31,7 @@ import {
 } from './options';
 import { loadRegistryFrom } from './registry-source';
 import { errorAnswer } from './http/error-answers';
-import { SitesService } from './sites-service';
+import { SitesService } from './sites';
 import { StateFile } from './state/state-file';
 
 const log = (line: string): void => {

@@ -1,0 +1,57 @@
+/** A `SitesService` on fakes: in-memory gateways and logins, a state file in memory. */
+import type { ISiteConfig, LoginState } from '../../../protocol';
+import { DisplayNames } from '../../gateway';
+import { SitesService } from '../../sites';
+import { StateFile } from '../../state/state-file';
+import { FakeGateway } from './gateway';
+import { FakeSessions } from './sessions';
+
+export function siteConfig(name: string): ISiteConfig {
+  return {
+    name,
+    label: name[0].toUpperCase() + name.slice(1),
+    gateway: { address: `http://127.0.0.1:1/${name}` },
+    auth: { type: 'none' },
+    cluster_defaults: { worker_cores: 1 }
+  };
+}
+
+export interface IServiceOnFakes {
+  service: SitesService;
+  gateways: Map<string, FakeGateway>;
+  sessions: FakeSessions;
+  state: StateFile;
+  names: DisplayNames;
+  logs: string[];
+}
+
+export async function serviceOnFakes(
+  options: {
+    sites?: string[];
+    login?: LoginState;
+    autoCreateCluster?: boolean;
+    state?: StateFile;
+  } = {}
+): Promise<IServiceOnFakes> {
+  const sites = options.sites ?? ['central', 'lumi'];
+  const gateways = new Map(sites.map(site => [site, new FakeGateway(site)]));
+  const sessions = new FakeSessions(sites, options.login);
+  const state = options.state ?? (await StateFile.open());
+  const names = DisplayNames.fromJSON({});
+  const logs: string[] = [];
+  const service = new SitesService({
+    registry: { version: 1, sites: sites.map(siteConfig) },
+    sessions,
+    names,
+    state,
+    basePath: '/user/alice/dask-sites/',
+    autoCreateCluster: options.autoCreateCluster ?? false,
+    log: line => logs.push(line),
+    gatewayOf: site => gateways.get(site.name)!,
+    metricsOf: () => ({
+      fetch: () => Promise.reject(new Error('no live figures here')),
+      forget: () => undefined
+    })
+  });
+  return { service, gateways, sessions, state, names, logs };
+}

@@ -1,0 +1,165 @@
+/** The sites layer's cluster operations and logins, on fake gateways and logins. */
+import { errorAnswer } from '../http/error-answers';
+import { StateFile } from '../state/state-file';
+import { serviceOnFakes, type IServiceOnFakes } from './fakes/sites';
+
+let world: IServiceOnFakes;
+
+afterEach(() => world?.service.dispose());
+
+async function refused(work: Promise<unknown>) {
+  const err = await work.then(
+    () => undefined,
+    (e: unknown) => e
+  );
+  expect(err).toBeDefined();
+  return { err: err as Error & { code?: string }, answer: errorAnswer(err) };
+}
+
+describe('SitesService clusters', () => {
+  it('creates a cluster with the site defaults under the request options', async () => {
+    world = await serviceOnFakes();
+    const changes: string[][] = [];
+    world.service.onChange(sites => changes.push(sites));
+    const info = await world.service.createCluster('lumi', {
+      options: { worker_memory: 4 },
+      displayName: 'flood <b>run</b>',
+      wait: true
+    });
+    expect(world.gateways.get('lumi')!.calls[0]).toBe(
+      'create {"worker_cores":1,"worker_memory":4}'
+    );
+    expect(info.status).toBe('RUNNING');
+    expect(info.displayName).toBe('flood <b>run</b>');
+    const lumi = world.service.siteState('lumi');
+    expect(lumi.clusters.map(c => c.name)).toEqual([info.name]);
+    expect(changes).toContainEqual(['lumi']);
+    expect(world.service.siteState('central').clusters).toEqual([]);
+  });
+
+  it('shows the site defaults as the form defaults', async () => {
+    world = await serviceOnFakes();
+    const [cores] = await world.service.options('central');
+    expect(cores.field).toBe('worker_cores');
+    expect(cores.default).toBe(1);
+  });
+
+  it('refuses an unknown site naming the known ones, as a 404', async () => {
+    world = await serviceOnFakes();
+    for (const work of [
+      world.service.clusters('mars'),
+      world.service.createCluster('../lumi', {}),
+      world.service.scale('lumi%2F..', 'x', 1),
+      world.service.startLogin('<img src=x>')
+    ]) {
+      const { err, answer } = await refused(work);
+      expect(err.code).toBe('unknown-site');
+      expect(answer?.status).toBe(404);
+      expect(err.message).toMatch(/known sites: central, lumi$/);
+    }
+    expect(world.gateways.get('lumi')!.calls).toEqual([]);
+  });
+
+  it("answers a site's failed listing as that site's error", async () => {
+    world = await serviceOnFakes();
+    world.gateways.get('lumi')!.listError = new Error(
+      'lumi: the gateway answered 500'
+    );
+    const { err, answer } = await refused(world.service.clusters('lumi'));
+    expect(err.code).toBe('site-error');
+    expect(answer).toMatchObject({ status: 502, code: 'site-error' });
+    expect(await world.service.clusters('central')).toEqual([]);
+  });
+
+  it('says "log in" for the clusters of a site that is not logged in', async () => {
+    world = await serviceOnFakes({ login: { status: 'logged-out' } });
+    const { err, answer } = await refused(world.service.clusters('central'));
+    expect(err.code).toBe('login-needed');
+    expect(answer?.status).toBe(409);
+    expect(world.gateways.get('central')!.calls).toEqual(['health']);
+  });
+
+  it('logs a clamped scale and answers with the cluster', async () => {
+    world = await serviceOnFakes();
+    const name = world.gateways.get('central')!.add('c'.repeat(32)).name;
+    const info = await world.service.scale('central', name, 5);
+    expect(info.name).toBe(name);
+    expect(world.logs.join('\n')).toMatch(/scale of c+ clamped: .*max of 4/);
+  });
+
+  it('keeps a chosen cluster in the state file, and forgets it when that cluster stops', async () => {
+    const state = await StateFile.open();
+    world = await serviceOnFakes({ state });
+    const name = world.gateways.get('lumi')!.add('d'.repeat(32)).name;
+    const chosen = await world.service.chooseCluster('lumi', name);
+    expect(chosen.chosenCluster).toBe(name);
+    expect(state.state.chosenClusters).toEqual({ lumi: name });
+    await world.service.stopCluster('lumi', name);
+    expect(world.service.siteState('lumi').chosenCluster).toBeUndefined();
+    expect(state.state.chosenClusters).toEqual({});
+  });
+
+  it('refuses to choose a cluster the gateway does not have, and keeps the old choice', async () => {
+    world = await serviceOnFakes();
+    const name = world.gateways.get('lumi')!.add('e'.repeat(32)).name;
+    await world.service.chooseCluster('lumi', name);
+    const { err } = await refused(
+      world.service.chooseCluster('lumi', 'f'.repeat(32))
+    );
+    expect(err.code).toBe('gateway-not-found');
+    expect(world.service.siteState('lumi').chosenCluster).toBe(name);
+  });
+
+  it('renames a cluster and saves the name', async () => {
+    world = await serviceOnFakes();
+    const name = world.gateways.get('central')!.add('a'.repeat(32)).name;
+    const renamed = await world.service.renameCluster(
+      'central',
+      name,
+      'drought'
+    );
+    expect(renamed.displayName).toBe('drought');
+    expect(world.names.get('central', name)).toBe('drought');
+    await new Promise(resolve => setImmediate(resolve)); // the state file write
+    expect(world.state.state.displayNames).toEqual({
+      central: { [name]: 'drought' }
+    });
+  });
+
+  it('clears the clusters of a site whose login ended and lists them again at login', async () => {
+    world = await serviceOnFakes({
+      login: { status: 'logged-in', user: 'alice', accessExpiresAt: 0 }
+    });
+    world.gateways.get('central')!.add('b'.repeat(32));
+    await world.service.refreshSites();
+    expect(world.service.siteState('central').clusters).toHaveLength(1);
+    world.sessions.set('central', {
+      status: 'login-needed',
+      reason: 'expired'
+    });
+    expect(world.service.siteState('central').clusters).toEqual([]);
+    expect(world.service.siteState('central').login.status).toBe(
+      'login-needed'
+    );
+    expect(world.service.siteState('lumi').login.status).toBe('logged-in');
+  });
+
+  it('cancels a pending login and logs out otherwise', async () => {
+    world = await serviceOnFakes({
+      login: {
+        status: 'pending',
+        flow: 'code',
+        authorizationUrl: 'x',
+        expiresAt: 0
+      }
+    });
+    await world.service.endLogin('central');
+    world.sessions.set('lumi', {
+      status: 'logged-in',
+      user: 'alice',
+      accessExpiresAt: 0
+    });
+    await world.service.endLogin('lumi');
+    expect(world.sessions.calls).toEqual(['cancel central', 'logout lumi']);
+  });
+});

@@ -1,0 +1,345 @@
+/**
+ * The sidecar's model of the sites, as the routes and the live WebSocket
+ * use it. It puts the parts of `sites/` together — the states
+ * (`site-states.ts`), their refresh (`site-refresher.ts`), cluster
+ * operations (`cluster-operations.ts`), the kernel's cluster
+ * (`kernel-connections.ts`) — and keeps them current: logins change a
+ * site's state, watched sites are listed periodically and their clusters'
+ * live figures polled.
+ *
+ * It knows nothing of HTTP: its errors are `CodedError`s, which the HTTP
+ * layer answers through one table (`http/error-answers.ts`).
+ */
+import type {
+  IClusterInfo,
+  IClusterOptionSpec,
+  ICreateClusterRequest,
+  IKernelConnection,
+  ISiteConfig,
+  ISiteRegistry,
+  ISiteState,
+  LoginState
+} from '../../protocol';
+import type { SessionManager } from '../auth';
+import { GatewayClient, type DisplayNames } from '../gateway';
+import { LiveWatcher, SchedulerMetrics, type ILiveSubscription } from '../live';
+import type { StateFile } from '../state/state-file';
+import { ClusterOperations } from './cluster-operations';
+import { KernelConnections } from './kernel-connections';
+import { FRESH_MS, SiteRefresher } from './site-refresher';
+import {
+  initialState,
+  SiteStates,
+  type ISiteGateway,
+  type ISiteMetrics
+} from './site-states';
+
+/** What the sites layer uses of the logins (tests give a fake). */
+export type ISiteSessions = Pick<
+  SessionManager,
+  | 'loginKey'
+  | 'state'
+  | 'onChange'
+  | 'authorizationHeader'
+  | 'login'
+  | 'cancelLogin'
+  | 'logout'
+  | 'completeCodeLogin'
+>;
+
+export interface ISitesServiceOptions {
+  registry: ISiteRegistry;
+  sessions: ISiteSessions;
+  names: DisplayNames;
+  state: Pick<StateFile, 'state' | 'update'>;
+  /** Base path of the sidecar under the Jupyter server, e.g. `/user/alice/dask-sites/`. */
+  basePath: string;
+  autoCreateCluster: boolean;
+  /** How often watched sites' cluster lists are refreshed (ms). */
+  listIntervalMs?: number;
+  liveIntervalMs?: number;
+  log?: (line: string) => void;
+  /** The gateway client of a site (tests give fakes); a `GatewayClient` by default. */
+  gatewayOf?: (site: ISiteConfig) => ISiteGateway;
+  /** The scheduler figures reader of a site; a `SchedulerMetrics` by default. */
+  metricsOf?: (site: ISiteConfig) => ISiteMetrics;
+}
+
+export class SitesService {
+  private readonly states = new SiteStates();
+  private readonly watcher: LiveWatcher;
+  private readonly refresher: SiteRefresher;
+  private readonly operations: ClusterOperations;
+  private readonly kernels: KernelConnections;
+  private readonly log: (line: string) => void;
+  private listTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly config: ISitesServiceOptions) {
+    const { sessions, names, state } = config;
+    this.log = config.log ?? (line => process.stderr.write(`${line}\n`));
+    const gatewayOf = config.gatewayOf ?? (site => this.gatewayClient(site));
+    const metricsOf =
+      config.metricsOf ??
+      (site =>
+        new SchedulerMetrics({
+          site: site.name,
+          // No token: dashboards are not authenticated by the gateway, and
+          // the scheduler behind them runs user code (see dashboard-proxy.ts).
+          address: site.gateway.public_address ?? site.gateway.address
+        }));
+    const chosen = state.state.chosenClusters;
+    for (const site of config.registry.sites) {
+      this.states.add({
+        config: site,
+        gateway: gatewayOf(site),
+        metrics: metricsOf(site),
+        state: initialState(
+          site,
+          sessions.loginKey(site.name),
+          sessions.state(site.name),
+          chosen[site.name]
+        ),
+        refreshedAt: 0
+      });
+    }
+    this.watcher = this.liveWatcher();
+    this.refresher = new SiteRefresher({
+      states: this.states,
+      names,
+      liveOf: (site, cluster) => this.watcher.current(site, cluster)
+    });
+    this.operations = new ClusterOperations({
+      states: this.states,
+      refresher: this.refresher,
+      sessions,
+      names,
+      state,
+      watcher: this.watcher,
+      log: this.log
+    });
+    this.kernels = new KernelConnections({
+      states: this.states,
+      refresher: this.refresher,
+      operations: this.operations,
+      sessions,
+      basePath: config.basePath,
+      autoCreateCluster: config.autoCreateCluster
+    });
+    // Names live in the state file; every change (rename, prune) is written.
+    names.onChange(() =>
+      state
+        .update(document => {
+          document.displayNames = names.toJSON();
+        })
+        .catch(err =>
+          this.log(
+            `sidecar: could not save display names: ${(err as Error).message}`
+          )
+        )
+    );
+    sessions.onChange(({ sites, state: login }) =>
+      this.loginChanged(sites, login)
+    );
+  }
+
+  // -- what the live WebSocket reads --------------------------------------------
+
+  siteStates(): ISiteState[] {
+    return this.states.snapshots();
+  }
+
+  onChange(listener: (sites: string[]) => void): () => void {
+    return this.states.onChange(listener);
+  }
+
+  subscription(): ILiveSubscription {
+    const live = this.watcher.subscription();
+    return {
+      set: sites => {
+        const known = sites.filter(site => this.states.has(site));
+        live.set(known);
+        this.scheduleListing();
+        void this.refresher.refresh(known);
+      },
+      close: () => {
+        live.close();
+        this.scheduleListing();
+      }
+    };
+  }
+
+  // -- sites and logins --------------------------------------------------------
+
+  siteState(site: string): ISiteState {
+    return this.states.snapshot(site);
+  }
+
+  /** Refresh reachability and cluster lists (all sites, or the given ones); see `SiteRefresher`. */
+  refreshSites(names?: string[], maxAgeMs = FRESH_MS): Promise<void> {
+    return this.refresher.refresh(names, maxAgeMs);
+  }
+
+  async startLogin(
+    site: string,
+    flow?: 'device' | 'code'
+  ): Promise<LoginState> {
+    this.states.entry(site);
+    return this.config.sessions.login(site, flow ? { flow } : undefined);
+  }
+
+  /** Cancel a pending login, or log out. */
+  async endLogin(site: string): Promise<LoginState> {
+    const entry = this.states.entry(site);
+    if (entry.state.login.status === 'pending') {
+      this.config.sessions.cancelLogin(site);
+    } else {
+      const { warnings } = await this.config.sessions.logout(site);
+      warnings.forEach(w => this.log(`sidecar: logout of ${site}: ${w}`));
+    }
+    return this.config.sessions.state(site);
+  }
+
+  async completeCodeLogin(callbackUrl: URL): Promise<string[]> {
+    const change = await this.config.sessions.completeCodeLogin(callbackUrl);
+    return change.sites.map(name => this.states.entry(name).config.label);
+  }
+
+  // -- clusters ----------------------------------------------------------------
+
+  options(site: string): Promise<IClusterOptionSpec[]> {
+    return this.operations.options(site);
+  }
+
+  clusters(site: string): Promise<IClusterInfo[]> {
+    return this.operations.clusters(site);
+  }
+
+  createCluster(
+    site: string,
+    request: ICreateClusterRequest
+  ): Promise<IClusterInfo> {
+    return this.operations.create(site, request);
+  }
+
+  renameCluster(
+    site: string,
+    cluster: string,
+    displayName: string
+  ): Promise<IClusterInfo> {
+    return this.operations.rename(site, cluster, displayName);
+  }
+
+  scale(site: string, cluster: string, count: number): Promise<IClusterInfo> {
+    return this.operations.scale(site, cluster, count);
+  }
+
+  adapt(
+    site: string,
+    cluster: string,
+    minimum: number,
+    maximum: number
+  ): Promise<IClusterInfo> {
+    return this.operations.adapt(site, cluster, minimum, maximum);
+  }
+
+  stopCluster(site: string, cluster: string): Promise<void> {
+    return this.operations.stop(site, cluster);
+  }
+
+  chooseCluster(site: string, cluster: string | null): Promise<ISiteState> {
+    return this.operations.choose(site, cluster);
+  }
+
+  kernelConnection(
+    site: string,
+    cluster?: string,
+    create = false
+  ): Promise<IKernelConnection> {
+    return this.kernels.connection(site, cluster, create);
+  }
+
+  /** Where a site's dashboards are, for the dashboard proxy (registered sites only). */
+  dashboardGatewayOf(site: string): string | undefined {
+    const gateway = this.states.find(site)?.config.gateway;
+    return gateway ? (gateway.public_address ?? gateway.address) : undefined;
+  }
+
+  dispose(): void {
+    this.watcher.stop();
+    if (this.listTimer) {
+      clearInterval(this.listTimer);
+    }
+  }
+
+  // -- internals ---------------------------------------------------------------
+
+  private gatewayClient(site: ISiteConfig): GatewayClient {
+    return new GatewayClient({
+      site: site.name,
+      address: site.gateway.address,
+      proxyAddress: site.gateway.proxy_address,
+      authorizationHeader: o =>
+        this.config.sessions.authorizationHeader(site.name, o),
+      names: this.config.names
+    });
+  }
+
+  private liveWatcher(): LiveWatcher {
+    return new LiveWatcher({
+      intervalMs: this.config.liveIntervalMs,
+      clusters: site =>
+        this.states
+          .entry(site)
+          .state.clusters.filter(c => c.status === 'RUNNING')
+          .map(c => c.name),
+      fetch: (site, cluster, signal) =>
+        this.states.entry(site).metrics.fetch(cluster, signal),
+      onUpdate: (site, cluster, live) => {
+        const info = this.states
+          .entry(site)
+          .state.clusters.find(c => c.name === cluster);
+        if (info) {
+          info.live = live;
+          this.states.changed([site]);
+        }
+      },
+      onForget: (site, cluster) =>
+        this.states.entry(site).metrics.forget(cluster),
+      onError: (site, cluster, error) =>
+        this.log(
+          `sidecar: live figures of ${site}/${cluster ?? '*'}: ${(error as Error).message}`
+        )
+    });
+  }
+
+  private loginChanged(sites: string[], login: LoginState): void {
+    for (const name of sites) {
+      const entry = this.states.find(name);
+      if (entry) {
+        entry.state.login = login;
+        if (login.status === 'logged-in') {
+          entry.refreshedAt = 0; // list its clusters now that we may
+        } else {
+          entry.state.clusters = [];
+        }
+      }
+    }
+    this.states.changed(sites);
+    void this.refresher.refresh(sites, 0);
+  }
+
+  /** While someone watches, cluster lists are refreshed periodically (clusters started elsewhere show up). */
+  private scheduleListing(): void {
+    const watched = this.watcher.watchedSites();
+    if (watched.length && !this.listTimer) {
+      this.listTimer = setInterval(
+        () => void this.refresher.refresh(this.watcher.watchedSites()),
+        this.config.listIntervalMs ?? 5_000
+      );
+      this.listTimer.unref();
+    } else if (!watched.length && this.listTimer) {
+      clearInterval(this.listTimer);
+      this.listTimer = undefined;
+    }
+  }
+}
