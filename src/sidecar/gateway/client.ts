@@ -14,7 +14,12 @@ import {
   toClusterInfo,
   type IGatewayCluster
 } from './cluster-info';
-import { GatewayError, isGatewayError, shortCluster } from './errors';
+import {
+  LONG_POLL_MS,
+  waitUntilRunning,
+  type IWaitOptions
+} from './cluster-start';
+import { GatewayError, shortCluster } from './errors';
 import {
   send,
   type AuthorizationHeader,
@@ -24,6 +29,9 @@ import {
 } from './http';
 import { defaultDisplayName, type DisplayNames } from './names';
 import { validateOptions, type OptionValues } from './options';
+import { proxyAddressFor } from './proxy-address';
+
+export type { IWaitOptions };
 
 export interface IGatewayClientOptions {
   /** Site name, used in every message. */
@@ -62,14 +70,6 @@ export interface IScaleResult {
   message?: string;
 }
 
-export interface IWaitOptions {
-  /** Give up after this long (default 5 min). */
-  timeoutMs?: number;
-  /** Called with the cluster whenever its status changes (first call: current status). */
-  onProgress?: (cluster: IClusterInfo) => void;
-  signal?: AbortSignal;
-}
-
 /** What a kernel needs to connect. Holds the TLS key: kernel only, never the browser. */
 export interface IClusterConnection {
   /** `gateway://host:port/<cluster>`. */
@@ -81,9 +81,6 @@ export interface IClusterConnection {
 }
 
 const ALL_STATUSES = 'pending,running,stopping,stopped,failed';
-/** The gateway's `?wait` blocks for up to 20 s. */
-const LONG_POLL_MS = 30_000;
-const MIN_POLL_GAP_MS = 1_000;
 
 export class GatewayClient {
   readonly site: string;
@@ -259,75 +256,22 @@ export class GatewayClient {
 
   /**
    * Wait until the cluster runs. Rejects with `failed` if it fails or is
-   * stopped first, `timeout` after `timeoutMs`.
+   * stopped first, `timeout` after `timeoutMs` (see `cluster-start.ts`).
    */
-  async waitUntilRunning(
+  waitUntilRunning(
     name: string,
     options: IWaitOptions = {}
   ): Promise<IClusterInfo> {
-    const timeoutMs = options.timeoutMs ?? 5 * 60_000;
-    const deadline = this.now() + timeoutMs;
-    let lastStatus: string | undefined;
-    for (;;) {
-      const remaining = deadline - this.now();
-      if (remaining <= 0) {
-        throw new GatewayError(
-          'timeout',
-          this.site,
-          `cluster ${shortCluster(name)} did not start within ` +
-            `${Math.round(timeoutMs / 1000)} s (still ${lastStatus ?? 'PENDING'}): ` +
-            `the site may be short of resources; stop it or wait longer`,
-          { cluster: name }
-        );
-      }
-      const started = this.now();
-      let raw: IGatewayCluster;
-      try {
-        raw = await this.getRaw(name, {
-          wait: true,
-          signal: options.signal,
-          timeoutMs: Math.min(remaining, LONG_POLL_MS)
-        });
-      } catch (err) {
-        if (isGatewayError(err) && err.kind === 'timeout') {
-          continue; // the deadline check above decides
-        }
-        throw err;
-      }
-      const info = this.info(raw);
-      if (raw.status !== lastStatus) {
-        lastStatus = raw.status;
-        options.onProgress?.(info);
-      }
-      switch (raw.status) {
-        case 'RUNNING':
-          return info;
-        case 'FAILED':
-          throw new GatewayError(
-            'failed',
-            this.site,
-            `cluster ${shortCluster(name)} failed to start. The gateway does ` +
-              `not report why: its administrators find the reason in the ` +
-              `gateway's log for cluster ${name}; check the cluster options ` +
-              `(${describeOptions(raw.options)}) or try again`,
-            { cluster: name }
-          );
-        case 'STOPPING':
-        case 'STOPPED':
-          throw new GatewayError(
-            'failed',
-            this.site,
-            `cluster ${shortCluster(name)} was stopped before it started ` +
-              `(${raw.status})`,
-            { cluster: name }
-          );
-        default:
-          // PENDING: a gateway that answers `?wait` at once must not be polled in a tight loop.
-          if (this.now() - started < MIN_POLL_GAP_MS) {
-            await sleep(Math.min(MIN_POLL_GAP_MS, remaining), options.signal);
-          }
-      }
-    }
+    return waitUntilRunning(
+      {
+        site: this.site,
+        now: this.now,
+        get: (cluster, get) => this.getRaw(cluster, get),
+        info: raw => this.info(raw)
+      },
+      name,
+      options
+    );
   }
 
   /** Ask for `count` workers (turns adaptive scaling off). */
@@ -499,21 +443,6 @@ export class GatewayClient {
   }
 }
 
-/** `gateway://host:port` from the configured proxy address or the API address. */
-export function proxyAddressFor(
-  address: string,
-  proxyAddress?: string
-): string {
-  if (proxyAddress) {
-    const match = /^[a-z][a-z0-9+.-]*:\/\/([^/]+)/i.exec(proxyAddress);
-    return `gateway://${match ? match[1] : proxyAddress.replace(/\/+$/, '')}`;
-  }
-  const url = new URL(address);
-  const port = url.port || (url.protocol === 'https:' ? '443' : '80');
-  // Node keeps IPv6 brackets in `hostname`.
-  return `gateway://${url.hostname}:${port}`;
-}
-
 function scaleResult(body: unknown): IScaleResult {
   const b = (body ?? {}) as { ok?: unknown; msg?: unknown };
   const result: IScaleResult = { ok: b.ok !== false };
@@ -521,29 +450,4 @@ function scaleResult(body: unknown): IScaleResult {
     result.message = b.msg;
   }
   return result;
-}
-
-function describeOptions(options: IGatewayCluster['options']): string {
-  const entries = Object.entries(options ?? {});
-  return entries.length
-    ? entries.map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ')
-    : 'none';
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

@@ -1,13 +1,13 @@
 /** Dask Gateway REST client for one site, its errors, option checks and display names. */
 export {
   GatewayClient,
-  proxyAddressFor,
   type IClusterConnection,
   type IGatewayClientOptions,
   type IGatewayHealth,
-  type IScaleResult,
-  type IWaitOptions
+  type IScaleResult
 } from './client';
+export { waitUntilRunning, type IWaitOptions } from './cluster-start';
+export { proxyAddressFor } from './proxy-address';
 export {
   isActive,
   isGatewayCluster,
