@@ -1,6 +1,9 @@
 # Dask Sites: every target sets up what it needs, so a fresh clone needs only
-#   make demo    (testbed + JupyterLab with Dask Sites)
-#   make test    (every test)
+#   make demo       (testbed + JupyterLab with Dask Sites)
+#   make test       (the linters, then every test)
+# and, while working on it (CONTRIBUTING.md):
+#   make lint       (prettier, eslint, stylelint, tsc, ruff, mypy)
+#   make test-fast  (jest and the Python tests that start no process)
 # Python lives in .venv, JavaScript in node_modules (npm, from package-lock.json).
 
 PYTHON ?= python3
@@ -9,9 +12,9 @@ BIN := $(VENV)/bin
 STAMPS := .stamps
 TS_SOURCES := $(shell find src schema style -type f 2>/dev/null) package.json tsconfig.json tsconfig.node.json scripts/bundle.mjs jupyter_ext_server/registry/site-registry.schema.json
 
-.PHONY: setup system demo test test-js test-py ui-test lint benchmark wheel clean
+.PHONY: setup system demo test test-fast test-js test-py ui-test lint benchmark wheel clean
 
-setup: $(STAMPS)/python $(STAMPS)/build
+setup: $(STAMPS)/python
 
 # Debian packages: Chromium for the UI tests (never a browser download).
 system: $(STAMPS)/system
@@ -36,8 +39,14 @@ $(STAMPS)/build: $(STAMPS)/node $(STAMPS)/venv $(TS_SOURCES)
 	PATH="$(CURDIR)/$(BIN):$$PATH" npm run build:prod
 	@mkdir -p $(STAMPS) && touch $@
 
-$(STAMPS)/python: $(STAMPS)/venv $(STAMPS)/build pyproject.toml
-	$(BIN)/pip install --quiet --no-build-isolation -e ".[test]"
+# The Python packages, editable, with the test and lint tools. The
+# labextension is built by $(STAMPS)/build, not by pip's build hook
+# (SKIP_JUPYTER_BUILDER), so the fast targets never wait for a build.
+$(STAMPS)/python-deps: $(STAMPS)/venv pyproject.toml
+	SKIP_JUPYTER_BUILDER=1 $(BIN)/pip install --quiet --no-build-isolation -e ".[test]"
+	@mkdir -p $(STAMPS) && touch $@
+
+$(STAMPS)/python: $(STAMPS)/python-deps $(STAMPS)/build
 	$(BIN)/jupyter-builder develop --overwrite . > /dev/null
 	$(BIN)/jupyter server extension enable --sys-prefix jupyter_ext_server > /dev/null
 	@mkdir -p $(STAMPS) && touch $@
@@ -45,11 +54,22 @@ $(STAMPS)/python: $(STAMPS)/venv $(STAMPS)/build pyproject.toml
 demo: system setup
 	$(BIN)/dask-sites demo --size medium
 
-test: system setup test-js test-py ui-test
+test: lint system setup test-js test-py ui-test
 
-test-js: $(STAMPS)/build
+# Every linter and type checker; any finding fails (CI runs it first).
+lint: $(STAMPS)/node $(STAMPS)/ui-node $(STAMPS)/python-deps
 	npm run lint
 	npm run typecheck
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+# The quick loop: no build, no process started (tests/conftest.py keeps it so).
+test-fast: $(STAMPS)/node $(STAMPS)/python-deps
+	npm test -- --ci
+	$(BIN)/python -m pytest -m "not integration"
+
+test-js: $(STAMPS)/node
 	npm test -- --ci
 
 test-py: $(STAMPS)/python

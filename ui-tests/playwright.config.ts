@@ -7,7 +7,8 @@ import * as path from 'path';
 
 import { defineConfig } from '@playwright/test';
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+// Galata's playwright-config declares no types (its .d.ts is empty): require it untyped.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const baseConfig = require('@jupyterlab/galata/lib/playwright-config');
 
 const port = Number(process.env.DASK_SITES_UI_PORT ?? 8888);

@@ -6,7 +6,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 
 import type { Account, ClaimsResult } from 'oidc-provider';
 
-import type { UserConfig } from './config.js';
+import type { IUserConfig } from './config.js';
 
 /** Equal-length digests let timingSafeEqual compare inputs of any length. */
 function digest(value: string): Buffer {
@@ -14,12 +14,12 @@ function digest(value: string): Buffer {
 }
 
 export class Accounts {
-  readonly #users: ReadonlyMap<string, UserConfig>;
+  readonly #users: ReadonlyMap<string, IUserConfig>;
   // Compared against when the username is unknown, so that the time taken
   // does not tell whether a user exists.
   readonly #dummyPassword = digest('\u0000no-such-user\u0000');
 
-  constructor(users: readonly UserConfig[]) {
+  constructor(users: readonly IUserConfig[]) {
     this.#users = new Map(users.map(u => [u.username, u]));
   }
 
@@ -27,7 +27,7 @@ export class Accounts {
     return [...this.#users.keys()];
   }
 
-  get(username: string): UserConfig | undefined {
+  get(username: string): IUserConfig | undefined {
     return this.#users.get(username);
   }
 

@@ -7,7 +7,7 @@
  */
 import type { Adapter, AdapterFactory, AdapterPayload } from 'oidc-provider';
 
-interface Entry {
+interface IStoredEntry {
   payload: AdapterPayload;
   /** Epoch milliseconds; Infinity when the model has no expiry. */
   expiresAt: number;
@@ -26,7 +26,7 @@ const GRANT_MEMBERS = new Set([
 const SWEEP_INTERVAL_MS = 60_000;
 
 export class MemoryStore {
-  readonly #entries = new Map<string, Entry>();
+  readonly #entries = new Map<string, IStoredEntry>();
   /** Secondary indexes: session uid and device user code -> model key. */
   readonly #sessionUids = new Map<string, string>();
   readonly #userCodes = new Map<string, string>();

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 
-export interface ClientConfig {
+export interface IClientConfig {
   clientId: string;
   /** Shown on the login page; defaults to the client id. */
   clientName?: string;
@@ -15,7 +15,7 @@ export interface ClientConfig {
   redirectUris: string[];
 }
 
-export interface ResourceConfig {
+export interface IResourceConfig {
   /** Resource indicator (RFC 8707), an absolute URI. */
   indicator: string;
   /** `aud` of the JWT access tokens issued for this resource. */
@@ -24,7 +24,7 @@ export interface ResourceConfig {
   scope: string;
 }
 
-export interface UserConfig {
+export interface IUserConfig {
   username: string;
   password: string;
   name: string;
@@ -32,7 +32,7 @@ export interface UserConfig {
   groups: string[];
 }
 
-export interface IssuerConfig {
+export interface IIssuerConfig {
   host: string;
   port: number;
   /** "" or a path like "/oidc" (no trailing slash). */
@@ -40,10 +40,10 @@ export interface IssuerConfig {
   accessTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
   deviceCodeTtlSeconds: number;
-  clients: ClientConfig[];
+  clients: IClientConfig[];
   /** Never empty; the first entry is the default resource. */
-  resources: ResourceConfig[];
-  users: UserConfig[];
+  resources: IResourceConfig[];
+  users: IUserConfig[];
   /** Absolute path, resolved against the config file's directory. */
   keysFile?: string;
 }
@@ -219,14 +219,14 @@ function parseIssuerPath(value: unknown): string {
 
 const CLIENT_FIELDS = new Set(['client_id', 'client_name', 'redirect_uris']);
 
-function parseClient(value: unknown, field: string): ClientConfig {
+function parseClient(value: unknown, field: string): IClientConfig {
   const raw = object(value, field);
   onlyKnownKeys(raw, CLIENT_FIELDS, field);
   const redirectUris = array(
     raw.redirect_uris ?? [],
     `${field}.redirect_uris`
   ).map((uri, i) => redirectUri(uri, `${field}.redirect_uris[${i}]`));
-  const client: ClientConfig = {
+  const client: IClientConfig = {
     clientId: string(raw.client_id, `${field}.client_id`),
     redirectUris
   };
@@ -240,7 +240,7 @@ function parseClient(value: unknown, field: string): ClientConfig {
 const RESOURCE_FIELDS = new Set(['indicator', 'audience', 'scope']);
 const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
 
-function parseResource(value: unknown, field: string): ResourceConfig {
+function parseResource(value: unknown, field: string): IResourceConfig {
   const raw = object(value, field);
   onlyKnownKeys(raw, RESOURCE_FIELDS, field);
   const indicator = string(raw.indicator, `${field}.indicator`);
@@ -277,7 +277,7 @@ const USER_FIELDS = new Set([
   'groups'
 ]);
 
-function parseUser(value: unknown, field: string): UserConfig {
+function parseUser(value: unknown, field: string): IUserConfig {
   const raw = object(value, field);
   onlyKnownKeys(raw, USER_FIELDS, field);
   const username = string(raw.username, `${field}.username`);
@@ -297,7 +297,7 @@ function parseUser(value: unknown, field: string): UserConfig {
   const groups = array(raw.groups ?? [], `${field}.groups`).map((g, i) =>
     string(g, `${field}.groups[${i}]`)
   );
-  const user: UserConfig = {
+  const user: IUserConfig = {
     username,
     password: raw.password,
     name: optionalString(raw.name, `${field}.name`) ?? username,
@@ -310,7 +310,7 @@ function parseUser(value: unknown, field: string): UserConfig {
 }
 
 /** Validate a parsed JSON document; relative paths resolve against baseDir. */
-export function parseConfig(value: unknown, baseDir: string): IssuerConfig {
+export function parseConfig(value: unknown, baseDir: string): IIssuerConfig {
   const raw = object(value, '');
   onlyKnownKeys(raw, TOP_LEVEL_FIELDS, '');
 
@@ -353,7 +353,7 @@ export function parseConfig(value: unknown, baseDir: string): IssuerConfig {
     i => `users[${i}].username`
   );
 
-  const config: IssuerConfig = {
+  const config: IIssuerConfig = {
     host: parseHost(raw.host),
     port: parsePort(raw.port),
     issuerPath: parseIssuerPath(raw.issuer_path),
@@ -383,7 +383,7 @@ export function parseConfig(value: unknown, baseDir: string): IssuerConfig {
 }
 
 /** Read and validate the config file; every failure is a ConfigError. */
-export function loadConfigFile(path: string): IssuerConfig {
+export function loadConfigFile(path: string): IIssuerConfig {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');

@@ -17,12 +17,12 @@ import { errorPage, loginPage } from './pages.js';
 
 export type InteractionAction = 'show' | 'login' | 'abort';
 
-export interface InteractionRoute {
+export interface IInteractionRoute {
   uid: string;
   action: InteractionAction;
 }
 
-export interface InteractionDeps {
+export interface IInteractionDeps {
   provider: Provider;
   accounts: Accounts;
   /** The issuer path prefix ("" or "/something"). */
@@ -35,7 +35,7 @@ const MAX_FORM_BYTES = 16 * 1024;
 /** Match a path (with the issuer prefix already removed). */
 export function matchInteractionRoute(
   pathname: string
-): InteractionRoute | undefined {
+): IInteractionRoute | undefined {
   const m = ROUTE.exec(pathname);
   if (!m) {
     return undefined;
@@ -94,7 +94,7 @@ async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
 async function loadInteraction(
   req: IncomingMessage,
   res: ServerResponse,
-  deps: InteractionDeps,
+  deps: IInteractionDeps,
   uid: string
 ): Promise<Interaction> {
   let details: Interaction;
@@ -129,7 +129,7 @@ async function loadInteraction(
 }
 
 async function clientName(
-  deps: InteractionDeps,
+  deps: IInteractionDeps,
   details: Interaction
 ): Promise<string> {
   const clientId = String(details.params.client_id ?? '');
@@ -139,7 +139,7 @@ async function clientName(
 
 async function renderLogin(
   res: ServerResponse,
-  deps: InteractionDeps,
+  deps: IInteractionDeps,
   details: Interaction,
   failed: { username: string } | undefined
 ): Promise<void> {
@@ -159,8 +159,8 @@ async function renderLogin(
 async function dispatch(
   req: IncomingMessage,
   res: ServerResponse,
-  route: InteractionRoute,
-  deps: InteractionDeps
+  route: IInteractionRoute,
+  deps: IInteractionDeps
 ): Promise<void> {
   const method = req.method ?? 'GET';
   const allowed = route.action === 'show' ? ['GET', 'HEAD'] : ['POST'];
@@ -209,8 +209,8 @@ async function dispatch(
 export async function handleInteraction(
   req: IncomingMessage,
   res: ServerResponse,
-  route: InteractionRoute,
-  deps: InteractionDeps
+  route: IInteractionRoute,
+  deps: IInteractionDeps
 ): Promise<void> {
   try {
     await dispatch(req, res, route, deps);

@@ -15,7 +15,7 @@ import { dirname } from 'node:path';
 
 import { ConfigError } from './config.js';
 
-export interface PrivateJwks {
+export interface IPrivateJwks {
   keys: JsonWebKey[];
 }
 
@@ -35,7 +35,7 @@ export function generateSigningKey(): JsonWebKey {
   return { ...jwk, kid: thumbprint(jwk), alg: 'RS256', use: 'sig' };
 }
 
-function checkJwks(value: unknown, path: string): PrivateJwks {
+function checkJwks(value: unknown, path: string): IPrivateJwks {
   const field = 'keys_file';
   const keys = (value as { keys?: unknown } | null)?.keys;
   if (!Array.isArray(keys) || keys.length === 0) {
@@ -77,7 +77,7 @@ function checkJwks(value: unknown, path: string): PrivateJwks {
 }
 
 /** The JWKS in `path`, or undefined when the file does not exist. */
-function readKeysFile(path: string): PrivateJwks | undefined {
+function readKeysFile(path: string): IPrivateJwks | undefined {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -103,7 +103,7 @@ function readKeysFile(path: string): PrivateJwks | undefined {
 }
 
 /** Write a new keys file; false if another process created it first. */
-function createKeysFile(path: string, jwks: PrivateJwks): boolean {
+function createKeysFile(path: string, jwks: IPrivateJwks): boolean {
   try {
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
     // 'wx': never overwrite a file another process created meanwhile.
@@ -128,7 +128,7 @@ function createKeysFile(path: string, jwks: PrivateJwks): boolean {
  * directories 0700) when it does not exist. Without a path, generate a key
  * that lives as long as the process.
  */
-export function loadOrCreateSigningKeys(path?: string): PrivateJwks {
+export function loadOrCreateSigningKeys(path?: string): IPrivateJwks {
   if (path === undefined) {
     return { keys: [generateSigningKey()] };
   }
@@ -136,7 +136,7 @@ export function loadOrCreateSigningKeys(path?: string): PrivateJwks {
   if (existing) {
     return existing;
   }
-  const jwks: PrivateJwks = { keys: [generateSigningKey()] };
+  const jwks: IPrivateJwks = { keys: [generateSigningKey()] };
   if (createKeysFile(path, jwks)) {
     return jwks;
   }

@@ -13,8 +13,8 @@ import { parseArgs } from 'node:util';
 
 import { Accounts } from './accounts.js';
 import { MemoryStore } from './adapter.js';
-import { ConfigError, loadConfigFile, type IssuerConfig } from './config.js';
-import { loadOrCreateSigningKeys, type PrivateJwks } from './keys.js';
+import { ConfigError, loadConfigFile, type IIssuerConfig } from './config.js';
+import { loadOrCreateSigningKeys, type IPrivateJwks } from './keys.js';
 import { createProvider } from './provider.js';
 import { createRequestHandler, type RequestHandler } from './server.js';
 
@@ -50,7 +50,7 @@ function configPathFromArgs(): string {
   return values.config;
 }
 
-function loadSetup(path: string): { config: IssuerConfig; jwks: PrivateJwks } {
+function loadSetup(path: string): { config: IIssuerConfig; jwks: IPrivateJwks } {
   try {
     const config = loadConfigFile(path);
     return { config, jwks: loadOrCreateSigningKeys(config.keysFile) };

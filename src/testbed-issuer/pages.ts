@@ -60,7 +60,7 @@ ${body}
 `;
 }
 
-export interface LoginPageOptions {
+export interface ILoginPageOptions {
   /** Form targets, already including the issuer path prefix. */
   loginAction: string;
   abortAction: string;
@@ -72,7 +72,7 @@ export interface LoginPageOptions {
   username?: string;
 }
 
-export function loginPage(o: LoginPageOptions): string {
+export function loginPage(o: ILoginPageOptions): string {
   const failure = o.failed
     ? '<p class="error" role="alert" data-testbed-result="login-failed">Wrong username or password</p>'
     : '';

@@ -16,8 +16,8 @@ import Provider, {
 
 import type { Accounts } from './accounts.js';
 import type { MemoryStore } from './adapter.js';
-import type { ClientConfig, IssuerConfig, ResourceConfig } from './config.js';
-import type { PrivateJwks } from './keys.js';
+import type { IClientConfig, IIssuerConfig, IResourceConfig } from './config.js';
+import type { IPrivateJwks } from './keys.js';
 import {
   deviceConfirmPage,
   deviceInputPage,
@@ -44,16 +44,16 @@ const INTERACTION_TTL = 15 * 60;
 // can live; never shorter than one refresh token.
 const MIN_GRANT_TTL = 14 * 24 * 3600;
 
-export interface ProviderOptions {
-  config: IssuerConfig;
+export interface IProviderOptions {
+  config: IIssuerConfig;
   /** Full issuer URL, e.g. http://127.0.0.1:5556/oidc. */
   issuer: string;
-  jwks: PrivateJwks;
+  jwks: IPrivateJwks;
   accounts: Accounts;
   store: MemoryStore;
 }
 
-function clientMetadata(client: ClientConfig): ClientMetadata {
+function clientMetadata(client: IClientConfig): ClientMetadata {
   // A client without redirect URIs cannot use the code flow at all.
   const codeFlow = client.redirectUris.length > 0;
   const metadata: ClientMetadata = {
@@ -148,9 +148,9 @@ async function loadExistingGrant(
   return grant;
 }
 
-export function createProvider(options: ProviderOptions): Provider {
+export function createProvider(options: IProviderOptions): Provider {
   const { config, issuer, jwks, accounts, store } = options;
-  const resources = new Map<string, ResourceConfig>(
+  const resources = new Map<string, IResourceConfig>(
     config.resources.map(r => [r.indicator, r])
   );
   const defaultIndicator = config.resources[0]!.indicator;

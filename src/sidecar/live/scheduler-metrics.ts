@@ -49,7 +49,7 @@ export interface ISchedulerMetricsOptions {
 export type ClusterFigures = Omit<IClusterLive, 'updatedAt'>;
 
 /** What the workers table gives. */
-export interface IWorkersTable extends ClusterFigures {}
+export type IWorkersTable = ClusterFigures;
 
 export class SchedulerMetrics {
   private readonly target: IHttpTarget;
