@@ -1,7 +1,7 @@
 /** The sites layer's cluster operations and logins, on fake gateways and logins. */
 import { errorAnswer } from '../http/error-answers';
 import { StateFile } from '../state/state-file';
-import { serviceOnFakes, type IServiceOnFakes } from './fakes/sites';
+import { serviceOnFakes, type IServiceOnFakes } from './fakes/sites-service';
 
 let world: IServiceOnFakes;
 

@@ -1,6 +1,6 @@
 /** Which cluster a kernel gets, and what it gets of it. */
 import { errorAnswer } from '../http/error-answers';
-import { serviceOnFakes, type IServiceOnFakes } from './fakes/sites';
+import { serviceOnFakes, type IServiceOnFakes } from './fakes/sites-service';
 
 let world: IServiceOnFakes;
 

@@ -4,7 +4,7 @@ import { LoginNeededError } from '../auth';
 import { SiteRefresher } from '../sites/site-refresher';
 import { initialState, SiteStates } from '../sites/site-states';
 import { Deferred, FakeGateway } from './fakes/gateway';
-import { siteConfig } from './fakes/sites';
+import { siteConfig } from './fakes/sites-service';
 
 function setUp(sites = ['central', 'lumi']) {
   let now = 1_000_000;
