@@ -4,7 +4,7 @@
  * JupyterHub / no auth.
  *
  * The real OIDC connector is NOT exported here: import
- * `OpenidClientConnector` from `./auth/oidc-client` (it pulls in the
+ * `OpenidClientConnector` from `./auth/openid-client-connector` (it pulls in the
  * ESM-only `openid-client`, which the jest tests cannot load).
  */
 export { systemClock, type IClock } from './clock';
@@ -31,7 +31,7 @@ export {
   type IOidcConnector,
   type IResourceParams,
   type ITokenResponse
-} from './oidc-adapter';
+} from './issuer-client';
 export {
   MemoryRefreshTokenStore,
   type IRefreshTokenStore
@@ -42,7 +42,7 @@ export {
   type IOidcSessionConfig,
   type IOidcSessionDeps,
   type ISessionTiming
-} from './session';
+} from './oidc-session';
 export type {
   IAuthLogger,
   IAuthorizationOptions,
@@ -59,5 +59,5 @@ export {
   loginKeyOf,
   type ILoginChange,
   type ISessionManagerOptions
-} from './sessions';
-export { NotRequiredSession } from './static-session';
+} from './session-manager';
+export { NotRequiredSession } from './not-required-session';

@@ -40,7 +40,7 @@ import {
   type IOidcClient,
   type IOidcConnector,
   type ITokenResponse
-} from './oidc-adapter';
+} from './issuer-client';
 import type { IRefreshTokenStore } from './refresh-store';
 import {
   StateListeners,
