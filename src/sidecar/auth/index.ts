@@ -17,11 +17,6 @@ export {
   LoginNeededError
 } from './errors';
 export {
-  checkIssuerUrl,
-  isLoopbackHost,
-  type ICheckedIssuer
-} from './issuer-url';
-export {
   OidcProtocolError,
   OidcTransportError,
   type DevicePollResult,
@@ -33,16 +28,27 @@ export {
   type ITokenResponse
 } from './issuer-client';
 export {
+  checkIssuerUrl,
+  isLoopbackHost,
+  type ICheckedIssuer
+} from './issuer-url';
+export { NotRequiredSession } from './not-required-session';
+export {
+  OidcSession,
+  type IOidcSessionConfig,
+  type IOidcSessionDeps
+} from './oidc-session';
+export {
   MemoryRefreshTokenStore,
   type IRefreshTokenStore
 } from './refresh-store';
 export {
-  DEFAULT_TIMING,
-  OidcSession,
-  type IOidcSessionConfig,
-  type IOidcSessionDeps,
-  type ISessionTiming
-} from './oidc-session';
+  DEFAULT_SCOPES,
+  SessionManager,
+  loginKeyOf,
+  type ILoginChange,
+  type ISessionManagerOptions
+} from './session-manager';
 export type {
   IAuthLogger,
   IAuthorizationOptions,
@@ -53,11 +59,4 @@ export type {
   ISiteRef,
   SessionKind
 } from './session-types';
-export {
-  DEFAULT_SCOPES,
-  SessionManager,
-  loginKeyOf,
-  type ILoginChange,
-  type ISessionManagerOptions
-} from './session-manager';
-export { NotRequiredSession } from './not-required-session';
+export { DEFAULT_TIMING, type ISessionTiming } from './token-policy';

@@ -35,6 +35,16 @@ import {
 } from './errors';
 import { checkIssuerUrl, type ICheckedIssuer } from './issuer-url';
 import {
+  codeExpiredReason,
+  deviceExpiredReason,
+  deviceRefusedReason,
+  errorMessage,
+  issuerUnreachable,
+  loginFailure,
+  redactTokens,
+  type IFailureContext
+} from './login-failures';
+import {
   OidcProtocolError,
   type IDeviceAuthorization,
   type IOidcClient,
@@ -52,7 +62,13 @@ import {
   type ISessionSummary,
   type ISiteRef
 } from './session-types';
-import { jwtPayload, userNameFrom } from './user-name';
+import {
+  DEFAULT_TIMING,
+  readTokenAnswer,
+  refreshDue,
+  type ISessionTiming,
+  type ITokenValidity
+} from './token-policy';
 
 /** What the sites sharing a session agree on (see `SessionManager`). */
 export interface IOidcSessionConfig {
@@ -71,37 +87,6 @@ export interface IOidcSessionConfig {
   persistRefreshToken: boolean;
 }
 
-/** Timing knobs, all in milliseconds except the fraction. */
-export interface ISessionTiming {
-  /** An access token handed out is valid at least this long (if its lifetime allows). */
-  refreshMargin: number;
-  /** ...and is refreshed once this fraction of its lifetime has passed. */
-  refreshAtFraction: number;
-  /** Device flow polling interval when the issuer gives none. */
-  defaultPollInterval: number;
-  /** Added to the polling interval on `slow_down`. */
-  slowDownStep: number;
-  /** How long a code flow login (browser popup) may take. */
-  codeLoginTimeout: number;
-  /** Access token lifetime assumed when neither `expires_in` nor a JWT `exp` says. */
-  defaultAccessTtl: number;
-  /**
-   * If a refresh fails on the network, the current access token is still
-   * handed out while it is valid at least this long.
-   */
-  minValidityOnError: number;
-}
-
-export const DEFAULT_TIMING: ISessionTiming = {
-  refreshMargin: 60_000,
-  refreshAtFraction: 0.8,
-  defaultPollInterval: 5_000,
-  slowDownStep: 5_000,
-  codeLoginTimeout: 600_000,
-  defaultAccessTtl: 300_000,
-  minValidityOnError: 10_000
-};
-
 export interface IOidcSessionDeps {
   connector: IOidcConnector;
   store?: IRefreshTokenStore;
@@ -116,10 +101,8 @@ export interface IOidcSessionDeps {
   timing?: Partial<ISessionTiming>;
 }
 
-interface IAccessToken {
+interface IAccessToken extends ITokenValidity {
   token: string;
-  issuedAt: number;
-  expiresAt: number;
 }
 
 interface IPendingBase {
@@ -156,6 +139,7 @@ export class OidcSession implements ISession {
   readonly #callbackUrl?: string;
   readonly #timing: ISessionTiming;
   readonly #listeners: StateListeners;
+  readonly #failureContext: IFailureContext;
   readonly #checked?: ICheckedIssuer;
   readonly #configError?: AuthConfigError;
 
@@ -206,6 +190,11 @@ export class OidcSession implements ISession {
     this.#callbackUrl = deps.callbackUrl;
     this.#timing = { ...DEFAULT_TIMING, ...deps.timing };
     this.#listeners = new StateListeners(deps.logger);
+    this.#failureContext = {
+      issuer: this.issuer,
+      label: this.#label(),
+      redact: text => this.#redact(text)
+    };
     try {
       this.#checked = checkIssuerUrl(config.issuer);
     } catch (err) {
@@ -320,7 +309,7 @@ export class OidcSession implements ISession {
     this.#pending = undefined;
     pending.abort.abort();
     if (this.#clock.now() >= pending.expiresAt) {
-      const reason = this.#codeExpiredReason();
+      const reason = codeExpiredReason(this.#timing.codeLoginTimeout);
       this.#setState({ status: 'login-needed', reason });
       throw new CallbackError(`The login took too long: ${reason}`);
     }
@@ -346,7 +335,11 @@ export class OidcSession implements ISession {
         { resource: this.#primaryResource() }
       );
     } catch (err) {
-      const failure = this.#loginFailure(err, 'finish the login');
+      const failure = loginFailure(
+        err,
+        'finish the login',
+        this.#failureContext
+      );
       if (pending.attempt === this.#attempt) {
         this.#setState({ status: 'login-needed', reason: failure.reason });
       }
@@ -362,7 +355,7 @@ export class OidcSession implements ISession {
     try {
       client = await this.#connect('start a login');
     } catch (err) {
-      throw this.#loginFailure(err, 'start a login').error;
+      throw loginFailure(err, 'start a login', this.#failureContext).error;
     }
     if (attempt !== this.#attempt) {
       return this.state; // cancelled or logged out meanwhile
@@ -382,7 +375,7 @@ export class OidcSession implements ISession {
       try {
         device = await client.startDeviceAuthorization({ scope, resource });
       } catch (err) {
-        throw this.#loginFailure(err, 'start a login').error;
+        throw loginFailure(err, 'start a login', this.#failureContext).error;
       }
       if (attempt !== this.#attempt) {
         return this.state;
@@ -469,7 +462,7 @@ export class OidcSession implements ISession {
         return;
       }
       if (this.#clock.now() >= pending.expiresAt) {
-        this.#endPending(pending, this.#deviceExpiredReason());
+        this.#endPending(pending, deviceExpiredReason());
         return;
       }
       let result;
@@ -482,7 +475,10 @@ export class OidcSession implements ISession {
           return;
         }
         if (err instanceof OidcProtocolError) {
-          this.#endPending(pending, this.#deviceRefusedReason(err));
+          this.#endPending(
+            pending,
+            deviceRefusedReason(err, text => this.#redact(text))
+          );
           return;
         }
         // A blip: keep polling until the code expires.
@@ -517,7 +513,10 @@ export class OidcSession implements ISession {
       pending.abort.signal
     );
     if (!pending.abort.signal.aborted && this.#pending === pending) {
-      this.#endPending(pending, this.#codeExpiredReason());
+      this.#endPending(
+        pending,
+        codeExpiredReason(this.#timing.codeLoginTimeout)
+      );
     }
   }
 
@@ -587,22 +586,14 @@ export class OidcSession implements ISession {
     }
     const key = options.resource ?? this.#primaryKey();
     const current = this.#access.get(key);
-    if (current && !options.forceRefresh && !this.#refreshDue(current)) {
+    if (
+      current &&
+      !options.forceRefresh &&
+      !refreshDue(current, this.#clock.now(), this.#timing)
+    ) {
       return `Bearer ${current.token}`;
     }
     return `Bearer ${await this.#refreshOnce(key, options.site)}`;
-  }
-
-  /** Is it time to refresh? At the margin or the fraction, whichever first. */
-  #refreshDue(access: IAccessToken): boolean {
-    const lifetime = Math.max(0, access.expiresAt - access.issuedAt);
-    // A margin longer than half the lifetime would refresh on every call.
-    const margin = Math.min(this.#timing.refreshMargin, lifetime / 2);
-    const at = Math.min(
-      access.expiresAt - margin,
-      access.issuedAt + this.#timing.refreshAtFraction * lifetime
-    );
-    return this.#clock.now() >= at;
   }
 
   /** Single flight: concurrent callers for one resource share one refresh. */
@@ -655,7 +646,7 @@ export class OidcSession implements ISession {
             `the login server refused to renew the login (${err.message})`
           )
         );
-        throw this.#loginNeededError(site);
+        throw this.#loginNeededError(site, err);
       }
       if (err instanceof AuthConfigError || err instanceof LoginNeededError) {
         throw err;
@@ -676,11 +667,10 @@ export class OidcSession implements ISession {
         );
         return current.token;
       }
-      throw this.#unreachable(
-        'renew the login',
-        detail,
-        this.#state.status === 'logged-in'
-      );
+      throw issuerUnreachable(this.#failureContext, 'renew the login', detail, {
+        keptLogin: this.#state.status === 'logged-in',
+        cause: err
+      });
     }
     if (generation !== this.#generation) {
       // Logged out or logged in anew meanwhile: these tokens are orphans.
@@ -708,7 +698,7 @@ export class OidcSession implements ISession {
   async #afterTokenChange(key: string, site?: ISiteRef): Promise<string> {
     if (this.#state.status === 'logged-in') {
       const current = this.#access.get(key);
-      return current && !this.#refreshDue(current)
+      return current && !refreshDue(current, this.#clock.now(), this.#timing)
         ? current.token
         : this.#refresh(key, site);
     }
@@ -732,20 +722,20 @@ export class OidcSession implements ISession {
 
   /** Take a token answer's access token (and user, expiries) for `key`. */
   #useAccessToken(key: string, tokens: ITokenResponse): IAccessToken {
-    const now = this.#clock.now();
+    const facts = readTokenAnswer(
+      tokens,
+      this.#clock.now(),
+      { user: this.#user, sessionExpiresAt: this.#sessionExpiresAt },
+      this.#timing.defaultAccessTtl
+    );
     const access: IAccessToken = {
       token: tokens.accessToken,
-      issuedAt: now,
-      expiresAt: now + this.#lifetime(tokens)
+      issuedAt: facts.issuedAt,
+      expiresAt: facts.expiresAt
     };
     this.#access.set(key, access);
-    this.#user =
-      userNameFrom(tokens.idClaims, tokens.accessToken) ??
-      this.#user ??
-      'unknown user';
-    if (tokens.refreshExpiresIn) {
-      this.#sessionExpiresAt = now + tokens.refreshExpiresIn * 1000;
-    }
+    this.#user = facts.user;
+    this.#sessionExpiresAt = facts.sessionExpiresAt;
     this.#restorable = false;
     const primary = this.#access.get(this.#primaryKey()) ?? access;
     this.#setState({
@@ -757,17 +747,6 @@ export class OidcSession implements ISession {
         : {})
     });
     return access;
-  }
-
-  #lifetime(tokens: ITokenResponse): number {
-    if (tokens.expiresIn !== undefined && tokens.expiresIn >= 0) {
-      return tokens.expiresIn * 1000;
-    }
-    const exp = jwtPayload(tokens.accessToken)?.exp;
-    if (typeof exp === 'number') {
-      return Math.max(0, exp * 1000 - this.#clock.now());
-    }
-    return this.#timing.defaultAccessTtl;
   }
 
   /** The login is over (refused): forget the tokens, say why. */
@@ -1011,53 +990,19 @@ export class OidcSession implements ISession {
     if (err instanceof OidcProtocolError) {
       // Discovery answered, but with something unusable (e.g. another issuer).
       return new AuthConfigError(
-        `the login server of ${this.#label()} cannot be used: ${this.#redact(err.message)}`
+        `the login server of ${this.#label()} cannot be used: ${this.#redact(err.message)}`,
+        { cause: err }
       );
     }
-    return this.#unreachable(action, this.#redact(errorMessage(err)));
-  }
-
-  #unreachable(
-    action: string,
-    detail: string,
-    keptLogin = false
-  ): IssuerUnreachableError {
-    return new IssuerUnreachableError({
-      issuer: this.issuer,
-      label: this.#label(),
+    return issuerUnreachable(
+      this.#failureContext,
       action,
-      detail,
-      hint: keptLogin ? 'You stay logged in; try again later' : undefined
-    });
-  }
-
-  /** Map a failure during a login attempt to the error and a reason. */
-  #loginFailure(
-    err: unknown,
-    action: string
-  ): { error: Error; reason: string } {
-    if (err instanceof OidcProtocolError) {
-      const reason = this.#redact(
-        `the login server refused to ${action} (${err.message})`
-      );
-      return {
-        error: new LoginFailedError(
-          `Login to ${this.#label()} failed: ${reason}`
-        ),
-        reason
-      };
-    }
-    if (err instanceof AuthError) {
-      return { error: err, reason: this.#redact(err.message) };
-    }
-    const unreachable = this.#unreachable(
-      action,
-      this.#redact(errorMessage(err))
+      this.#redact(errorMessage(err)),
+      { cause: err }
     );
-    return { error: unreachable, reason: unreachable.message };
   }
 
-  #loginNeededError(site?: ISiteRef): Error {
+  #loginNeededError(site?: ISiteRef, cause?: unknown): Error {
     if (this.#configError) {
       return this.#configError;
     }
@@ -1073,27 +1018,9 @@ export class OidcSession implements ISession {
       label: site?.label ?? this.#label(),
       site: site?.name ?? this.#config.sites[0].name,
       issuer: this.issuer,
-      reason
+      reason,
+      cause
     });
-  }
-
-  #deviceExpiredReason(): string {
-    return 'the login code expired before it was approved; start the login again';
-  }
-
-  #codeExpiredReason(): string {
-    const minutes = Math.round(this.#timing.codeLoginTimeout / 60_000);
-    return `the login in the browser was not finished within ${minutes} min; start it again`;
-  }
-
-  #deviceRefusedReason(err: OidcProtocolError): string {
-    if (err.error === 'expired_token') {
-      return this.#deviceExpiredReason();
-    }
-    if (err.error === 'access_denied') {
-      return 'the login was declined at the login server';
-    }
-    return this.#redact(`the login server refused the login (${err.message})`);
   }
 
   #primaryResource(): string | undefined {
@@ -1130,20 +1057,6 @@ export class OidcSession implements ISession {
       // nothing to do: it expires
     }
   }
-}
-
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
-function redactTokens(text: string, tokens: (string | undefined)[]): string {
-  let out = text;
-  for (const token of tokens) {
-    if (token && token.length >= 8) {
-      out = out.split(token).join('[redacted]');
-    }
-  }
-  return out;
 }
 
 function sameString(a: string, b: string): boolean {

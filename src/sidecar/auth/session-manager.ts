@@ -14,7 +14,7 @@ import type { IClock } from './clock';
 import { AuthConfigError, CallbackError } from './errors';
 import type { IOidcConnector } from './issuer-client';
 import type { IRefreshTokenStore } from './refresh-store';
-import { OidcSession, type ISessionTiming } from './oidc-session';
+import { OidcSession } from './oidc-session';
 import type {
   IAuthLogger,
   ILoginOptions,
@@ -23,6 +23,7 @@ import type {
   ISiteRef
 } from './session-types';
 import { NotRequiredSession } from './not-required-session';
+import type { ISessionTiming } from './token-policy';
 
 /** Scopes of an OIDC site that names none. */
 export const DEFAULT_SCOPES = ['openid', 'profile', 'offline_access'];
