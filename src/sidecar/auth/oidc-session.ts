@@ -26,6 +26,12 @@ import type { LoginState } from '../../protocol';
 
 import { systemClock, type IClock } from './clock';
 import {
+  deviceCodeExpiry,
+  devicePendingState,
+  pollDeviceAuthorization,
+  startDeviceLogin
+} from './device-flow';
+import {
   AuthConfigError,
   AuthError,
   CallbackError,
@@ -36,8 +42,6 @@ import {
 import { checkIssuerUrl, type ICheckedIssuer } from './issuer-url';
 import {
   codeExpiredReason,
-  deviceExpiredReason,
-  deviceRefusedReason,
   errorMessage,
   issuerUnreachable,
   loginFailure,
@@ -365,39 +369,27 @@ export class OidcSession implements ISession {
       ? this.#config.resources
       : undefined;
     if (flow === 'device') {
-      if (!client.supportsDeviceFlow) {
-        throw new AuthConfigError(
-          `the login server of ${this.#label()} offers no device login; ` +
-            'set "flow": "code" in the site registry'
-        );
-      }
       let device: IDeviceAuthorization;
       try {
-        device = await client.startDeviceAuthorization({ scope, resource });
+        device = await startDeviceLogin(
+          client,
+          { scope, resource },
+          this.#label()
+        );
       } catch (err) {
         throw loginFailure(err, 'start a login', this.#failureContext).error;
       }
       if (attempt !== this.#attempt) {
         return this.state;
       }
-      const now = this.#clock.now();
       const pending: IPendingDevice = {
         flow: 'device',
         attempt,
         abort: new AbortController(),
-        expiresAt: now + Math.max(1, device.expiresIn) * 1000
+        expiresAt: deviceCodeExpiry(device, this.#clock.now())
       };
       this.#pending = pending;
-      this.#setState({
-        status: 'pending',
-        flow: 'device',
-        userCode: device.userCode,
-        verificationUri: device.verificationUri,
-        ...(device.verificationUriComplete
-          ? { verificationUriComplete: device.verificationUriComplete }
-          : {}),
-        expiresAt: pending.expiresAt
-      });
+      this.#setState(devicePendingState(device, pending.expiresAt));
       this.#logger?.info(`login to ${this.#label()} started (device flow)`);
       void this.#pollDevice(pending, client, device);
       return this.state;
@@ -448,63 +440,37 @@ export class OidcSession implements ISession {
     client: IOidcClient,
     device: IDeviceAuthorization
   ): Promise<void> {
-    const signal = pending.abort.signal;
-    let interval =
-      device.interval && device.interval > 0
-        ? device.interval * 1000
-        : this.#timing.defaultPollInterval;
-    for (;;) {
-      const left = pending.expiresAt - this.#clock.now();
-      if (left > 0) {
-        await this.#clock.sleep(Math.min(interval, left), signal);
-      }
-      if (signal.aborted || this.#pending !== pending) {
-        return;
-      }
-      if (this.#clock.now() >= pending.expiresAt) {
-        this.#endPending(pending, deviceExpiredReason());
-        return;
-      }
-      let result;
-      try {
-        result = await client.pollDeviceAuthorization(device.deviceCode, {
-          resource: this.#primaryResource()
-        });
-      } catch (err) {
-        if (this.#pending !== pending) {
-          return;
-        }
-        if (err instanceof OidcProtocolError) {
-          this.#endPending(
-            pending,
-            deviceRefusedReason(err, text => this.#redact(text))
-          );
-          return;
-        }
-        // A blip: keep polling until the code expires.
-        this.#logger?.warn(
-          `login to ${this.#label()}: polling the login server failed ` +
-            `(${this.#redact(errorMessage(err))}); retrying`
-        );
-        continue;
-      }
-      if (result.status === 'pending') {
-        continue;
-      }
-      if (result.status === 'slow-down') {
-        interval += this.#timing.slowDownStep;
-        continue;
-      }
-      if (this.#pending !== pending) {
-        // Cancelled while the last poll was under way: do not keep them.
-        void this.#revokeQuietly(result.tokens);
-        return;
-      }
-      this.#pending = undefined;
-      pending.abort.abort();
-      await this.#acceptLogin(pending.attempt, result.tokens);
+    const outcome = await pollDeviceAuthorization({
+      client,
+      device,
+      expiresAt: pending.expiresAt,
+      resource: this.#primaryResource(),
+      clock: this.#clock,
+      signal: pending.abort.signal,
+      timing: this.#timing,
+      isCurrent: () => this.#pending === pending,
+      label: this.#label(),
+      redact: text => this.#redact(text),
+      logger: this.#logger
+    });
+    if (outcome.status === 'refused' || outcome.status === 'expired') {
+      this.#endPending(pending, outcome.reason);
       return;
     }
+    if (outcome.status === 'abandoned') {
+      if (outcome.lateTokens) {
+        void this.#revokeQuietly(outcome.lateTokens);
+      }
+      return;
+    }
+    if (this.#pending !== pending) {
+      // Abandoned since the last answer came: do not keep them.
+      void this.#revokeQuietly(outcome.tokens);
+      return;
+    }
+    this.#pending = undefined;
+    pending.abort.abort();
+    await this.#acceptLogin(pending.attempt, outcome.tokens);
   }
 
   async #expireCodeLogin(pending: IPendingCode): Promise<void> {
