@@ -20,11 +20,17 @@
  * error messages never show them; they leave only through
  * `authorizationHeader()`.
  */
-import { timingSafeEqual } from 'node:crypto';
-
 import type { LoginState } from '../../protocol';
 
 import { systemClock, type IClock } from './clock';
+import {
+  checkCallback,
+  codeLoginExpired,
+  isCallbackOf,
+  prepareCodeLogin,
+  unknownCallbackError,
+  type IPendingCodeLogin
+} from './code-flow';
 import {
   deviceCodeExpiry,
   devicePendingState,
@@ -34,9 +40,7 @@ import {
 import {
   AuthConfigError,
   AuthError,
-  CallbackError,
   IssuerUnreachableError,
-  LoginFailedError,
   LoginNeededError
 } from './errors';
 import { checkIssuerUrl, type ICheckedIssuer } from './issuer-url';
@@ -120,11 +124,8 @@ interface IPendingDevice extends IPendingBase {
   flow: 'device';
 }
 
-interface IPendingCode extends IPendingBase {
+interface IPendingCode extends IPendingBase, IPendingCodeLogin {
   flow: 'code';
-  state: string;
-  verifier: string;
-  redirectUri: string;
 }
 
 type Pending = IPendingDevice | IPendingCode;
@@ -281,12 +282,7 @@ export class OidcSession implements ISession {
   /** Does this URL answer this session's pending code flow login? */
   matchesCallback(callbackUrl: URL): boolean {
     const pending = this.#pending;
-    const state = callbackUrl.searchParams.get('state');
-    return (
-      pending?.flow === 'code' &&
-      state !== null &&
-      sameString(state, pending.state)
-    );
+    return pending?.flow === 'code' && isCallbackOf(pending, callbackUrl);
   }
 
   /**
@@ -299,42 +295,27 @@ export class OidcSession implements ISession {
    */
   async completeCodeLogin(callbackUrl: URL): Promise<LoginState> {
     const pending = this.#pending;
-    if (
-      !pending ||
-      pending.flow !== 'code' ||
-      !this.matchesCallback(callbackUrl)
-    ) {
-      throw new CallbackError(
-        'This login answer does not belong to a login in progress (unknown, ' +
-          'already used or expired); start the login again from the Dask Sites panel'
-      );
+    if (pending?.flow !== 'code' || !isCallbackOf(pending, callbackUrl)) {
+      throw unknownCallbackError();
     }
     // The state is single use, whatever happens next.
     this.#pending = undefined;
     pending.abort.abort();
-    if (this.#clock.now() >= pending.expiresAt) {
-      const reason = codeExpiredReason(this.#timing.codeLoginTimeout);
-      this.#setState({ status: 'login-needed', reason });
-      throw new CallbackError(`The login took too long: ${reason}`);
+    const check = checkCallback(pending, callbackUrl, {
+      now: this.#clock.now(),
+      codeLoginTimeout: this.#timing.codeLoginTimeout,
+      label: this.#label(),
+      redact: text => this.#redact(text)
+    });
+    if (check.status !== 'exchange') {
+      this.#setState({ status: 'login-needed', reason: check.reason });
+      throw check.error;
     }
-    const query = callbackUrl.searchParams;
-    const error = query.get('error');
-    if (error) {
-      const description = query.get('error_description');
-      const reason = this.#redact(
-        `the login server refused the login (${error}${description ? `: ${description}` : ''})`
-      );
-      this.#setState({ status: 'login-needed', reason });
-      throw new LoginFailedError(`Login to ${this.#label()} failed: ${reason}`);
-    }
-    const answer = new URL(pending.redirectUri);
-    answer.search = '';
-    query.forEach((value, name) => answer.searchParams.append(name, value));
     let tokens: ITokenResponse;
     try {
       const client = await this.#connect('finish the login');
       tokens = await client.exchangeCode(
-        answer,
+        check.answerUrl,
         { expectedState: pending.state, pkceCodeVerifier: pending.verifier },
         { resource: this.#primaryResource() }
       );
@@ -395,25 +376,20 @@ export class OidcSession implements ISession {
       return this.state;
     }
 
-    if (!this.#callbackUrl) {
+    const redirectUri = this.#callbackUrl;
+    if (!redirectUri) {
       throw new AuthConfigError(
         `logging in to ${this.#label()} in the browser needs the sidecar's ` +
           'public callback URL; use the device flow or configure the callback'
       );
     }
-    const state = client.randomState();
-    const verifier = client.randomPkceVerifier();
-    const codeChallenge = await client.pkceChallenge(verifier);
+    const { state, verifier, authorizationUrl } = await prepareCodeLogin(
+      client,
+      { redirectUri, scope, resource }
+    );
     if (attempt !== this.#attempt) {
       return this.state;
     }
-    const url = client.authorizationUrl({
-      redirectUri: this.#callbackUrl,
-      scope,
-      state,
-      codeChallenge,
-      resource
-    });
     const pending: IPendingCode = {
       flow: 'code',
       attempt,
@@ -421,13 +397,13 @@ export class OidcSession implements ISession {
       expiresAt: this.#clock.now() + this.#timing.codeLoginTimeout,
       state,
       verifier,
-      redirectUri: this.#callbackUrl
+      redirectUri
     };
     this.#pending = pending;
     this.#setState({
       status: 'pending',
       flow: 'code',
-      authorizationUrl: url.href,
+      authorizationUrl: authorizationUrl.href,
       expiresAt: pending.expiresAt
     });
     this.#logger?.info(`login to ${this.#label()} started (browser)`);
@@ -474,11 +450,11 @@ export class OidcSession implements ISession {
   }
 
   async #expireCodeLogin(pending: IPendingCode): Promise<void> {
-    await this.#clock.sleep(
-      pending.expiresAt - this.#clock.now(),
-      pending.abort.signal
-    );
-    if (!pending.abort.signal.aborted && this.#pending === pending) {
+    const { expiresAt, abort } = pending;
+    if (
+      (await codeLoginExpired(this.#clock, expiresAt, abort.signal)) &&
+      this.#pending === pending
+    ) {
       this.#endPending(
         pending,
         codeExpiredReason(this.#timing.codeLoginTimeout)
@@ -1023,10 +999,4 @@ export class OidcSession implements ISession {
       // nothing to do: it expires
     }
   }
-}
-
-function sameString(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
 }
