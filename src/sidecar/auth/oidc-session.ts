@@ -39,11 +39,11 @@ import {
 } from './device-flow';
 import {
   AuthConfigError,
-  AuthError,
   IssuerUnreachableError,
   LoginNeededError
 } from './errors';
-import { checkIssuerUrl, type ICheckedIssuer } from './issuer-url';
+import { IssuerConnection } from './issuer-connection';
+import { checkIssuerUrl } from './issuer-url';
 import {
   codeExpiredReason,
   errorMessage,
@@ -137,7 +137,6 @@ export class OidcSession implements ISession {
   readonly clientId: string;
 
   readonly #config: IOidcSessionConfig;
-  readonly #connector: IOidcConnector;
   readonly #store?: IRefreshTokenStore;
   readonly #clock: IClock;
   readonly #logger?: IAuthLogger;
@@ -145,12 +144,12 @@ export class OidcSession implements ISession {
   readonly #timing: ISessionTiming;
   readonly #listeners: StateListeners;
   readonly #failureContext: IFailureContext;
-  readonly #checked?: ICheckedIssuer;
+  /** Absent when the issuer URL is unusable (then `#configError` says why). */
+  readonly #connection?: IssuerConnection;
   readonly #configError?: AuthConfigError;
 
   #state: LoginState = { status: 'logged-out' };
   #settledWaiters: ((state: LoginState) => void)[] = [];
-  #client?: Promise<IOidcClient>;
 
   // Secrets: private fields only.
   #refreshToken?: string;
@@ -188,7 +187,6 @@ export class OidcSession implements ISession {
     this.loginKey = config.loginKey;
     this.issuer = config.issuer;
     this.clientId = config.clientId;
-    this.#connector = deps.connector;
     this.#store = deps.store;
     this.#clock = deps.clock ?? systemClock;
     this.#logger = deps.logger;
@@ -201,7 +199,16 @@ export class OidcSession implements ISession {
       redact: text => this.#redact(text)
     };
     try {
-      this.#checked = checkIssuerUrl(config.issuer);
+      const checked = checkIssuerUrl(config.issuer);
+      this.#connection = new IssuerConnection(
+        deps.connector,
+        {
+          issuer: checked.url,
+          clientId: this.clientId,
+          allowInsecureRequests: checked.allowInsecureRequests
+        },
+        this.#failureContext
+      );
     } catch (err) {
       if (!(err instanceof AuthConfigError)) {
         throw err;
@@ -902,46 +909,10 @@ export class OidcSession implements ISession {
   }
 
   #connect(action: string): Promise<IOidcClient> {
-    if (this.#configError || !this.#checked) {
+    if (!this.#connection) {
       return Promise.reject(this.#configError);
     }
-    if (!this.#client) {
-      const connecting = this.#connector
-        .connect({
-          issuer: this.#checked.url,
-          clientId: this.clientId,
-          allowInsecureRequests: this.#checked.allowInsecureRequests
-        })
-        .catch((err: unknown) => {
-          if (this.#client === connecting) {
-            this.#client = undefined; // try discovery again next time
-          }
-          throw err;
-        });
-      this.#client = connecting;
-    }
-    return this.#client.catch((err: unknown) => {
-      throw this.#wrap(err, action);
-    });
-  }
-
-  #wrap(err: unknown, action: string): Error {
-    if (err instanceof AuthError) {
-      return err;
-    }
-    if (err instanceof OidcProtocolError) {
-      // Discovery answered, but with something unusable (e.g. another issuer).
-      return new AuthConfigError(
-        `the login server of ${this.#label()} cannot be used: ${this.#redact(err.message)}`,
-        { cause: err }
-      );
-    }
-    return issuerUnreachable(
-      this.#failureContext,
-      action,
-      this.#redact(errorMessage(err)),
-      { cause: err }
-    );
+    return this.#connection.connect(action);
   }
 
   #loginNeededError(site?: ISiteRef, cause?: unknown): Error {
