@@ -42,7 +42,7 @@ import {
   IssuerUnreachableError,
   LoginNeededError
 } from './errors';
-import { IssuerConnection } from './issuer-connection';
+import { IssuerConnection, type ConnectIssuer } from './issuer-connection';
 import { checkIssuerUrl } from './issuer-url';
 import {
   codeExpiredReason,
@@ -60,6 +60,7 @@ import {
   type ITokenResponse
 } from './issuer-client';
 import type { IRefreshTokenStore } from './refresh-store';
+import { revokeLogin, revokeQuietly } from './revocation';
 import {
   StateListeners,
   type IAuthLogger,
@@ -147,6 +148,8 @@ export class OidcSession implements ISession {
   /** Absent when the issuer URL is unusable (then `#configError` says why). */
   readonly #connection?: IssuerConnection;
   readonly #configError?: AuthConfigError;
+  readonly #connect: ConnectIssuer = action =>
+    this.#connection?.connect(action) ?? Promise.reject(this.#configError);
 
   #state: LoginState = { status: 'logged-out' };
   #settledWaiters: ((state: LoginState) => void)[] = [];
@@ -715,13 +718,10 @@ export class OidcSession implements ISession {
     if (this.#configError) {
       return { warnings: [] };
     }
-    const warnings: string[] = [];
     this.#abandonPending();
     this.#generation++;
     const refreshToken = this.#refreshToken;
     const accessTokens = [...this.#access.values()].map(a => a.token);
-    const redact = (text: string) =>
-      redactTokens(text, [refreshToken, ...accessTokens]);
     this.#refreshToken = undefined;
     this.#access.clear();
     this.#restorable = false;
@@ -730,55 +730,18 @@ export class OidcSession implements ISession {
     this.#setState({ status: 'logged-out' });
     this.#logger?.info(`logged out of ${this.#label()}`);
 
+    const warnings: string[] = [];
     const storeError = await this.#writeStore(undefined);
     if (storeError) {
       warnings.push(storeError);
     }
-    if (refreshToken !== undefined || accessTokens.length) {
-      let client: IOidcClient | undefined;
-      try {
-        client = await this.#connect('revoke the login');
-      } catch (err) {
-        warnings.push(
-          `${redact(errorMessage(err))}; the tokens stay valid at the login ` +
-            'server until they expire'
-        );
-      }
-      if (client && !client.supportsRevocation) {
-        if (refreshToken !== undefined) {
-          warnings.push(
-            `the login server of ${this.#label()} offers no token revocation; ` +
-              'the login stays valid there until it expires'
-          );
-        }
-      } else if (client) {
-        const revocations: [string, 'refresh_token' | 'access_token'][] = [
-          ...(refreshToken !== undefined
-            ? [[refreshToken, 'refresh_token'] as [string, 'refresh_token']]
-            : []),
-          ...accessTokens.map(
-            t => [t, 'access_token'] as [string, 'access_token']
-          )
-        ];
-        for (const [token, hint] of revocations) {
-          try {
-            await client.revoke(token, hint);
-          } catch (err) {
-            if (
-              hint === 'access_token' &&
-              err instanceof OidcProtocolError &&
-              err.error === 'unsupported_token_type'
-            ) {
-              continue; // self-contained access tokens just expire
-            }
-            warnings.push(
-              `could not revoke the ${hint === 'refresh_token' ? 'refresh' : 'access'} ` +
-                `token of ${this.#label()}: ${redact(errorMessage(err))}`
-            );
-          }
-        }
-      }
-    }
+    warnings.push(
+      ...(await revokeLogin(
+        this.#connect,
+        { refreshToken, accessTokens },
+        this.#label()
+      ))
+    );
     for (const warning of warnings) {
       this.#logger?.warn(`logout of ${this.#label()}: ${warning}`);
     }
@@ -908,13 +871,6 @@ export class OidcSession implements ISession {
     return run;
   }
 
-  #connect(action: string): Promise<IOidcClient> {
-    if (!this.#connection) {
-      return Promise.reject(this.#configError);
-    }
-    return this.#connection.connect(action);
-  }
-
   #loginNeededError(site?: ISiteRef, cause?: unknown): Error {
     if (this.#configError) {
       return this.#configError;
@@ -955,19 +911,8 @@ export class OidcSession implements ISession {
     ]);
   }
 
-  /** Best effort: revoke tokens nobody will use. */
-  async #revokeQuietly(tokens: ITokenResponse, except?: string): Promise<void> {
-    const refreshToken = tokens.refreshToken;
-    if (!refreshToken || refreshToken === except) {
-      return;
-    }
-    try {
-      const client = await this.#connect('revoke an unused login');
-      if (client.supportsRevocation) {
-        await client.revoke(refreshToken, 'refresh_token');
-      }
-    } catch {
-      // nothing to do: it expires
-    }
+  /** Best effort: revoke the refresh token of tokens nobody will use. */
+  #revokeQuietly(tokens: ITokenResponse, except?: string): Promise<void> {
+    return revokeQuietly(this.#connect, tokens.refreshToken, except);
   }
 }
