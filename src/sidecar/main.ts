@@ -14,7 +14,7 @@ import { Unpackr } from 'msgpackr';
 import { version } from '../../package.json';
 import type { ISiteRegistry } from '../protocol';
 import { SessionManager } from './auth';
-import { OpenidClientConnector } from './auth/oidc-client';
+import { OpenidClientConnector } from './auth/openid-client-connector';
 import { DisplayNames } from './gateway';
 import { DashboardProxy } from './http/dashboard-proxy';
 import { LiveSocket } from './http/live-socket';

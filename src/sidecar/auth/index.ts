@@ -4,7 +4,7 @@
  * JupyterHub / no auth.
  *
  * The real OIDC connector is NOT exported here: import
- * `OpenidClientConnector` from `./auth/oidc-client` (it pulls in the
+ * `OpenidClientConnector` from `./auth/openid-client-connector` (it pulls in the
  * ESM-only `openid-client`, which the jest tests cannot load).
  */
 export { systemClock, type IClock } from './clock';
@@ -17,11 +17,6 @@ export {
   LoginNeededError
 } from './errors';
 export {
-  checkIssuerUrl,
-  isLoopbackHost,
-  type ICheckedIssuer
-} from './issuer-url';
-export {
   OidcProtocolError,
   OidcTransportError,
   type DevicePollResult,
@@ -31,18 +26,29 @@ export {
   type IOidcConnector,
   type IResourceParams,
   type ITokenResponse
-} from './oidc-adapter';
+} from './issuer-client';
+export {
+  checkIssuerUrl,
+  isLoopbackHost,
+  type ICheckedIssuer
+} from './issuer-url';
+export { NotRequiredSession } from './not-required-session';
+export {
+  OidcSession,
+  type IOidcSessionConfig,
+  type IOidcSessionDeps
+} from './oidc-session';
 export {
   MemoryRefreshTokenStore,
   type IRefreshTokenStore
 } from './refresh-store';
 export {
-  DEFAULT_TIMING,
-  OidcSession,
-  type IOidcSessionConfig,
-  type IOidcSessionDeps,
-  type ISessionTiming
-} from './session';
+  DEFAULT_SCOPES,
+  SessionManager,
+  loginKeyOf,
+  type ILoginChange,
+  type ISessionManagerOptions
+} from './session-manager';
 export type {
   IAuthLogger,
   IAuthorizationOptions,
@@ -53,11 +59,4 @@ export type {
   ISiteRef,
   SessionKind
 } from './session-types';
-export {
-  DEFAULT_SCOPES,
-  SessionManager,
-  loginKeyOf,
-  type ILoginChange,
-  type ISessionManagerOptions
-} from './sessions';
-export { NotRequiredSession } from './static-session';
+export { DEFAULT_TIMING, type ISessionTiming } from './token-policy';

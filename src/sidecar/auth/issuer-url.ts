@@ -19,8 +19,10 @@ export function checkIssuerUrl(issuer: string): ICheckedIssuer {
   let url: URL;
   try {
     url = new URL(issuer);
-  } catch {
-    throw new AuthConfigError(`issuer "${issuer}" is not a URL`);
+  } catch (err) {
+    throw new AuthConfigError(`issuer "${issuer}" is not a URL`, {
+      cause: err
+    });
   }
   if (url.username || url.password) {
     throw new AuthConfigError(

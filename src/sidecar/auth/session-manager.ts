@@ -12,9 +12,9 @@ import type { ISiteConfig, LoginState, SiteAuth } from '../../protocol';
 
 import type { IClock } from './clock';
 import { AuthConfigError, CallbackError } from './errors';
-import type { IOidcConnector } from './oidc-adapter';
+import type { IOidcConnector } from './issuer-client';
 import type { IRefreshTokenStore } from './refresh-store';
-import { OidcSession, type ISessionTiming } from './session';
+import { OidcSession } from './oidc-session';
 import type {
   IAuthLogger,
   ILoginOptions,
@@ -22,7 +22,8 @@ import type {
   ISession,
   ISiteRef
 } from './session-types';
-import { NotRequiredSession } from './static-session';
+import { NotRequiredSession } from './not-required-session';
+import type { ISessionTiming } from './token-policy';
 
 /** Scopes of an OIDC site that names none. */
 export const DEFAULT_SCOPES = ['openid', 'profile', 'offline_access'];

@@ -1,7 +1,7 @@
 /**
  * The narrow view of an OpenID Connect client that the sessions use.
  *
- * `oidc-client.ts` implements it with `openid-client` (ESM only, so it is
+ * `openid-client-connector.ts` implements it with `openid-client` (ESM only, so it is
  * the one file that imports that package and nothing under test imports
  * it); tests implement it with a fake. All times here are seconds, as on
  * the wire.
@@ -137,7 +137,7 @@ export interface IOidcConnectOptions {
   allowInsecureRequests: boolean;
 }
 
-/** Makes clients (with discovery); the real one is in `oidc-client.ts`. */
+/** Makes clients (with discovery); the real one is in `openid-client-connector.ts`. */
 export interface IOidcConnector {
   /** Rejects with `OidcTransportError` or `OidcProtocolError`. */
   connect(options: IOidcConnectOptions): Promise<IOidcClient>;

@@ -21,7 +21,7 @@ import {
   type IOidcConnector,
   type IResourceParams,
   type ITokenResponse
-} from './oidc-adapter';
+} from './issuer-client';
 
 const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 

@@ -1,0 +1,133 @@
+/**
+ * OIDC sessions: logging in in the browser (code flow with PKCE).
+ * Fake issuer and fake clock (./fakes): no network, no openid-client.
+ */
+import {
+  AuthConfigError,
+  CallbackError,
+  LoginFailedError,
+  type SessionManager
+} from '../auth';
+
+import { START } from './fakes/clock';
+import {
+  clock,
+  failure,
+  issuer,
+  manager,
+  useSessionHarness
+} from './fakes/harness';
+import { CALLBACK, site } from './fakes/sites';
+
+useSessionHarness();
+
+describe('code flow', () => {
+  async function startCode(m: SessionManager): Promise<URL> {
+    const pending = await m.login('central', { flow: 'code' });
+    if (pending.status !== 'pending' || pending.flow !== 'code') {
+      throw new Error(`unexpected ${JSON.stringify(pending)}`);
+    }
+    expect(pending.expiresAt).toBe(START + 600_000);
+    return new URL(pending.authorizationUrl);
+  }
+
+  it('logs in through the callback with state and PKCE', async () => {
+    const m = manager([site('central', { resource: 'urn:gw' })]);
+    const auth = await startCode(m);
+    expect(auth.searchParams.get('redirect_uri')).toBe(CALLBACK);
+    expect(auth.searchParams.getAll('resource')).toEqual(['urn:gw']);
+    const state = auth.searchParams.get('state')!;
+
+    // the sidecar may hand over its internal request URL: only the query counts
+    const change = await m.completeCodeLogin(
+      new URL(`http://unix/oidc/callback?code=good-code&state=${state}&iss=x`)
+    );
+    expect(change.sites).toEqual(['central']);
+    expect(change.state.status).toBe('logged-in');
+    const exchange = issuer.exchanges[0];
+    expect(`${exchange.url.origin}${exchange.url.pathname}`).toBe(CALLBACK);
+    expect(exchange.url.searchParams.get('code')).toBe('good-code');
+    expect(exchange.checks).toEqual({
+      expectedState: state,
+      pkceCodeVerifier: expect.stringMatching(/^verifier-/)
+    });
+    expect(exchange.params).toEqual({ resource: 'urn:gw' });
+    expect(await m.authorizationHeader('central')).toMatch(/^Bearer access-/);
+
+    // the state is single use
+    const err = await failure(
+      m.completeCodeLogin(new URL(`${CALLBACK}?code=good-code&state=${state}`))
+    );
+    expect(err).toBeInstanceOf(CallbackError);
+  });
+
+  it('rejects an unknown state and keeps the login pending', async () => {
+    const m = manager();
+    await startCode(m);
+    const err = await failure(
+      m.completeCodeLogin(new URL(`${CALLBACK}?code=good-code&state=forged`))
+    );
+    expect(err).toBeInstanceOf(CallbackError);
+    expect(m.state('central').status).toBe('pending');
+    expect(issuer.exchanges).toHaveLength(0);
+    await failure(m.completeCodeLogin(new URL(`${CALLBACK}?code=good-code`)));
+  });
+
+  it('expires after the timeout, and then the state is unknown', async () => {
+    const m = manager();
+    const auth = await startCode(m);
+    await clock.advance(600_000);
+    const state = m.state('central');
+    expect(state.status === 'login-needed' && state.reason).toMatch(/10 min/);
+    const err = await failure(
+      m.completeCodeLogin(
+        new URL(
+          `${CALLBACK}?code=good-code&state=${auth.searchParams.get('state')}`
+        )
+      )
+    );
+    expect(err).toBeInstanceOf(CallbackError);
+  });
+
+  it('an error answer ends in login-needed', async () => {
+    const m = manager();
+    const auth = await startCode(m);
+    const state = auth.searchParams.get('state');
+    const err = await failure(
+      m.completeCodeLogin(
+        new URL(
+          `${CALLBACK}?error=access_denied&error_description=no&state=${state}`
+        )
+      )
+    );
+    expect(err).toBeInstanceOf(LoginFailedError);
+    expect(m.state('central')).toEqual({
+      status: 'login-needed',
+      reason: 'the login server refused the login (access_denied: no)'
+    });
+  });
+
+  it('a refused code ends in login-needed', async () => {
+    const m = manager();
+    const auth = await startCode(m);
+    const state = auth.searchParams.get('state');
+    const err = await failure(
+      m.completeCodeLogin(new URL(`${CALLBACK}?code=bad&state=${state}`))
+    );
+    expect(err).toBeInstanceOf(LoginFailedError);
+    expect(m.state('central').status).toBe('login-needed');
+  });
+
+  it('needs a callback URL', async () => {
+    const m = manager([site('central', { flow: 'code' })], {
+      callbackUrl: undefined
+    });
+    expect(await failure(m.login('central'))).toBeInstanceOf(AuthConfigError);
+  });
+
+  it("uses the site's flow by default", async () => {
+    const m = manager([site('central', { flow: 'code' })]);
+    const state = await m.login('central');
+    expect(state.status === 'pending' && state.flow).toBe('code');
+  });
+});
