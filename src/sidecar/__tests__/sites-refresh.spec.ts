@@ -4,7 +4,7 @@ import { LoginNeededError } from '../auth';
 import { SiteRefresher } from '../sites/site-refresher';
 import { initialState, SiteStates } from '../sites/site-states';
 import { Deferred, FakeGateway } from './fakes/gateway';
-import { siteConfig } from './fakes/sites-service';
+import { openSite } from './fakes/sites';
 
 function setUp(sites = ['central', 'lumi']) {
   let now = 1_000_000;
@@ -15,11 +15,11 @@ function setUp(sites = ['central', 'lumi']) {
     const gateway = new FakeGateway(name);
     gateways.set(name, gateway);
     states.add({
-      config: siteConfig(name),
+      config: openSite(name),
       gateway,
       metrics: { fetch: jest.fn(), forget: jest.fn() },
       state: initialState(
-        siteConfig(name),
+        openSite(name),
         `key-${name}`,
         { status: 'not-required' },
         undefined

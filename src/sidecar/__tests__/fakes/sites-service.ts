@@ -1,20 +1,11 @@
 /** A `SitesService` on fakes: in-memory gateways and logins, a state file in memory. */
-import type { ISiteConfig, LoginState } from '../../../protocol';
+import type { LoginState } from '../../../protocol';
 import { DisplayNames } from '../../gateway';
 import { SitesService } from '../../sites';
 import { StateFile } from '../../state/state-file';
 import { FakeGateway } from './gateway';
 import { FakeSessions } from './sessions';
-
-export function siteConfig(name: string): ISiteConfig {
-  return {
-    name,
-    label: name[0].toUpperCase() + name.slice(1),
-    gateway: { address: `http://127.0.0.1:1/${name}` },
-    auth: { type: 'none' },
-    cluster_defaults: { worker_cores: 1 }
-  };
-}
+import { openSite } from './sites';
 
 export interface IServiceOnFakes {
   service: SitesService;
@@ -40,7 +31,7 @@ export async function serviceOnFakes(
   const names = DisplayNames.fromJSON({});
   const logs: string[] = [];
   const service = new SitesService({
-    registry: { version: 1, sites: sites.map(siteConfig) },
+    registry: { version: 1, sites: sites.map(openSite) },
     sessions,
     names,
     state,

@@ -1,4 +1,4 @@
-/** Site registry entries of the fake issuer, and the sidecar's callback. */
+/** Site registry entries for tests: sites of the fake issuer, sites without a login; the sidecar's callback. */
 import type { ISiteConfig } from '../../../protocol';
 
 export const ISSUER = 'http://127.0.0.1:9000';
@@ -19,5 +19,16 @@ export function site(
       client_id: 'dask-sites',
       ...auth
     }
+  };
+}
+
+/** A site that needs no login (`auth: none`), with a cluster default. */
+export function openSite(name: string): ISiteConfig {
+  return {
+    name,
+    label: name[0].toUpperCase() + name.slice(1),
+    gateway: { address: `http://127.0.0.1:1/${name}` },
+    auth: { type: 'none' },
+    cluster_defaults: { worker_cores: 1 }
   };
 }
