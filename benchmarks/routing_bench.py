@@ -36,7 +36,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))  # the tests' helpers start the sidecar and drive kernels
 
-STARTED = time.monotonic()
+from bench_support import progress, table  # noqa: E402
 
 FLOOD_SETUP = """
 import dask_sites, xarray as xr
@@ -58,12 +58,8 @@ result = [float(flooded.mean()), float(exposed.sum()), float(storm.mean()), rain
 """
 
 
-def progress(message: str) -> None:
-    print(f"[{time.monotonic() - STARTED:6.1f} s] {message}", file=sys.stderr, flush=True)
-
-
 def timed(client, code: str, metadata: dict | None = None) -> float:
-    from kernel_session import run
+    from support.kernels import run
 
     started = time.perf_counter()
     out = run(client, code, metadata)
@@ -74,7 +70,7 @@ def timed(client, code: str, metadata: dict | None = None) -> float:
 
 
 def overhead(client, rounds: int) -> tuple[list[float], list[float]]:
-    from kernel_session import run
+    from support.kernels import run
 
     setup = run(
         client,
@@ -96,7 +92,7 @@ def overhead(client, rounds: int) -> tuple[list[float], list[float]]:
 
 
 def flood_bytes(client, testbed) -> dict:
-    from kernel_session import run
+    from support.kernels import run
 
     assert run(client, FLOOD_SETUP).error is None
     routed = run(client, FLOOD_WORK)
@@ -139,14 +135,6 @@ INPUTS = (
 )
 
 
-def table(headers: list[str], rows: list[list[str]]) -> str:
-    widths = [max(len(str(r[i])) for r in [headers, *rows]) for i in range(len(headers))]
-    line = lambda cells: "| " + " | ".join(str(c).ljust(w) for c, w in zip(cells, widths)) + " |"  # noqa: E731
-    return "\n".join(
-        [line(headers), "|" + "|".join("-" * (w + 2) for w in widths) + "|", *map(line, rows)]
-    )
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
@@ -157,11 +145,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
 
-    from conftest import RunningSidecar, log_in, stop_clusters
     from dask.utils import format_bytes
-    from kernel_session import kernel_environment, start_kernel, stop_kernel
 
     from jupyter_ext_server.testbed import Testbed
+    from support.kernels import kernel_environment, start_kernel, stop_kernel
+    from support.running import RunningSidecar, log_in, stop_clusters
 
     with tempfile.TemporaryDirectory(prefix="dask-sites-routing-bench-") as work:
         work_dir = Path(work)
