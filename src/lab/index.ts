@@ -3,7 +3,7 @@ import type { JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { cellTagsPlugin } from './celltags/plugin';
 import { dashboardsPlugin } from './dashboards/plugin';
 import { sidebarPlugin } from './plugin';
-import { widgetPlugin } from './widget/plugin';
+import { widgetPlugin } from './site-widget/plugin';
 
 export { SidecarClient } from './api/client';
 export { SidecarError } from './api/errors';

@@ -14,7 +14,7 @@ import { sitesIcon } from './icons';
 import { readSettings } from './model/settings';
 import { SitesModel } from './model/sites-model';
 import { IDaskSites } from './tokens';
-import { SitesSidebar } from './widgets/sidebar';
+import { SitesSidebar } from './sidebar';
 
 /** Plugin id; `schema/plugin.json` holds its settings. */
 export const PLUGIN_ID = 'jupyterlab-dask-sites:plugin';
@@ -79,12 +79,14 @@ export const sidebarPlugin: JupyterFrontEndPlugin<IDaskSites> = {
       label: trans.__('Show Dask Sites'),
       caption: trans.__('Open the Dask Sites panel in the left sidebar'),
       icon: args => (args['isPalette'] ? undefined : sitesIcon),
+      describedBy: { args: { type: 'object', properties: {} } },
       execute: () => app.shell.activateById(sidebar.id)
     });
 
     app.commands.addCommand(CommandIDs.refresh, {
       label: trans.__('Refresh Dask Sites'),
       caption: trans.__('Reload every site and reconnect live updates'),
+      describedBy: { args: { type: 'object', properties: {} } },
       execute: () => model.refresh()
     });
 

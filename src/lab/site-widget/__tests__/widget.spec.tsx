@@ -13,8 +13,7 @@ import { SiteWidgetContent } from '../content';
 import { MODULE_NAME, MODULE_VERSION } from '../version';
 import { siteWidgetExports, SiteWidgetModel } from '../view';
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
-const packageJson = require('../../../../package.json');
+import packageJson from '../../../../package.json';
 
 const trans = nullTranslator.load('jupyterlab_dask_sites');
 const settle = () => act(() => new Promise(resolve => setTimeout(resolve, 0)));

@@ -9,9 +9,9 @@ import type { CommandRegistry } from '@lumino/commands';
 import type { Message } from '@lumino/messaging';
 import * as React from 'react';
 
-import { SitesPanel } from '../components/sites-panel';
-import { sitesIcon } from '../icons';
-import type { SitesModel } from '../model/sites-model';
+import { SitesPanel } from './components/sites-panel';
+import { sitesIcon } from './icons';
+import type { SitesModel } from './model/sites-model';
 
 /** Id of the sidebar widget (stable: the layout restorer keys on it). */
 export const SIDEBAR_ID = 'dask-sites-sidebar';
