@@ -3,7 +3,7 @@ import type { TranslationBundle } from '@jupyterlab/translation';
 import { Button, closeIcon } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
-import type { IActionError, SiteAction } from '../model/sites-model';
+import type { IActionError, SiteAction } from '../model/actions';
 
 export interface IErrorNoteProps {
   error: IActionError;

@@ -9,7 +9,6 @@ import { ISignal, Signal } from '@lumino/signaling';
 
 import {
   applyLiveMessage,
-  type ErrorCode,
   type IClusterInfo,
   type IClusterOptionSpec,
   type ISiteState,
@@ -17,34 +16,16 @@ import {
   type LoginState
 } from '../../protocol';
 import type { SidecarClient } from '../api/client';
-import { SidecarError } from '../api/errors';
 import type { LiveConnection, LiveStatus } from '../api/live';
+import {
+  ActionTracker,
+  toActionError,
+  type IActionError,
+  type SiteAction
+} from './actions';
 import { DEFAULT_SETTINGS, type IPanelSettings } from './settings';
 
-/** What a user can do to a site or a cluster (one pending flag and one error each). */
-export type SiteAction =
-  | 'refresh'
-  | 'login'
-  | 'logout'
-  | 'options'
-  | 'create'
-  | 'rename'
-  | 'scale'
-  | 'adapt'
-  | 'stop'
-  | 'choose';
-
-/** A failed action, for the card of its site (or the row of its cluster). */
-export interface IActionError {
-  action: SiteAction;
-  /** The sidecar's message: names the cause and, where known, the fix. */
-  message: string;
-  /** HTTP status; 0 when the server did not answer. */
-  status: number;
-  code?: ErrorCode;
-  /** Logging in again is the fix. */
-  needsLogin: boolean;
-}
+export type { IActionError, SiteAction };
 
 export type OptionsState =
   | { status: 'loading' }
@@ -174,26 +155,20 @@ export class SitesModel implements IDisposable {
   }
 
   isPending(site: string, action: SiteAction, cluster?: string): boolean {
-    return this._pending.has(Private.pendingKey(site, cluster, action));
+    return this._actions.isPending(site, action, cluster);
   }
 
   /** Any action in flight on this site (cluster `undefined`) or cluster. */
   isBusy(site: string, cluster?: string): boolean {
-    const prefix = Private.key(site, cluster) + '\u0000';
-    for (const key of this._pending) {
-      if (key.startsWith(prefix)) {
-        return true;
-      }
-    }
-    return false;
+    return this._actions.isBusy(site, cluster);
   }
 
   error(site: string, cluster?: string): IActionError | undefined {
-    return this._errors.get(Private.key(site, cluster));
+    return this._actions.error(site, cluster);
   }
 
   dismissError(site: string, cluster?: string): void {
-    if (this._errors.delete(Private.key(site, cluster))) {
+    if (this._actions.dismiss(site, cluster)) {
       this.emit();
     }
   }
@@ -210,7 +185,7 @@ export class SitesModel implements IDisposable {
       this._loaded = true;
       this.setSites(sites);
     } catch (err) {
-      this._loadError = Private.toActionError('refresh', err);
+      this._loadError = toActionError('refresh', err);
       this._loaded = true;
       this.emit();
     }
@@ -255,7 +230,7 @@ export class SitesModel implements IDisposable {
     } catch (err) {
       this._options.set(site, {
         status: 'error',
-        error: Private.toActionError('options', err)
+        error: toActionError('options', err)
       });
     }
     this.emit();
@@ -368,30 +343,17 @@ export class SitesModel implements IDisposable {
     Signal.clearData(this);
   }
 
-  /** One action: pending while it runs, its error kept on its card, others untouched. */
-  private async run<T>(
+  /** One action of a site or cluster (see `ActionTracker.run`). */
+  private run<T>(
     site: string,
     cluster: string | undefined,
     action: SiteAction,
     work: () => Promise<T>,
     apply: (result: T) => void
   ): Promise<T | undefined> {
-    const key = Private.key(site, cluster);
-    const pending = Private.pendingKey(site, cluster, action);
-    this._pending.add(pending);
-    this._errors.delete(key);
-    this.emit();
-    try {
-      const result = await work();
-      apply(result);
-      return result;
-    } catch (err) {
-      this._errors.set(key, Private.toActionError(action, err));
-      return undefined;
-    } finally {
-      this._pending.delete(pending);
-      this.emit();
-    }
+    return this._actions.run({ site, cluster, action }, work, apply, () =>
+      this.emit()
+    );
   }
 
   private onLive(_: LiveConnection, message: LiveMessage): void {
@@ -472,8 +434,7 @@ export class SitesModel implements IDisposable {
   private _shown = false;
   private _holds = 0;
   private _disposed = false;
-  private readonly _pending = new Set<string>();
-  private readonly _errors = new Map<string, IActionError>();
+  private readonly _actions = new ActionTracker();
   private readonly _options = new Map<string, OptionsState>();
   private readonly _changed = new Signal<this, void>(this);
 }
@@ -484,40 +445,5 @@ export namespace SitesModel {
     /** Without one, the model only knows what REST calls return. */
     live?: LiveConnection;
     settings?: IPanelSettings;
-  }
-}
-
-namespace Private {
-  export function key(site: string, cluster: string | undefined): string {
-    return cluster === undefined ? site : `${site}\u0001${cluster}`;
-  }
-
-  export function pendingKey(
-    site: string,
-    cluster: string | undefined,
-    action: SiteAction
-  ): string {
-    return `${key(site, cluster)}\u0000${action}`;
-  }
-
-  export function toActionError(
-    action: SiteAction,
-    err: unknown
-  ): IActionError {
-    if (err instanceof SidecarError) {
-      return {
-        action,
-        message: err.message,
-        status: err.status,
-        ...(err.code ? { code: err.code } : {}),
-        needsLogin: err.needsLogin
-      };
-    }
-    return {
-      action,
-      message: err instanceof Error ? err.message : String(err),
-      status: 0,
-      needsLogin: false
-    };
   }
 }
