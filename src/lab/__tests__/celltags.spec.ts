@@ -1,5 +1,4 @@
 import { nullTranslator } from '@jupyterlab/translation';
-import { Signal } from '@lumino/signaling';
 
 import { badgeFor } from '../celltags/badge-state';
 import { defaultSiteCode, KernelDefaults } from '../celltags/kernel-default';
@@ -12,29 +11,9 @@ import {
   RECORD_MIMETYPE
 } from '../celltags/record';
 import { RecordRenderer } from '../celltags/record-renderer';
+import { FakeKernel, FakeMetadataModel } from './support/fakes';
 
 const trans = nullTranslator.load('test');
-
-/** A cell or notebook model's metadata, as JupyterLab 4 exposes it. */
-class FakeModel {
-  data: { [key: string]: unknown } = {};
-  writes = 0;
-  getMetadata(key: string): unknown {
-    return this.data[key] === undefined
-      ? undefined
-      : JSON.parse(JSON.stringify(this.data[key]));
-  }
-  setMetadata(key: string, value: unknown): void {
-    this.writes += 1;
-    this.data[key] = value;
-  }
-  deleteMetadata(key: string): unknown {
-    this.writes += 1;
-    const old = this.data[key];
-    delete this.data[key];
-    return old;
-  }
-}
 
 /** What the kernel publishes (jupyter_ext_server/kernel/record.py). */
 const kernelRecord = {
@@ -58,7 +37,7 @@ describe('cell metadata', () => {
   });
 
   it('sets, keeps other fields, and removes the key when empty', () => {
-    const model = new FakeModel();
+    const model = new FakeMetadataModel();
     expect(getSite(model)).toBeNull();
     expect(setSite(model, 'lumi')).toBe(true);
     expect(model.data[METADATA_KEY]).toEqual({ site: 'lumi' });
@@ -153,6 +132,7 @@ describe('run records', () => {
     expect(dot.style.getPropertyValue('--jp-DaskSites-site-colour')).toBe(
       '#d62728'
     );
+    renderer.dispose();
   });
 });
 
@@ -224,14 +204,6 @@ describe('badges', () => {
 });
 
 describe('notebook default in the kernel', () => {
-  class FakeKernel {
-    statusChanged = new Signal<any, string>(this);
-    sent: { code: string; silent?: boolean; store_history?: boolean }[] = [];
-    requestExecute = (content: { code: string; silent?: boolean }) => {
-      this.sent.push(content);
-    };
-  }
-
   it('writes only safe site names', () => {
     expect(defaultSiteCode('lumi')).toBe('%site --from-notebook lumi');
     expect(defaultSiteCode(null)).toBe('%site --from-notebook --off');

@@ -7,6 +7,7 @@ import {
   initialValues
 } from '../model/cluster-options';
 import { DEFAULT_SETTINGS, readSettings } from '../model/settings';
+import schema from '../../../schema/plugin.json';
 
 const trans = nullTranslator.load('jupyterlab_dask_sites');
 
@@ -136,8 +137,6 @@ describe('settings', () => {
 
 describe('schema/plugin.json', () => {
   it('declares exactly the settings the panel reads, with the same defaults', () => {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const schema = require('../../../schema/plugin.json');
     const defaults = Object.fromEntries(
       Object.entries(
         schema.properties as { [key: string]: { default: unknown } }
