@@ -23,3 +23,21 @@ export interface IOpenDashboardArgs {
   /** Where the pane goes (`split-right`, `tab-after`, ...); default: beside another cluster's pane. */
   mode?: string;
 }
+
+/** `IOpenDashboardArgs` as JSON Schema, for the command's `describedBy`. */
+export const OPEN_DASHBOARD_ARGS = {
+  type: 'object',
+  properties: {
+    site: { type: 'string', description: 'The site, as named in the registry' },
+    cluster: { type: 'string', description: "The gateway's cluster id" },
+    plot: {
+      type: 'string',
+      description: 'Dashboard page, e.g. status, individual-task-stream'
+    },
+    mode: {
+      type: 'string',
+      description: 'Where the pane goes (split-right, tab-after, ...)'
+    }
+  },
+  required: ['site', 'cluster']
+} as const;

@@ -50,7 +50,10 @@ function configPathFromArgs(): string {
   return values.config;
 }
 
-function loadSetup(path: string): { config: IIssuerConfig; jwks: IPrivateJwks } {
+function loadSetup(path: string): {
+  config: IIssuerConfig;
+  jwks: IPrivateJwks;
+} {
   try {
     const config = loadConfigFile(path);
     return { config, jwks: loadOrCreateSigningKeys(config.keysFile) };

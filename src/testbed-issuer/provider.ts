@@ -16,7 +16,11 @@ import Provider, {
 
 import type { Accounts } from './accounts.js';
 import type { MemoryStore } from './adapter.js';
-import type { IClientConfig, IIssuerConfig, IResourceConfig } from './config.js';
+import type {
+  IClientConfig,
+  IIssuerConfig,
+  IResourceConfig
+} from './config.js';
 import type { IPrivateJwks } from './keys.js';
 import {
   deviceConfirmPage,

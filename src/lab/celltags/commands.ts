@@ -75,6 +75,7 @@ export function addCellTagCommands(
       'Tag the selected code cells: their Dask work runs at that site'
     ),
     isEnabled: hasCodeCells,
+    describedBy: { args: Private.siteArgs },
     execute: async args => {
       const nb = notebook();
       if (!nb) {
@@ -105,6 +106,7 @@ export function addCellTagCommands(
       "Remove the selected cells' site tag (they follow the notebook default)"
     ),
     isEnabled: hasCodeCells,
+    describedBy: { args: Private.noArgs },
     execute: () => apply(null)
   });
 
@@ -112,6 +114,7 @@ export function addCellTagCommands(
     label: trans.__('Set Default Dask Site of Notebook…'),
     caption: trans.__('The site where untagged cells run their Dask work'),
     isEnabled: () => !!tracker.currentWidget?.model,
+    describedBy: { args: Private.siteArgs },
     execute: async args => {
       const model = tracker.currentWidget?.model;
       if (!model) {
@@ -150,4 +153,20 @@ export function addCellTagCommands(
     selector: '.jp-Notebook .jp-CodeCell.jp-DaskSites-tagged',
     rank: 21
   });
+}
+
+namespace Private {
+  /** Arguments of the commands that take a site: without one, a picker asks. */
+  export const siteArgs = {
+    type: 'object',
+    properties: {
+      site: {
+        type: 'string',
+        description:
+          'The site to tag with; an empty string clears the tag; absent: ask'
+      }
+    }
+  } as const;
+
+  export const noArgs = { type: 'object', properties: {} } as const;
 }

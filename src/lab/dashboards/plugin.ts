@@ -10,7 +10,7 @@ import {
 import { WidgetTracker } from '@jupyterlab/apputils';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
-import { CommandIDs } from '../commands';
+import { CommandIDs, OPEN_DASHBOARD_ARGS } from '../commands';
 import { TRANSLATION_DOMAIN } from '../plugin';
 import { IDaskSites } from '../tokens';
 import { DashboardPane } from './pane';
@@ -43,6 +43,7 @@ export const dashboardsPlugin: JupyterFrontEndPlugin<void> = {
           : trans.__('Open Cluster Dashboard'),
       caption: trans.__("Open a cluster's Dask dashboard in a pane"),
       isEnabled: args => readOpenArgs(args) !== undefined,
+      describedBy: { args: OPEN_DASHBOARD_ARGS },
       execute: async raw => {
         const args = readOpenArgs(raw);
         if (!args) {
