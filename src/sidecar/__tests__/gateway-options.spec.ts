@@ -1,21 +1,6 @@
 import type { IClusterOptionSpec } from '../../protocol';
 import { validateOptions } from '../gateway/options';
-
-/** The testbed's options, as `GET /api/v1/options` gives them. */
-const TESTBED: IClusterOptionSpec[] = [
-  {
-    field: 'worker_cores',
-    label: 'Worker cores',
-    default: 1,
-    spec: { type: 'int', min: 1, max: 2 }
-  },
-  {
-    field: 'worker_memory',
-    label: 'Worker memory (GiB)',
-    default: 1.0,
-    spec: { type: 'float', min: 0.5, max: 4.0 }
-  }
-];
+import { TESTBED_OPTIONS as TESTBED } from './fakes/gateway-http';
 
 const MORE: IClusterOptionSpec[] = [
   ...TESTBED,

@@ -3,6 +3,7 @@
  * handlers and records every call; plus the gateway's cluster answers and a
  * `GatewayClient` on it, for the gateway client's tests.
  */
+import type { IClusterOptionSpec } from '../../../protocol';
 import { GatewayClient } from '../../gateway';
 import { GatewayError } from '../../gateway/errors';
 import type { FetchLike } from '../../gateway/http';
@@ -12,22 +13,23 @@ export const TOKEN =
   'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJlLXNlY3JldA';
 export const NAME = '3f2a1b2c9d8e7f6a5b4c3d2e1f0a9b8c';
 
-export const OPTIONS_BODY = {
-  cluster_options: [
-    {
-      field: 'worker_cores',
-      label: 'Worker cores',
-      default: 1,
-      spec: { type: 'int', min: 1, max: 2 }
-    },
-    {
-      field: 'worker_memory',
-      label: 'Worker memory (GiB)',
-      default: 1.0,
-      spec: { type: 'float', min: 0.5, max: 4.0 }
-    }
-  ]
-};
+/** The testbed's options, as `GET /api/v1/options` gives them. */
+export const TESTBED_OPTIONS: IClusterOptionSpec[] = [
+  {
+    field: 'worker_cores',
+    label: 'Worker cores',
+    default: 1,
+    spec: { type: 'int', min: 1, max: 2 }
+  },
+  {
+    field: 'worker_memory',
+    label: 'Worker memory (GiB)',
+    default: 1.0,
+    spec: { type: 'float', min: 0.5, max: 4.0 }
+  }
+];
+
+export const OPTIONS_BODY = { cluster_options: TESTBED_OPTIONS };
 
 export function cluster(name: string, status: string, extra: object = {}) {
   const running = status === 'RUNNING';
