@@ -83,6 +83,29 @@ describe('SitesModel', () => {
     expect(model.site('central')).toEqual(central);
   });
 
+  it('lets no older site list overwrite what the live stream sent', async () => {
+    model.setActive(true);
+    await settle();
+    const ws = FakeWebSocket.last;
+    ws.open();
+    const encoder = new LiveEncoder();
+    ws.receive(encoder.next([central, lumi, leonardo])!);
+    const figures = cluster({
+      live: { ...cluster().live!, workers: 3 }
+    });
+    const withFigures = { ...lumi, clusters: [figures] };
+    ws.receive(encoder.next([central, withFigures, leonardo])!);
+    // A REST answer made before that diff arrives after it: the stream
+    // would not send the figures again, so the answer must not win.
+    await model.refresh();
+    expect(model.site('lumi')?.clusters[0]?.live?.workers).toBe(3);
+
+    // Once the stream is gone, a site list is the newest there is again.
+    ws.serverClose();
+    await model.refresh();
+    expect(model.site('lumi')?.clusters).toEqual([]);
+  });
+
   it('keeps a failing site’s error on that site only', async () => {
     fake.on('POST', '/dask-sites/api/sites/leonardo/clusters', () =>
       json(502, {

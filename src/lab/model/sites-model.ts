@@ -52,7 +52,7 @@ export class SitesModel implements IDisposable {
     this._live = options.live;
     this._settings = options.settings ?? { ...DEFAULT_SETTINGS };
     this._live?.received.connect(this.onLive, this);
-    this._live?.statusChanged.connect(this.emit, this);
+    this._live?.statusChanged.connect(this.onLiveStatus, this);
   }
 
   readonly client: SidecarClient;
@@ -183,7 +183,13 @@ export class SitesModel implements IDisposable {
       const sites = await this.client.sites();
       this._loadError = undefined;
       this._loaded = true;
-      this.setSites(sites);
+      if (this._streaming) {
+        // The live stream is newer: this answer may have been made before a
+        // diff that arrived first, and the stream would not send it again.
+        this.emit();
+      } else {
+        this.setSites(sites);
+      }
     } catch (err) {
       this._loadError = toActionError('refresh', err);
       this._loaded = true;
@@ -357,9 +363,19 @@ export class SitesModel implements IDisposable {
   }
 
   private onLive(_: LiveConnection, message: LiveMessage): void {
+    if (message.type === 'snapshot') {
+      this._streaming = true;
+    }
     this._loaded = true;
     this._loadError = undefined;
     this.setSites(applyLiveMessage(this._sites, message));
+  }
+
+  private onLiveStatus(_: LiveConnection, status: LiveStatus): void {
+    if (status !== 'open') {
+      this._streaming = false; // until the next connection's snapshot
+    }
+    this.emit();
   }
 
   private setSites(sites: ISiteState[]): void {
@@ -429,6 +445,8 @@ export class SitesModel implements IDisposable {
   private _sites: ISiteState[] = [];
   private _loaded = false;
   private _loadError: IActionError | undefined;
+  /** A snapshot came over the live socket that is open now: it is the source of the sites. */
+  private _streaming = false;
   private _settings: IPanelSettings;
   private _active = false;
   private _shown = false;
