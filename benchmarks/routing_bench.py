@@ -74,7 +74,7 @@ def overhead(client, rounds: int) -> tuple[list[float], list[float]]:
 
     setup = run(
         client,
-        "import dask\nfrom jupyter_ext_server.kernel.extension import current_router\n"
+        "import dask\nfrom jupyter_ext_server.kernel.state import current_router\n"
         "inc = lambda x: x + 1\n"
         "lumi = current_router().client_for('lumi')\n",
     )

@@ -54,17 +54,30 @@ class SidecarError(RuntimeError):
 
     ``status`` is 0 and ``code`` "network" when the sidecar did not answer at
     all; ``code`` is None for an answer that is not the sidecar's JSON (a
-    proxy's error page, or a sidecar older than this client)."""
+    proxy's error page, or a sidecar older than this client). A code this
+    client does not know (a newer sidecar's) is kept as ``unlisted_code``."""
 
-    def __init__(self, status: int, message: str, code: ErrorCode | None = None):
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        code: ErrorCode | None = None,
+        unlisted_code: str | None = None,
+    ):
         super().__init__(message)
         self.status = status
         self.code = code
+        self.unlisted_code = unlisted_code
 
 
 def _code_of(answer: object) -> ErrorCode | None:
     code = answer.get("code") if isinstance(answer, dict) else None
     return code if code in ERROR_CODES else None
+
+
+def _unlisted_code_of(answer: object) -> str | None:
+    code = answer.get("code") if isinstance(answer, dict) else None
+    return code if isinstance(code, str) and code not in ERROR_CODES else None
 
 
 class _UnixConnection(http.client.HTTPConnection):
@@ -143,7 +156,9 @@ class SidecarClient:
         if response.status >= 400:
             error = answer.get("error") if isinstance(answer, dict) else None
             message = str(error) if error else raw.decode(errors="replace")
-            raise SidecarError(response.status, message, _code_of(answer))
+            raise SidecarError(
+                response.status, message, _code_of(answer), _unlisted_code_of(answer)
+            )
         return answer
 
     def get(self, path: str, timeout: float | None = None, **query):

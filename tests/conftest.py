@@ -5,7 +5,9 @@ Every fixture stops what it starts, also when a test fails (yield + finally).
 Two tiers: tests marked ``integration`` start real processes (issuer,
 gateways, sidecar, kernels, a Jupyter server); the rest start none and make
 up ``make test-fast``. A test that is not marked and still starts a process
-fails, so the fast tier stays fast and the marker stays true.
+fails, so the fast tier stays fast and the marker stays true. The guard
+catches ``subprocess`` (asyncio's subprocesses go through it too), not
+``multiprocessing`` or a bare ``os.fork``: nothing here uses those.
 """
 
 from __future__ import annotations

@@ -24,6 +24,17 @@ def test_python_codes_equal_the_typescript_ones():
     assert list(ERROR_CODES) == codes
 
 
+def test_a_newer_sidecars_code_is_not_taken_for_an_older_sidecar():
+    from jupyter_ext_server.kernel.errors import site_error_from
+
+    newer = SidecarError(404, "no such dataset", None, "unknown-dataset")
+    assert str(site_error_from(newer)) == "no such dataset"
+    assert "older than the kernel" in str(site_error_from(SidecarError(404, "not found")))
+    assert "older than the kernel" in str(
+        site_error_from(SidecarError(404, "not found", "unknown-route"))
+    )
+
+
 def test_unknown_codes_are_not_passed_on():
     assert _code_of({"error": "x", "code": "no-cluster"}) == "no-cluster"
     assert _code_of({"error": "x", "code": "<b>made-up</b>"}) is None

@@ -27,7 +27,8 @@ def site_error_from(err: SidecarError) -> SiteError:
     unreachable or outdated sidecar needs saying here."""
     if err.status == 0:
         return SiteError(f"Dask Sites cannot reach its sidecar: {err}")
-    if err.status == 404 and err.code in (None, "unknown-route"):
+    outdated = err.code == "unknown-route" or (err.code is None and err.unlisted_code is None)
+    if err.status == 404 and outdated:
         return SiteError(
             "The Dask Sites sidecar does not know this request: it is older than the kernel's "
             "dask_sites. Restart the Jupyter server (it starts the sidecar) after an upgrade."

@@ -55,16 +55,16 @@ class SiteRouter:
         except SidecarError as err:
             raise site_error_from(err) from None
 
-    def require_site(self, name: str) -> None:
-        """A name the registry knows, in a kernel that has a sidecar."""
-        if self.sidecar is None:
-            raise SiteError(NO_SIDECAR)
-        self.locations.catalogue.require(name)
-
     def require_sidecar(self) -> SidecarClient:
+        """The sidecar, or a ``SiteError`` saying this kernel has none."""
         if self.sidecar is None:
             raise SiteError(NO_SIDECAR)
         return self.sidecar
+
+    def require_site(self, name: str) -> None:
+        """A name the registry knows, in a kernel that has a sidecar."""
+        self.require_sidecar()
+        self.locations.catalogue.require(name)
 
     def client_for(self, site: str):
         if self.clients is None:

@@ -30,7 +30,6 @@ import {
   type ListenAddress
 } from './options';
 import { loadRegistryFrom } from './registry-source';
-import { errorAnswer } from './http/error-answers';
 import { SitesService } from './sites';
 import { StateFile } from './state/state-file';
 
@@ -142,7 +141,6 @@ async function buildServer(
     callers: new CallerCheck(options.secret, options.kernelSecret),
     passThrough: [dashboards.handleHttp],
     upgrades: [live.handleUpgrade, dashboards.handleUpgrade],
-    explain: errorAnswer,
     log
   });
   const shutdown = () => {

@@ -79,7 +79,7 @@ describe('reasons', () => {
 });
 
 describe('loginFailure', () => {
-  it('a refusal is a LoginFailedError with the refusal as cause', () => {
+  it('a refusal is a LoginFailedError with the refusal, redacted, as cause', () => {
     const refusal = new OidcProtocolError('invalid_scope', `bad ${TOKEN}`);
     const { error, reason } = loginFailure(refusal, 'start a login', context);
     expect(reason).toBe(
@@ -87,7 +87,13 @@ describe('loginFailure', () => {
     );
     expect(error).toBeInstanceOf(LoginFailedError);
     expect(error.message).toBe(`Login to Central site failed: ${reason}`);
-    expect(error.cause).toBe(refusal);
+    // A copy: the issuer's own text may quote a token.
+    expect(error.cause).toBeInstanceOf(OidcProtocolError);
+    expect(error.cause).not.toBe(refusal);
+    expect((error.cause as OidcProtocolError).error).toBe('invalid_scope');
+    expect((error.cause as Error).message).toBe(
+      'invalid_scope: bad [redacted]'
+    );
   });
 
   it('an auth error stays as it is', () => {
@@ -106,7 +112,8 @@ describe('loginFailure', () => {
         'fetch failed (ECONNREFUSED)'
     );
     expect(reason).toBe(error.message);
-    expect(error.cause).toBe(blip);
+    expect((error.cause as Error).message).toBe(blip.message);
+    expect((error.cause as Error).name).toBe('OidcTransportError');
     expect((error as IssuerUnreachableError).issuer).toBe(context.issuer);
   });
 });

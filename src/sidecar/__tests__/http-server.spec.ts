@@ -3,7 +3,8 @@ import type { Server } from 'node:http';
 
 import { z } from 'zod';
 
-import { HttpError, type IRoute } from '../http/router';
+import { HttpError } from '../http/error-answers';
+import type { IRoute } from '../http/router';
 import { CallerCheck } from '../http/secrets';
 import { createHttpServer } from '../http/server';
 
@@ -35,7 +36,7 @@ const routes: IRoute[] = [
     path: '/api/fails',
     callers: ['server'],
     handle: () => {
-      throw new HttpError(409, 'central: login needed', 'login-needed');
+      throw new HttpError('login-needed', 'central: login needed');
     }
   }
 ];

@@ -13,6 +13,7 @@ import {
 import {
   errorMessage,
   issuerUnreachable,
+  redactedCause,
   type IFailureContext
 } from './login-failures';
 
@@ -62,11 +63,11 @@ export class IssuerConnection {
       // Discovery answered, but with something unusable (e.g. another issuer).
       return new AuthConfigError(
         `the login server of ${label} cannot be used: ${redact(err.message)}`,
-        { cause: err }
+        { cause: redactedCause(err, redact) }
       );
     }
     return issuerUnreachable(this.#context, action, redact(errorMessage(err)), {
-      cause: err
+      cause: redactedCause(err, redact)
     });
   }
 }

@@ -68,7 +68,7 @@ export function loginFailure(
     return {
       error: new LoginFailedError(
         `Login to ${context.label} failed: ${reason}`,
-        { cause: err }
+        { cause: redactedCause(err, context.redact) }
       ),
       reason
     };
@@ -80,9 +80,30 @@ export function loginFailure(
     context,
     action,
     context.redact(errorMessage(err)),
-    { cause: err }
+    { cause: redactedCause(err, context.redact) }
   );
   return { error: unreachable, reason: unreachable.message };
+}
+
+/**
+ * The error behind a failure, safe to keep as a `cause`: the issuer's (or
+ * the network's) text may quote a token, so the cause is a copy with the
+ * text redacted, never the original object and its own causes.
+ */
+export function redactedCause(
+  err: unknown,
+  redact: (text: string) => string
+): Error {
+  if (err instanceof OidcProtocolError) {
+    return new OidcProtocolError(
+      redact(err.error),
+      err.description === undefined ? undefined : redact(err.description),
+      err.status
+    );
+  }
+  const copy = new Error(redact(errorMessage(err)));
+  copy.name = err instanceof Error ? err.name : 'Error';
+  return copy;
 }
 
 export function errorMessage(err: unknown): string {

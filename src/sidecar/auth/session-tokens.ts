@@ -19,6 +19,7 @@ import type { ConnectIssuer } from './issuer-connection';
 import {
   errorMessage,
   issuerUnreachable,
+  redactedCause,
   redactTokens,
   type IFailureContext
 } from './login-failures';
@@ -271,12 +272,14 @@ export class SessionTokens {
         return this.#afterTokenChange(key, site);
       }
       if (err instanceof OidcProtocolError) {
+        // Redacted while the tokens are still known: dropping the login forgets them.
+        const cause = redactedCause(err, text => this.redact(text));
         await this.#dropLogin(
           this.redact(
             `the login server refused to renew the login (${err.message})`
           )
         );
-        throw this.#host.loginNeededError(site, err);
+        throw this.#host.loginNeededError(site, cause);
       }
       if (err instanceof AuthConfigError || err instanceof LoginNeededError) {
         throw err;
@@ -303,7 +306,7 @@ export class SessionTokens {
         detail,
         {
           keptLogin: this.#host.isLoggedIn(),
-          cause: err
+          cause: redactedCause(err, text => this.redact(text))
         }
       );
     }

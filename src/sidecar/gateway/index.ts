@@ -6,7 +6,7 @@ export {
   type IGatewayHealth,
   type IScaleResult
 } from './client';
-export { waitUntilRunning, type IWaitOptions } from './cluster-start';
+export type { IWaitOptions } from './cluster-start';
 export { proxyAddressFor } from './proxy-address';
 export {
   isActive,

@@ -12,7 +12,7 @@ import type { Duplex } from 'node:stream';
 
 import { createProxyServer } from 'http-proxy-3';
 
-import { sendError } from './server';
+import { sendError } from './replies';
 
 export interface IDashboardOptions {
   /** The gateway base URL of a configured site, or undefined if there is no such site. */
@@ -63,10 +63,7 @@ export class DashboardProxy {
     this.proxy.on('error', (err, _req, res) => {
       const message = `the dashboard is unreachable (${(err as NodeJS.ErrnoException).code ?? err.message})`;
       if (res && 'writeHead' in res && !(res as ServerResponse).headersSent) {
-        sendError(res as ServerResponse, 502, {
-          error: message,
-          code: 'dashboard-unreachable'
-        });
+        sendError(res as ServerResponse, 'dashboard-unreachable', message);
       } else {
         (res as Duplex | undefined)?.destroy();
       }
@@ -124,10 +121,7 @@ export class DashboardProxy {
       return false;
     }
     if (target === 'refused') {
-      sendError(res, 404, {
-        error: 'no such site or cluster dashboard',
-        code: 'unknown-dashboard'
-      });
+      sendError(res, 'unknown-dashboard', 'no such site or cluster dashboard');
       return true;
     }
     this.forward(req, res, target);

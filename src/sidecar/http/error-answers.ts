@@ -1,17 +1,20 @@
 /**
  * The one table from error codes to HTTP statuses. Domain errors
- * (`CodedError`: logins, gateways, sites) carry a code and a message for
+ * (`CodedError`: logins, gateways, sites) and the HTTP layer's own
+ * (`HttpError`: a body too large, not JSON) carry a code and a message for
  * the user; this is the only place that decides what status they answer
  * with.
  */
 import type { ErrorCode } from '../../protocol';
 import { CodedError } from '../errors';
-import { HttpError } from './router';
 
 /** Codes only the clients make: no sidecar answer carries them. */
 type ClientOnlyCode = 'network' | 'bad-answer';
 
-export const HTTP_STATUS: Record<Exclude<ErrorCode, ClientOnlyCode>, number> = {
+/** The codes a sidecar answer can carry. */
+export type SidecarErrorCode = Exclude<ErrorCode, ClientOnlyCode>;
+
+export const HTTP_STATUS: Record<SidecarErrorCode, number> = {
   'invalid-request': 400,
   'body-too-large': 413,
   'not-authorised': 401,
@@ -44,11 +47,26 @@ export const HTTP_STATUS: Record<Exclude<ErrorCode, ClientOnlyCode>, number> = {
   'gateway-server': 502
 };
 
-/** A domain error as the HTTP error it answers with; undefined for anything else (a bug). */
+/** An error of the request itself, found by the HTTP layer. */
+export class HttpError extends CodedError {
+  readonly status: number;
+
+  constructor(
+    readonly code: SidecarErrorCode,
+    message: string
+  ) {
+    super(message);
+    this.status = HTTP_STATUS[code];
+  }
+}
+
+/** Any error raised on purpose as the HTTP error it answers with; undefined for anything else (a bug). */
 export function errorAnswer(err: unknown): HttpError | undefined {
+  if (err instanceof HttpError) {
+    return err;
+  }
   if (!(err instanceof CodedError) || !(err.code in HTTP_STATUS)) {
     return undefined;
   }
-  const code = err.code as keyof typeof HTTP_STATUS;
-  return new HttpError(HTTP_STATUS[code], err.message, code);
+  return new HttpError(err.code as SidecarErrorCode, err.message);
 }

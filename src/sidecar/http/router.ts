@@ -6,8 +6,6 @@ import type { IncomingMessage } from 'node:http';
 
 import type { ZodType } from 'zod';
 
-import type { ErrorCode } from '../../protocol';
-
 /** Who sent a request, proven by the secret it carries. */
 export type Caller = 'server' | 'kernel';
 
@@ -37,18 +35,6 @@ export interface IRoute {
   callers: Caller[];
   body?: ZodType;
   handle(context: IRequestContext): Promise<IReply> | IReply;
-}
-
-/** An error whose message is meant for the user, with its HTTP status. */
-export class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-    /** Machine-readable reason for clients, e.g. `login-needed`. */
-    readonly code?: ErrorCode
-  ) {
-    super(message);
-  }
 }
 
 export type RouteMatch =

@@ -12,14 +12,9 @@ import {
 } from 'node:http';
 import type { Duplex } from 'node:stream';
 
-import type { IErrorResponse } from '../../protocol';
-import {
-  HttpError,
-  matchRoute,
-  type Caller,
-  type IReply,
-  type IRoute
-} from './router';
+import { errorAnswer, HttpError } from './error-answers';
+import { sendError, sendHtml, sendJson } from './replies';
+import { matchRoute, type Caller, type IReply, type IRoute } from './router';
 import type { CallerCheck } from './secrets';
 
 const MAX_BODY_BYTES = 64 * 1024;
@@ -50,8 +45,6 @@ export interface IHttpServerOptions {
   callers: CallerCheck;
   passThrough?: IPassThrough[];
   upgrades?: IUpgradeHandler[];
-  /** Turns domain errors (gateway, login) into HTTP errors. */
-  explain?: (err: unknown) => HttpError | undefined;
   log?: (line: string) => void;
 }
 
@@ -64,10 +57,7 @@ export function createHttpServer(options: IHttpServerOptions): Server {
         `sidecar: ${req.method} ${pathOf(req)} failed: ${(err as Error).stack ?? err}`
       );
       if (!res.headersSent) {
-        sendError(res, 500, {
-          error: 'internal error in the Dask Sites sidecar',
-          code: 'internal'
-        });
+        sendError(res, 'internal', 'internal error in the Dask Sites sidecar');
       } else {
         res.destroy();
       }
@@ -90,34 +80,24 @@ export function createHttpServer(options: IHttpServerOptions): Server {
           }
         }
       }
-      return sendError(
-        res,
-        caller ? 404 : 401,
-        caller
-          ? { error: 'not found', code: 'unknown-route' }
-          : { error: 'not authorised', code: 'not-authorised' }
-      );
+      return caller
+        ? sendError(res, 'unknown-route', 'not found')
+        : sendError(res, 'not-authorised', 'not authorised');
     }
     if (match.kind === 'wrong-method') {
       res.setHeader('Allow', match.allowed.join(', '));
-      return sendError(res, 405, {
-        error: 'method not allowed',
-        code: 'method-not-allowed'
-      });
+      return sendError(res, 'method-not-allowed', 'method not allowed');
     }
     const { route, params } = match;
     if (route.callers.length && !(caller && route.callers.includes(caller))) {
       res.setHeader('WWW-Authenticate', 'token');
-      return sendError(
-        res,
-        caller ? 403 : 401,
-        caller
-          ? {
-              error: 'this caller may not use this route',
-              code: 'caller-not-allowed'
-            }
-          : { error: 'missing or wrong secret', code: 'not-authorised' }
-      );
+      return caller
+        ? sendError(
+            res,
+            'caller-not-allowed',
+            'this caller may not use this route'
+          )
+        : sendError(res, 'not-authorised', 'missing or wrong secret');
     }
     let reply: IReply;
     try {
@@ -126,17 +106,11 @@ export function createHttpServer(options: IHttpServerOptions): Server {
         : undefined;
       reply = await route.handle({ req, url, params, body, caller, baseUrl });
     } catch (err) {
-      const known =
-        err instanceof HttpError
-          ? err
-          : (options.explain?.(err) ?? zodError(err));
+      const known = errorAnswer(err) ?? zodError(err);
       if (!known) {
         throw err;
       }
-      return sendError(res, known.status, {
-        error: known.message,
-        ...(known.code ? { code: known.code } : {})
-      });
+      return sendError(res, known.code, known.message);
     }
     if (reply.html !== undefined) {
       return sendHtml(res, reply.status, reply.html);
@@ -184,9 +158,8 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
     size += (chunk as Buffer).length;
     if (size > MAX_BODY_BYTES) {
       throw new HttpError(
-        413,
-        `request body larger than ${MAX_BODY_BYTES} bytes`,
-        'body-too-large'
+        'body-too-large',
+        `request body larger than ${MAX_BODY_BYTES} bytes`
       );
     }
     chunks.push(chunk as Buffer);
@@ -199,9 +172,8 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
     return JSON.parse(text);
   } catch {
     throw new HttpError(
-      400,
-      'the request body is not valid JSON',
-      'invalid-request'
+      'invalid-request',
+      'the request body is not valid JSON'
     );
   }
 }
@@ -220,43 +192,5 @@ function zodError(err: unknown): HttpError | undefined {
         `${i.path.length ? i.path.map(String).join('.') : 'body'}: ${i.message}`
     )
     .join('; ');
-  return new HttpError(400, `invalid request: ${text}`, 'invalid-request');
+  return new HttpError('invalid-request', `invalid request: ${text}`);
 }
-
-/** An error answer: a message for people and a code for programs. */
-export function sendError(
-  res: ServerResponse,
-  status: number,
-  answer: IErrorResponse
-): void {
-  sendJson(res, status, answer);
-}
-
-export function sendJson(
-  res: ServerResponse,
-  status: number,
-  body: unknown
-): void {
-  const data = JSON.stringify(body);
-  res.writeHead(status, {
-    'Content-Type': 'application/json; charset=utf-8',
-    'Content-Length': Buffer.byteLength(data),
-    'Cache-Control': 'no-store',
-    'X-Content-Type-Options': 'nosniff'
-  });
-  res.end(data);
-}
-
-function sendHtml(res: ServerResponse, status: number, html: string): void {
-  res.writeHead(status, {
-    'Content-Type': 'text/html; charset=utf-8',
-    'Content-Length': Buffer.byteLength(html),
-    'Cache-Control': 'no-store',
-    'Content-Security-Policy':
-      "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'",
-    'X-Content-Type-Options': 'nosniff'
-  });
-  res.end(html);
-}
-
-export type { IErrorResponse };

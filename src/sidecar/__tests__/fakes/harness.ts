@@ -5,6 +5,8 @@
  * before every test; importers read them live (ES module bindings), so
  * tests use `clock`, `issuer`, ... as if they were their own.
  */
+import { inspect } from 'node:util';
+
 import type { ISiteConfig } from '../../../protocol';
 import { SessionManager } from '../../auth';
 
@@ -45,7 +47,12 @@ export async function failure(promise: Promise<unknown>): Promise<Error> {
   try {
     await promise;
   } catch (err) {
-    errorsSeen.push(String(err), (err as Error).message);
+    // With its causes: a wrapped error must not carry a token either.
+    errorsSeen.push(
+      String(err),
+      (err as Error).message,
+      inspect(err, { depth: 10, showHidden: true })
+    );
     return err as Error;
   }
   throw new Error('expected a rejection');
