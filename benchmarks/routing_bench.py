@@ -145,8 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
 
-    from dask.utils import format_bytes
-
+    from jupyter_ext_server.kernel.units import format_bytes
     from jupyter_ext_server.testbed import Testbed
     from support.kernels import kernel_environment, start_kernel, stop_kernel
     from support.running import RunningSidecar, log_in, stop_clusters

@@ -7,11 +7,10 @@ its per-site object stores. Where work ran is proven by the task itself
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from support.kernels import kernel_environment, run, start_kernel, stop_kernel
+from support.schedulers import SchedulerLogs
 
 pytestmark = pytest.mark.integration
 
@@ -38,59 +37,12 @@ def kernel(routing_sidecar):
         stop_kernel(manager, client)
 
 
-class SchedulerLogs:
-    """What each site's scheduler has recorded in its own transition log."""
-
-    def __init__(self, sidecar):
-        self.sidecar = sidecar
-        self.clients = {}
-
-    def _client(self, site: str):
-        from dask_gateway.client import GatewaySecurity
-        from distributed import Client
-
-        connection = self.sidecar.kernel.get(f"/kernel/sites/{site}/connection", create="1")
-        known = self.clients.get(site)
-        if known and known[0] == connection["cluster"]:
-            return known[1]
-        client = Client(
-            connection["address"],
-            timeout=60,
-            set_as_default=False,
-            security=GatewaySecurity(connection["tlsKey"], connection["tlsCert"]),
-        )
-        self.clients[site] = (connection["cluster"], client)
-        return client
-
-    def keys(self, site: str, after: float) -> list[str]:
-        # The log keeps the last 1000 transitions, each with the scheduler's clock
-        # (this machine's): select by time, not by position.
-        return self._client(site).run_on_scheduler(
-            lambda dask_scheduler: [
-                str(t.key) for t in dask_scheduler.transition_log if t.timestamp >= after
-            ]
-        )
-
-    def mark(self) -> float:
-        for site in SITES:
-            self._client(site)  # connect (and start clusters) before the clock starts
-        return time.time()
-
-    def since(self, mark: float, site: str) -> str:
-        """The keys ``site``'s scheduler handled after ``mark``, one per line."""
-        return "\n".join(self.keys(site, mark))
-
-    def close(self) -> None:
-        for _, client in self.clients.values():
-            client.close()
-
-
 SITES = ("central", "lumi", "leonardo")
 
 
 @pytest.fixture(scope="module")
 def logs(routing_sidecar, kernel):
-    logs = SchedulerLogs(routing_sidecar)
+    logs = SchedulerLogs(routing_sidecar, SITES)
     try:
         yield logs
     finally:
@@ -181,7 +133,7 @@ def test_explain_shows_the_plan(kernel):
     text = value(out) if out.result else out.stdout
     assert "split across 2 sites" in text
     assert "central: computes" in text and "lumi: computes" in text
-    assert "opened with dask_sites.open_zarr('s3://lumi-era5/rainfall.zarr')" in text
+    assert "tp from s3://lumi-era5/rainfall.zarr: at lumi" in text
     magic = run(kernel, "%site explain rain.tp.mean()")
     assert "the whole graph runs at lumi" in (magic.result or magic.stdout)
 
@@ -195,7 +147,7 @@ def test_the_move_limit_refuses_with_the_plan_and_runs_nothing(kernel, logs):
     )
     out = run(kernel, code)
     assert out.error and out.error.startswith("MoveRefused: Not run: this split would move")
-    assert "more than the limit of 62.50 kiB" in out.error
+    assert "more than the limit of 64.0 kB" in out.error
     assert "central: computes" in out.error and "dask-sites.move-limit" in out.error
     assert all(logs.since(mark, site) == "" for site in SITES)
 

@@ -14,9 +14,10 @@ import numpy as np
 import pytest
 
 from jupyter_ext_server.kernel.catalogue import SiteCatalogue, SiteData
+from jupyter_ext_server.kernel.describe import describe
 from jupyter_ext_server.kernel.errors import DataWouldCrossSites, MoveRefused, SiteError
 from jupyter_ext_server.kernel.locations import DataLocations, _storage_of
-from jupyter_ext_server.kernel.planner import describe, plan_graph
+from jupyter_ext_server.kernel.planner import plan_graph
 from jupyter_ext_server.kernel.record import CellRecord
 from jupyter_ext_server.kernel.routing import Route
 from jupyter_ext_server.kernel.scheduler import SiteScheduler
@@ -125,7 +126,7 @@ def test_move_limit_refuses_before_anything_runs(sites):
     sched, _ = scheduler(sites)
     with (
         dask.config.set({"dask-sites.move-limit": "10 kB"}),
-        pytest.raises(MoveRefused, match=r"would move 156.25 kiB") as refused,
+        pytest.raises(MoveRefused, match=r"would move 160 kB") as refused,
     ):
         (a + b).sum().compute(scheduler=sched)
     assert "central: computes" in str(refused.value)

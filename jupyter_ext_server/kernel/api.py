@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import html
 
+from .describe import describe
 from .errors import SiteError
 from .locations import DataLocations, graph_of
-from .planner import Plan, describe
-from .scheduler import plan_collections
-from .split import move_limit
+from .placement import Placement
+from .planner import Plan, plan_graph
+from .scheduler import graph_and_keys
+from .split import SplitRun, measure_parts, move_limit
 from .state import current_router, loaded_router
 
 
@@ -46,7 +48,7 @@ def open_zarr(url: str, site: str | None = None, storage_options: dict | None = 
         storage_options = {"client_kwargs": {"endpoint_url": endpoint}} if endpoint else None
     dataset = xr.open_zarr(url, storage_options=storage_options, **kwargs)
     dataset.attrs["location"] = site
-    locations.record(dataset, site, f"opened with dask_sites.open_zarr({url!r})")
+    locations.record(dataset, site, lambda variable: f"{variable or 'data'} from {url}")
     return dataset
 
 
@@ -67,19 +69,37 @@ def last_record() -> dict | None:
 
 
 class Explanation:
-    """A plan, readable in the notebook (``repr``) and by code (``plan``)."""
+    """A plan, readable in the notebook (``repr``) and by code (``plan``,
+    ``placement``: where the mix runs and every hop)."""
 
-    def __init__(self, plan: Plan, limit: int):
+    def __init__(
+        self,
+        plan: Plan,
+        limit: int,
+        placement: Placement | None = None,
+        parts: dict | None = None,
+        measured_seconds: float | None = None,
+    ):
         self.plan = plan
         self.limit = limit
+        self.placement = placement
+        self.parts = parts
+        self.measured_seconds = measured_seconds
 
     @property
     def refused(self) -> bool:
-        estimate = self.plan.estimated_bytes
-        return self.plan.kind == "split" and estimate is not None and estimate > self.limit
+        total = self.placement.total if self.placement else None
+        return total is not None and total > self.limit
 
     def __repr__(self) -> str:
-        text = describe(self.plan, self.limit if self.plan.kind == "split" else None)
+        if self.plan.kind != "split":
+            return describe(self.plan)
+        text = describe(self.plan, self.limit, self.placement, self.parts)
+        if self.measured_seconds is not None:
+            text += (
+                f"\nSome sizes are not known in advance: each site computed its part to "
+                f"measure it ({self.measured_seconds:.1f} s) and let it go."
+            )
         if self.refused:
             text += "\nThis would be refused: it moves more than the limit."
         return text
@@ -88,12 +108,28 @@ class Explanation:
         return f"<pre class='dask-sites-explain'>{html.escape(repr(self))}</pre>"
 
 
-def explain(*objs) -> Explanation:
-    """How Dask Sites would run ``dask.compute(*objs)`` from an untagged cell."""
+def explain(*objs, measure: bool = True) -> Explanation:
+    """How Dask Sites would run ``dask.compute(*objs)`` from an untagged cell.
+
+    Costs nothing at the sites, unless a part's size cannot be known before
+    it runs and ``measure`` is true: then each site computes its part to
+    measure it (and says so)."""
     for obj in objs:
         if graph_of(obj) is None:
             raise SiteError(
                 "explain() needs dask collections or dask-backed xarray objects, "
                 f"not {type(obj).__name__}."
             )
-    return Explanation(plan_collections(objs, _locations()), move_limit())
+    locations = _locations()
+    graph, keys = graph_and_keys(objs)
+    plan = plan_graph(graph, keys, locations.inputs_of(graph)) if graph else Plan("none", ())
+    if plan.kind != "split":
+        return Explanation(plan, move_limit())
+    split = SplitRun(graph, keys, plan)
+    placement, sizes, seconds = split.estimated_placement(), split.estimated_sizes(), None
+    unknown = any(s.for_mix is None or s.for_caller is None for s in sizes.values())
+    if unknown and measure:
+        router = loaded_router()
+        clients = {site: router.client_for(site) for site in split.sites}
+        placement, sizes, seconds = measure_parts(split, clients)
+    return Explanation(plan, move_limit(), placement, split.described_parts(sizes), seconds)

@@ -15,6 +15,7 @@ survive composition, so ``a.sum() * b.mean()`` still shows both inputs.
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Callable, Iterator
 
@@ -63,12 +64,16 @@ class DataLocations:
         """The namespace may have changed: scan it again (at most once per cell)."""
         self._namespace_scanned = False
 
-    def record(self, obj, site: str, why: str) -> int:
-        """Remember that ``obj``'s inputs live at ``site``; returns how many layers."""
+    def record(self, obj, site: str, why: str | Callable[[str | None], str]) -> int:
+        """Remember that ``obj``'s inputs live at ``site``; returns how many layers.
+
+        ``why`` says so for people; a function of the variable's name gives
+        each variable of an xarray object its own (``tp from s3://...``)."""
         count = 0
-        for graph in _graphs_in(obj):
+        for variable, graph in _graphs_in(obj):
+            reason = why(variable) if callable(why) else why
             for name in input_layers(graph):
-                self._recorded[name] = (site, why)
+                self._recorded[name] = (site, reason)
                 count += 1
         if count and self.on_record is not None:
             self.on_record()
@@ -119,14 +124,14 @@ class DataLocations:
     def _probe(self, name: str, layer) -> tuple[str, str] | None:
         if name not in self._probed:
             try:
-                self._probed[name] = self._site_of_storage(layer)
+                self._probed[name] = self._site_of_storage(name, layer)
             except SiteError:
                 return None  # the sidecar is away: try again later
             except Exception:  # a layer that cannot be looked into is simply not located
                 self._probed[name] = None
         return self._probed[name]
 
-    def _site_of_storage(self, layer) -> tuple[str, str] | None:
+    def _site_of_storage(self, layer_name: str, layer) -> tuple[str, str] | None:
         # Only materialised layers: xarray keeps its store in one ("original-...");
         # materialising a Blockwise layer to look would cost more than the compute.
         if not _is_materialized(layer):
@@ -136,10 +141,11 @@ class DataLocations:
             if not found:
                 continue
             url, endpoint = found
+            what = _read_from(layer_name, url)
             if url and (site := self.catalogue.site_of_url(url)):
-                return site, f"{url} matches {site}'s data patterns"
+                return site, f"{what} (the URL matches {site}'s data patterns)"
             if endpoint and (site := self.catalogue.site_of_endpoint(endpoint)):
-                return site, f"{url or 'its store'} is served by {site}'s storage endpoint"
+                return site, f"{what} (its store is {site}'s storage endpoint)"
         return None
 
     def _record_namespace(self) -> None:
@@ -147,31 +153,49 @@ class DataLocations:
         if xr is None or self.namespace is None:
             return  # no xarray objects to look at (and none is loaded to find out)
         sites = set(self.catalogue.names())
-        for value in list((self.namespace() or {}).values()):
+        for held_as, value in list((self.namespace() or {}).items()):
             if not isinstance(value, (xr.Dataset, xr.DataArray)):
                 continue
             location = value.attrs.get("location")
             if not isinstance(location, str) or location not in sites:
                 continue
-            for graph in _graphs_in(value):
+            for variable, graph in _graphs_in(value):
+                what = f"{held_as}.{variable}" if isinstance(value, xr.Dataset) else held_as
+                why = f'{what} (its attrs["location"] is {location!r})'
                 for name in input_layers(graph):
                     # Opened or stored data says more than an attribute copied along.
-                    self._recorded.setdefault(name, (location, 'attrs["location"]'))
+                    self._recorded.setdefault(name, (location, why))
 
 
-def _graphs_in(obj) -> Iterator:
-    """The graphs of a collection, or of each dask-backed variable of an xarray object."""
+def _graphs_in(obj) -> Iterator[tuple[str | None, object]]:
+    """``(variable name, graph)`` of a collection (no name), or of each
+    dask-backed variable of an xarray object."""
     xr = sys.modules.get("xarray")
     if xr is not None and isinstance(obj, (xr.Dataset, xr.DataArray)):
-        variables = obj.variables.values() if isinstance(obj, xr.Dataset) else [obj.variable]
-        for variable in variables:
+        if isinstance(obj, xr.Dataset):
+            variables = list(obj.variables.items())
+        else:
+            variables = [(obj.name, obj.variable)]
+        for name, variable in variables:
             data = variable._data
             if hasattr(data, "__dask_graph__"):
-                yield graph_of(data)
+                yield (str(name) if name is not None else None), graph_of(data)
         return
     graph = graph_of(obj)
     if graph is not None:
-        yield graph
+        yield None, graph
+
+
+#: The layer xarray makes for a variable it opens: ``original-open_dataset-tp-<token>``.
+_OPENED_VARIABLE = re.compile(r"^(?:original-)?open_dataset-(.+)-[0-9a-f]{16,}$")
+
+
+def _read_from(layer_name: str, url: str | None) -> str:
+    """``flood_extent from s3://central-gfm/flood_extent.zarr``, as far as the
+    layer's name tells the variable."""
+    where = url or "a store"
+    opened = _OPENED_VARIABLE.match(str(layer_name))
+    return f"{opened.group(1)} from {where}" if opened else where
 
 
 def _is_materialized(layer) -> bool:

@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 
 from dask.core import flatten
 from dask.highlevelgraph import HighLevelGraph
-from dask.utils import format_bytes as dask_format_bytes
 
 Key = Hashable
 
@@ -111,40 +110,6 @@ def plan_graph(hlg, keys: Iterable[Key], input_sites: Mapping[str, tuple[str, st
         )
     local = tuple(name for name, its_sites in sites.items() if len(its_sites) > 1)
     return Plan("split", sites_in_order, parts=tuple(parts), local_layers=local, inputs=inputs)
-
-
-def format_bytes(n: int | None) -> str:
-    if n is None:
-        return "unknown size"
-    return dask_format_bytes(n)
-
-
-def describe(plan: Plan, limit: int | None = None) -> str:
-    """The plan in words, for ``explain`` and for a refusal."""
-    if plan.kind == "none":
-        return "No input of this graph lives at a known site: it runs where the cell runs."
-    lines = []
-    for layer, (site, why) in plan.inputs.items():
-        lines.append(f"input {short_name(layer)} lives at {site} ({why})")
-    if plan.kind == "single":
-        lines.append(f"Plan: the whole graph runs at {plan.site}; only the result comes back.")
-        return "\n".join(lines)
-    lines.append(
-        f"Plan: split across {len(plan.parts)} sites, each reducing its own data concurrently:"
-    )
-    for part in plan.parts:
-        layers = ", ".join(short_name(name) for name in part.cut_layers) or "nothing"
-        lines.append(
-            f"  {part.site}: computes {layers} ({len(part.keys)} key(s)); "
-            f"moves {format_bytes(part.estimated_bytes)} to this kernel"
-        )
-    lines.append(
-        f"  here: {len(plan.local_layers)} layer(s) that combine the sites' results; "
-        f"{format_bytes(plan.estimated_bytes)} in all would move"
-    )
-    if limit is not None:
-        lines.append(f"  limit on data moved between sites: {format_bytes(limit)}")
-    return "\n".join(lines)
 
 
 def layers_needed(hlg, keys: list):

@@ -11,7 +11,8 @@ from dataclasses import asdict, dataclass, field
 
 from dask.sizeof import sizeof
 
-from .planner import format_bytes
+from .placement import HERE, Hop
+from .units import format_bytes
 
 RECORD_MIMETYPE = "application/vnd.dask-sites.record+json"
 
@@ -40,6 +41,10 @@ class CellRecord:
     warnings: list[str] = field(default_factory=list)
     #: Wall time of the cell's Dask work (sites of a split run at the same time).
     wall_seconds: float = 0.0
+    #: What crossed between the sites and this kernel in split computations.
+    hops: list[Hop] = field(default_factory=list)
+    #: The site that ran the part mixing sites, when it was not this kernel.
+    mixed_at: str | None = None
 
     def add(self, site: str, seconds: float, bytes_back: int) -> None:
         for run in self.runs:
@@ -59,6 +64,12 @@ class CellRecord:
             f"{run.site} {run.seconds:.2f} s, {format_bytes(run.bytes_back)} back"
             for run in self.runs
         ]
+        if self.mixed_at:
+            moved = ", ".join(
+                f"{_end(hop.source)} → {_end(hop.target)} {format_bytes(hop.bytes)}"
+                for hop in self.hops
+            )
+            parts.append(f"mixed at {self.mixed_at} ({moved})")
         return f"Dask Sites ({self.source}): " + "; ".join(parts)
 
     def as_dict(self) -> dict:
@@ -74,5 +85,11 @@ class CellRecord:
             "runs": [asdict(run) for run in self.runs],
             "bytesBack": sum(run.bytes_back for run in self.runs if run.site != "local"),
             "seconds": self.wall_seconds,
+            "hops": [hop.as_dict() for hop in self.hops],
+            "mixedAt": self.mixed_at,
         }
         return {RECORD_MIMETYPE: record, "text/plain": self.summary()}, {}
+
+
+def _end(end: str) -> str:
+    return "this kernel" if end == HERE else end

@@ -24,9 +24,11 @@ from dask.core import flatten
 from dask.highlevelgraph import HighLevelGraph
 
 from .compat import graph_of_expr
+from .describe import describe
 from .errors import DataWouldCrossSites, SiteError
 from .locations import DataLocations, graph_of
-from .planner import Plan, describe, layers_needed, plan_graph, short_name
+from .placement import Placement, hops_for
+from .planner import Plan, layers_needed, plan_graph, short_name
 from .record import CellRecord, bytes_of
 from .routing import Route
 from .split import SplitRun, move_limit, refusal
@@ -121,31 +123,66 @@ class SiteScheduler:
         return results
 
     def _run_split(self, graph, keys: list, plan: Plan):
-        """Each site reduces its own data at once; only the cut results move here."""
+        """Each site computes its own part at once; the mix runs where the
+        fewest bytes have to cross (here, or at one of the sites)."""
         split = SplitRun(graph, keys, plan)
         limit = move_limit()
-        estimate = split.estimated_bytes()
-        if estimate is not None and estimate > limit:
-            raise refusal(plan, limit, estimate, "would move")
+        estimate = split.estimated_placement()
+        if estimate.total is not None and estimate.total > limit:
+            parts = split.described_parts(split.estimated_sizes())
+            raise refusal(plan, estimate, limit, "would move", parts)
         clients = {site: self._client(site, plan) for site in split.sites}
         split.run_shared_work_here(clients)
         try:
             split.start(clients)
             seconds = split.wait()
-            measured = split.measured_bytes()
-            if measured > limit:  # the estimate can be wrong (or unknown): check before moving
-                raise refusal(plan, limit, measured, "computed, and would move")
-            for site, brought_back in split.fetch():
-                self.record.add(site, seconds[site], brought_back)
+            # The estimates can be wrong (or unknown): decide on what was computed.
+            placement = split.placement()
+            if placement.total is not None and placement.total > limit:
+                parts = split.described_parts(split.measured_sizes())
+                raise refusal(plan, placement, limit, "computed, and would move", parts)
+            if placement.at_site:
+                results, placement = self._mix_at(split, placement, seconds, limit)
+            else:
+                results = self._mix_here(split, seconds)
+            self.record.hops.extend(placement.hops)
         except BaseException:
             split.cancel()
             raise
         finally:
             split.forget_futures()
+        return results
+
+    def _mix_here(self, split: SplitRun, seconds: dict[str, float]) -> list:
+        for site, brought_back in split.fetch():
+            self.record.add(site, seconds[site], brought_back)
         started = time.perf_counter()
         results = split.combine_here()
         self.record.add("local", time.perf_counter() - started, 0)
         return results
+
+    def _mix_at(
+        self, split: SplitRun, placement: Placement, seconds: dict[str, float], limit: int
+    ) -> tuple[list, Placement]:
+        """The other sites' parts go to ``placement.where`` through here; the mix
+        runs there; only its result comes back. Returns the results and the
+        placement with the result as measured."""
+        target = placement.where
+        others = [site for site in split.sites if site != target]
+        for site, brought_back in split.fetch(others):
+            self.record.add(site, seconds[site], brought_back)
+        started = time.perf_counter()
+        split.send_to(target)
+        split.start_mix(target)
+        result_bytes = split.wait_mix(target)
+        placement = measured(placement, split, result_bytes)
+        if placement.total is not None and placement.total > limit:
+            parts = split.described_parts(split.measured_sizes())
+            raise refusal(split.plan, placement, limit, "computed, and would move", parts)
+        results, brought_back = split.fetch_mix(target)
+        self.record.add(target, seconds[target] + time.perf_counter() - started, brought_back)
+        self.record.mixed_at = target
+        return results, placement
 
     # -- helpers --------------------------------------------------------------------------
 
@@ -183,13 +220,20 @@ class SiteScheduler:
             warnings.warn(DataWouldCrossSites(message), stacklevel=2)
 
 
-def plan_collections(collections: Iterable, locations: DataLocations) -> Plan:
-    """The plan for ``dask.compute(*collections)`` or ``persist`` from an untagged cell."""
+def graph_and_keys(collections: Iterable) -> tuple[HighLevelGraph | None, list]:
+    """The layers ``dask.compute(*collections)`` would run, and the keys it asks for."""
     pairs = [(c, g) for c in collections if (g := graph_of(c)) is not None]
     if not pairs:
-        return Plan("none", ())
+        return None, []
     keys = [k for c, _ in pairs for k in flatten(c.__dask_keys__())]
-    graph = layers_needed(HighLevelGraph.merge(*(g for _, g in pairs)), keys)
+    return layers_needed(HighLevelGraph.merge(*(g for _, g in pairs)), keys), keys
+
+
+def plan_collections(collections: Iterable, locations: DataLocations) -> Plan:
+    """The plan for ``dask.compute(*collections)`` or ``persist`` from an untagged cell."""
+    graph, keys = graph_and_keys(collections)
+    if graph is None:
+        return Plan("none", ())
     return plan_graph(graph, keys, locations.inputs_of(graph))
 
 
@@ -203,3 +247,10 @@ def _users_own_client():
         return distributed.default_client()
     except ValueError:
         return None
+
+
+def measured(placement: Placement, split: SplitRun, result_bytes: int) -> Placement:
+    """The placement with the mix's result as measured at its site."""
+    return Placement(
+        placement.where, hops_for(placement.where, split.measured_sizes(), result_bytes)
+    )

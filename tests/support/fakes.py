@@ -6,27 +6,55 @@ from __future__ import annotations
 
 import contextlib
 
+from dask._task_spec import DataNode
 from dask.local import get_sync
+from dask.sizeof import sizeof
 
 
 class FakeFuture:
     def __init__(self, key, value):
         self.key, self.value = key, value
+        self.cancelled = False
+
+    def cancel(self):
+        self.cancelled = True
 
 
 class FakeClient:
-    """Computes with the local scheduler and counts what it was given."""
+    """Computes with the local scheduler and counts what it was given.
 
-    def __init__(self):
+    Like a cluster, it keeps what it computed or was sent (``held``), and a
+    later graph may read those keys without defining them. ``nbytes`` says
+    8 B a key, or the real size with ``real_sizes=True``."""
+
+    def __init__(self, real_sizes: bool = False):
         self.keys_run: list = []
+        self.tasks_run: list = []  # every key of every graph it was given
         self.cancelled: list = []
+        self.scattered: list = []
+        self.held: dict = {}
+        self.real_sizes = real_sizes
 
     def get(self, dsk, keys, sync=True, **kwargs):
         self.keys_run.extend(keys)
+        if isinstance(dsk, dict):  # a graph (an expression reads no held keys)
+            self.tasks_run.extend(dsk)
+            held = {k: DataNode(k, v) for k, v in self.held.items() if k not in dsk}
+            dsk = {**held, **dsk}
         values = get_sync(dsk, keys)
-        return values if sync else [FakeFuture(k, v) for k, v in zip(keys, values)]
+        if sync:
+            return values
+        self.held.update(zip(keys, values))
+        return [FakeFuture(k, v) for k, v in zip(keys, values)]
+
+    def scatter(self, data: dict):
+        self.scattered.extend(data)
+        self.held.update(data)
+        return {key: FakeFuture(key, value) for key, value in data.items()}
 
     def nbytes(self, keys, summary=False):
+        if self.real_sizes:
+            return {k: int(sizeof(self.held[k])) for k in keys}
         return {k: 8 for k in keys}
 
     def gather(self, futures):

@@ -273,10 +273,10 @@ test('create a cluster from the options form', async ({ page }) => {
   });
   await expect(row.locator('.jp-DaskSites-status')).toHaveText('running');
   // The options reached the gateway: one worker with 2 cores (threads) and
-  // 1.5 GiB of memory.
+  // 1.5 GiB of memory (1.61 GB).
   await expect(figure(row, 'Workers')).toHaveText('1', { timeout: 90_000 });
   await expect(figure(row, 'Threads')).toHaveText('2');
-  await expect(figure(row, 'Memory')).toContainText(/\/ 1\.50? GiB/);
+  await expect(figure(row, 'Memory')).toContainText(/\/ 1\.61 GB/);
   await expect(form).toHaveCount(0);
 });
 
@@ -289,7 +289,7 @@ test('scale the cluster to 2 workers', async ({ page }, testInfo) => {
   await row.getByRole('button', { name: 'Scale', exact: true }).click();
   await expect(figure(row, 'Workers')).toHaveText('2', { timeout: 90_000 });
   await expect(figure(row, 'Threads')).toHaveText('4');
-  await expect(figure(row, 'Memory')).toContainText(/\/ 3\.00? GiB/);
+  await expect(figure(row, 'Memory')).toContainText(/\/ 3\.22 GB/);
 
   await saveScreenshot(panel, 'sidebar-logged-in-running-cluster', testInfo);
 });

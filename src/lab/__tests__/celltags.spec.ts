@@ -107,7 +107,7 @@ describe('run records', () => {
 
   it('formats one compact line', () => {
     expect(formatRecord(parseRecord(kernelRecord)!, trans)).toBe(
-      'ran at lumi · 0.8 s · 1.20 KiB back'
+      'ran at lumi · 0.8 s · 1.23 kB back'
     );
     expect(formatSeconds(0.01)).toBe('<0.1 s');
     expect(formatSeconds(12.4)).toBe('12 s');
@@ -124,7 +124,7 @@ describe('run records', () => {
       data: { [RECORD_MIMETYPE]: kernelRecord, 'text/plain': 'fallback' }
     } as any);
     expect(renderer.node.textContent).toBe(
-      'ran at lumi · 0.8 s · 1.20 KiB back'
+      'ran at lumi · 0.8 s · 1.23 kB back'
     );
     const dot = renderer.node.querySelector(
       '.jp-DaskSites-recordDot'
@@ -158,8 +158,8 @@ describe('badges', () => {
     });
     expect(badgeFor({ site: 'lumi', record }, trans)).toMatchObject({
       kind: 'tagged',
-      text: 'lumi · 0.8 s · 1.20 KiB back',
-      title: 'Tagged lumi; last run: ran at lumi · 0.8 s · 1.20 KiB back.'
+      text: 'lumi · 0.8 s · 1.23 kB back',
+      title: 'Tagged lumi; last run: ran at lumi · 0.8 s · 1.23 kB back.'
     });
   });
 

@@ -159,7 +159,7 @@ describe('SitesPanel', () => {
       screen.getByRole('listitem', { name: 'Cluster c0ffee00' })
     );
     expect(row.getByText('running')).toBeTruthy();
-    expect(row.getByText('512 MiB / 4.00 GiB')).toBeTruthy();
+    expect(row.getByText('537 MB / 4.29 GB')).toBeTruthy();
     expect(row.getByText('5 min')).toBeTruthy();
 
     fireEvent.change(row.getByLabelText('Workers'), { target: { value: '3' } });

@@ -1,7 +1,7 @@
 /**
  * Renders the kernel's run record (`application/vnd.dask-sites.record+json`)
  * as one compact line under the cell, instead of its text/plain fallback:
- * "ran at lumi · 0.8 s · 1.2 KiB back".
+ * "ran at lumi · 0.8 s · 1.23 kB back".
  */
 import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 import type { TranslationBundle } from '@jupyterlab/translation';

@@ -1,14 +1,19 @@
 /** Numbers and times as the panel shows them. */
 import type { TranslationBundle } from '@jupyterlab/translation';
 
-const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+/**
+ * Decimal units everywhere Dask Sites shows bytes: the panel, the cell
+ * records and the kernel's plans (`format_bytes` in
+ * jupyter_ext_server/kernel/planner.py prints the same digits).
+ */
+const UNITS = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
 
-/** `1536` → `1.5 KiB`. */
+/** `1536` → `1.54 kB`. */
 export function formatBytes(bytes: number): string {
   let value = Math.max(0, bytes);
   let unit = 0;
-  while (value >= 1024 && unit < UNITS.length - 1) {
-    value /= 1024;
+  while (value >= 1000 && unit < UNITS.length - 1) {
+    value /= 1000;
     unit += 1;
   }
   const digits = unit === 0 || value >= 100 ? 0 : value >= 10 ? 1 : 2;

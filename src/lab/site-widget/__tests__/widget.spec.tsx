@@ -102,7 +102,7 @@ describe('the site widget', () => {
       screen.getByRole('listitem', { name: 'Cluster c0ffee00' })
     );
     expect(row.getByText('running')).toBeTruthy();
-    expect(row.getByText('512 MiB / 4.00 GiB')).toBeTruthy();
+    expect(row.getByText('537 MB / 4.29 GB')).toBeTruthy();
     expect(
       row.getByText('Workers', { selector: 'dt' }).nextSibling?.textContent
     ).toBe('2');
