@@ -98,6 +98,7 @@ benchmark: setup
 	node benchmarks/live_encoding.mjs
 	$(BIN)/python benchmarks/sidecar_bench.py $(BENCH_ARGS)
 	$(BIN)/python benchmarks/routing_bench.py
+	$(BIN)/python benchmarks/placement_bench.py --size medium
 
 # A wheel as users install it, checked to carry the labextension and the bundles.
 wheel: setup

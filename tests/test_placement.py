@@ -10,7 +10,7 @@ import pytest
 
 from jupyter_ext_server.kernel.catalogue import SiteCatalogue, SiteData
 from jupyter_ext_server.kernel.describe import describe, step_name
-from jupyter_ext_server.kernel.errors import MoveRefused
+from jupyter_ext_server.kernel.errors import MoveRefused, SiteError
 from jupyter_ext_server.kernel.locations import DataLocations
 from jupyter_ext_server.kernel.placement import HERE, Hop, PartSize, choose_placement, hops_for
 from jupyter_ext_server.kernel.record import CellRecord
@@ -180,3 +180,18 @@ def test_describe_names_inputs_steps_and_hops(world):
     assert "lumi → this kernel: 8 B" in text and "this kernel → central: 8 B" in text
     assert "(dask-sites.move-limit): 256 MB" in text
     assert "-" + "0" * 6 not in text  # no tokens
+
+
+def test_placement_here_keeps_the_previous_plan_and_bad_modes_are_refused(world):
+    clients, locations, record, scheduler = world
+    big, small = big_and_small(locations)
+    profile = (big.astype("float32") - small.mean()).mean(axis=0)
+    with dask.config.set({"dask-sites.placement": "here"}), dask.config.set(scheduler=scheduler):
+        profile.compute()
+    assert record.mixed_at is None and not clients["central"].scattered
+    with (
+        dask.config.set({"dask-sites.placement": "nearest"}),
+        dask.config.set(scheduler=scheduler),
+        pytest.raises(SiteError, match=r"takes 'auto'.*or 'here'"),
+    ):
+        profile.compute()

@@ -30,7 +30,7 @@ from dask.utils import parse_bytes
 
 from .compat import DataNode, run_here, tasks_of, wait_on
 from .describe import describe
-from .errors import MoveRefused
+from .errors import MoveRefused, SiteError
 from .placement import HERE, PLACEMENT_MARGIN, PartSize, Placement, choose_placement
 from .planner import Plan, estimated_bytes, layers_holding
 from .record import bytes_of
@@ -49,7 +49,17 @@ def move_limit() -> int:
 
 def placement_margin() -> int:
     """``dask-sites.placement-margin``: how much less a site must move than here
-    to run the mix (default 1 MB; see ``placement.py``)."""
+    to run the mix (default 1 MB; see ``placement.py``). With
+    ``dask-sites.placement: here`` the mix always runs here (the plan before
+    placement existed; for comparisons)."""
+    mode = dask.config.get("dask-sites.placement", "auto")
+    if mode == "here":
+        return 2**62  # no site can save that much
+    if mode != "auto":
+        raise SiteError(
+            f"dask-sites.placement is {mode!r}; it takes 'auto' (the mix runs where it "
+            "moves least) or 'here' (the mix always runs in this kernel)"
+        )
     return _bytes_setting("dask-sites.placement-margin", PLACEMENT_MARGIN)
 
 

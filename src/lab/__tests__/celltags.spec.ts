@@ -68,8 +68,29 @@ describe('run records', () => {
       sites: ['lumi'],
       runs: [{ site: 'lumi', seconds: 0.8, bytesBack: 1229, computations: 1 }],
       bytesBack: 1229,
-      seconds: 0.8
+      seconds: 0.8,
+      hops: [],
+      mixedAt: null
     });
+  });
+
+  it('says where a split was mixed and what crossed', () => {
+    const record = parseRecord({
+      ...kernelRecord,
+      source: 'data location',
+      mixedAt: 'central',
+      hops: [
+        { from: 'lumi', to: 'here', bytes: 4 },
+        { from: 'here', to: 'central', bytes: 4 },
+        { from: 'central', to: 'here', bytes: 24576 },
+        { from: 3, to: 'here', bytes: 1 }
+      ]
+    })!;
+    expect(record.hops).toHaveLength(3);
+    expect(formatRecord(record, trans)).toBe(
+      'ran at lumi · 0.8 s · 1.23 kB back; mixed at central (lumi → this kernel 4 B, ' +
+        'this kernel → central 4 B, central → this kernel 24.6 kB)'
+    );
   });
 
   it('refuses what is not a record, and skips broken runs', () => {

@@ -16,6 +16,13 @@ export interface ISiteRun {
   computations: number;
 }
 
+/** One transfer of a split computation: a site or `here` (this kernel) on each end. */
+export interface IHop {
+  from: string;
+  to: string;
+  bytes: number;
+}
+
 export interface ICellRecord {
   /** The site the cell was routed to (`null`: automatic or local). */
   route: string | null;
@@ -26,6 +33,10 @@ export interface ICellRecord {
   runs: ISiteRun[];
   bytesBack: number;
   seconds: number;
+  /** What crossed between the sites and the kernel, in order. */
+  hops: IHop[];
+  /** The site that ran the part mixing sites (`null`: this kernel, or no split). */
+  mixedAt: string | null;
 }
 
 const num = (value: unknown): number =>
@@ -72,7 +83,9 @@ export function parseRecord(data: unknown): ICellRecord | null {
     seconds:
       typeof raw.seconds === 'number'
         ? num(raw.seconds)
-        : runs.reduce((sum, run) => sum + run.seconds, 0)
+        : runs.reduce((sum, run) => sum + run.seconds, 0),
+    hops: Private.hops(raw.hops),
+    mixedAt: typeof raw.mixedAt === 'string' && raw.mixedAt ? raw.mixedAt : null
   };
 }
 
@@ -134,8 +147,39 @@ export function formatRecord(
   if (!record.runs.length) {
     return trans.__('no Dask work ran');
   }
-  return trans.__(
+  const ran = trans.__(
     'ran at %1',
     record.runs.map(run => formatRun(run, trans)).join('; ')
   );
+  return record.mixedAt
+    ? trans.__(
+        '%1; mixed at %2 (%3)',
+        ran,
+        record.mixedAt,
+        record.hops.map(hop => formatHop(hop, trans)).join(', ')
+      )
+    : ran;
+}
+
+/** One hop: "lumi → this kernel 4 B". */
+export function formatHop(hop: IHop, trans: TranslationBundle): string {
+  const end = (name: string) =>
+    name === 'here' ? trans.__('this kernel') : name;
+  return `${end(hop.from)} → ${end(hop.to)} ${formatBytes(hop.bytes)}`;
+}
+
+namespace Private {
+  export function hops(value: unknown): IHop[] {
+    if (!Array.isArray(value)) {
+      return [];
+    }
+    const hops: IHop[] = [];
+    for (const item of value) {
+      const hop = (item ?? {}) as { [key: string]: unknown };
+      if (typeof hop.from === 'string' && typeof hop.to === 'string') {
+        hops.push({ from: hop.from, to: hop.to, bytes: num(hop.bytes) });
+      }
+    }
+    return hops;
+  }
 }
