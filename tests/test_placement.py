@@ -8,14 +8,17 @@ import dask.array as da
 import numpy as np
 import pytest
 
+from jupyter_ext_server.kernel.api import Explanation
 from jupyter_ext_server.kernel.catalogue import SiteCatalogue, SiteData
 from jupyter_ext_server.kernel.describe import describe, step_name
 from jupyter_ext_server.kernel.errors import MoveRefused, SiteError
 from jupyter_ext_server.kernel.locations import DataLocations
 from jupyter_ext_server.kernel.placement import HERE, Hop, PartSize, choose_placement, hops_for
+from jupyter_ext_server.kernel.planner import plan_graph
 from jupyter_ext_server.kernel.record import CellRecord
 from jupyter_ext_server.kernel.routing import Route
-from jupyter_ext_server.kernel.scheduler import SiteScheduler, plan_collections
+from jupyter_ext_server.kernel.scheduler import SiteScheduler, graph_and_keys, plan_collections
+from jupyter_ext_server.kernel.split import SplitRun, measure_parts
 from jupyter_ext_server.kernel.units import format_bytes
 from support.fakes import FakeClient
 
@@ -195,3 +198,19 @@ def test_placement_here_keeps_the_previous_plan_and_bad_modes_are_refused(world)
         pytest.raises(SiteError, match=r"takes 'auto'.*or 'here'"),
     ):
         profile.compute()
+
+
+def test_explain_measures_a_size_it_cannot_know_and_says_so(world):
+    clients, locations, _, _ = world
+    big, small = big_and_small(locations)
+    picked = big[big > 1_500_000]  # how many: known only once computed
+    graph, keys = graph_and_keys([picked * small.mean()])
+    plan = plan_graph(graph, keys, locations.inputs_of(graph))
+    split = SplitRun(graph, keys, plan)
+    assert split.estimated_sizes()["central"].for_mix is None
+    placement, sizes, seconds = measure_parts(split, clients)
+    assert sizes["central"].for_mix == 499_999 * 8  # the int64 values above 1.5 M
+    text = repr(Explanation(plan, 256_000_000, placement, split.described_parts(sizes), seconds))
+    assert "each site computed its part to measure it" in text
+    assert "unknown size" not in text
+    assert clients["central"].cancelled  # and let it go

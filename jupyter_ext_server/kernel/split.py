@@ -308,6 +308,7 @@ def measure_parts(
     ``explain``, when an estimate is unknown. Returns the placement on the
     measured sizes, the sizes, and the seconds it took."""
     started = time.perf_counter()
+    clients = {site: clients[site] for site in split.sites}
     split.run_shared_work_here(clients)
     try:
         split.start(clients)
