@@ -6,8 +6,12 @@ import http.client
 import math
 import statistics
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import urlparse
 
 STARTED = time.monotonic()
@@ -138,3 +142,41 @@ class CpuMeter:
 
 def rss_mib(proc) -> float:
     return proc.memory_info().rss / 2**20
+
+
+@contextmanager
+def testbed_with_kernel(size: str, name: str, idle_timeout: int = 600) -> Iterator[tuple]:
+    """``(testbed info, kernel client)``: the three-site testbed, the bundled
+    sidecar logged in as alice and allowed to create clusters, and a kernel
+    with ``dask_sites``; everything is stopped at the end, also on failure.
+    Needs ``tests/`` on ``sys.path`` (the tests' helpers start the parts)."""
+    from jupyter_ext_server.testbed import Testbed
+    from support.kernels import kernel_running
+    from support.running import RunningSidecar, log_in, stop_clusters
+
+    with tempfile.TemporaryDirectory(prefix=f"dask-sites-{name}-") as work:
+        work_dir = Path(work)
+        progress(f"starting the testbed ({size} data) …")
+        bed = Testbed(
+            state_dir=work_dir / "testbed",
+            sites=("central", "lumi", "leonardo"),
+            size=size,
+            idle_timeout=idle_timeout,
+        )
+        sidecar = None
+        try:
+            info = bed.start(progress=lambda m: progress(f"  testbed: {m}"))
+            sidecar = RunningSidecar(
+                info.registry_path, work_dir / "sidecar", extra_args=("--auto-create-cluster",)
+            ).start()
+            log_in(sidecar)
+            progress("starting a kernel …")
+            with kernel_running(sidecar) as client:
+                yield info, client
+        finally:
+            if sidecar:
+                try:
+                    stop_clusters(sidecar)
+                finally:
+                    sidecar.stop()
+            bed.stop()

@@ -32,14 +32,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))  # the tests' helpers start the sidecar and drive kernels
 
-from bench_support import progress, table  # noqa: E402
+from bench_support import progress, table, testbed_with_kernel  # noqa: E402
 
 DATA = {  # name: (site, url, variable)
     "flood": ("central", "s3://central-gfm/flood_extent.zarr", "flood_extent"),
@@ -151,44 +150,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from jupyter_ext_server.kernel.units import format_bytes
-    from jupyter_ext_server.testbed import Testbed
-    from support.kernels import kernel_environment, start_kernel, stop_kernel
-    from support.running import RunningSidecar, log_in, stop_clusters
 
     measured: dict[str, dict] = {}
-    with tempfile.TemporaryDirectory(prefix="dask-sites-placement-bench-") as work:
-        work_dir = Path(work)
-        progress(f"starting the testbed ({args.size} data) …")
-        bed = Testbed(
-            state_dir=work_dir / "testbed",
-            sites=("central", "lumi", "leonardo"),
-            size=args.size,
-            idle_timeout=900,
-        )
-        sidecar = kernel = None
-        try:
-            info = bed.start(progress=lambda m: progress(f"  testbed: {m}"))
-            sidecar = RunningSidecar(
-                info.registry_path, work_dir / "sidecar", extra_args=("--auto-create-cluster",)
-            ).start()
-            log_in(sidecar)
-            progress("starting a kernel …")
-            kernel = start_kernel(kernel_environment(sidecar))
-            client = kernel[1]
-            run_cell(client, setup_code(info))
-            for shape, (expression, inputs) in SHAPES.items():
-                progress(f"{shape}: {expression}")
-                run_cell(client, f"warm = ({expression}).compute()")  # clusters up, data cached
-                measured[shape] = measure(client, expression, inputs)
-        finally:
-            if kernel:
-                stop_kernel(*kernel)
-            if sidecar:
-                try:
-                    stop_clusters(sidecar)
-                finally:
-                    sidecar.stop()
-            bed.stop()
+    with testbed_with_kernel(args.size, "placement-bench", idle_timeout=900) as (info, client):
+        run_cell(client, setup_code(info))
+        for shape, (expression, inputs) in SHAPES.items():
+            progress(f"{shape}: {expression}")
+            run_cell(client, f"warm = ({expression}).compute()")  # clusters up, data cached
+            measured[shape] = measure(client, expression, inputs)
 
     def ends(hop: dict) -> str:
         return f"{hop['from']} → {hop['to']} {format_bytes(hop['bytes'])}"

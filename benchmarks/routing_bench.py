@@ -29,14 +29,13 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))  # the tests' helpers start the sidecar and drive kernels
 
-from bench_support import progress, table  # noqa: E402
+from bench_support import progress, table, testbed_with_kernel  # noqa: E402
 
 FLOOD_SETUP = """
 import dask_sites, xarray as xr
@@ -146,42 +145,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from jupyter_ext_server.kernel.units import format_bytes
-    from jupyter_ext_server.testbed import Testbed
-    from support.kernels import kernel_environment, start_kernel, stop_kernel
-    from support.running import RunningSidecar, log_in, stop_clusters
 
-    with tempfile.TemporaryDirectory(prefix="dask-sites-routing-bench-") as work:
-        work_dir = Path(work)
-        progress(f"starting the testbed ({args.size} data) …")
-        bed = Testbed(
-            state_dir=work_dir / "testbed",
-            sites=("central", "lumi", "leonardo"),
-            size=args.size,
-            idle_timeout=600,
-        )
-        sidecar = kernel = None
-        try:
-            info = bed.start()
-            sidecar = RunningSidecar(
-                info.registry_path, work_dir / "sidecar", extra_args=("--auto-create-cluster",)
-            ).start()
-            log_in(sidecar)
-            progress("starting a kernel …")
-            kernel = start_kernel(kernel_environment(sidecar))
-            client = kernel[1]
-            progress(f"routing overhead: {args.rounds} tagged and {args.rounds} direct cells …")
-            tagged, direct = overhead(client, args.rounds)
-            progress("flood case: routed, then local …")
-            flood = flood_bytes(client, info)
-        finally:
-            if kernel:
-                stop_kernel(*kernel)
-            if sidecar:
-                try:
-                    stop_clusters(sidecar)
-                finally:
-                    sidecar.stop()
-            bed.stop()
+    with testbed_with_kernel(args.size, "routing-bench") as (info, client):
+        progress(f"routing overhead: {args.rounds} tagged and {args.rounds} direct cells …")
+        tagged, direct = overhead(client, args.rounds)
+        progress("flood case: routed, then local …")
+        flood = flood_bytes(client, info)
 
     ms = lambda values, q: statistics.quantiles(values, n=100)[q - 1] * 1000  # noqa: E731
     added = statistics.median(tagged) - statistics.median(direct)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from support.kernels import kernel_environment, run, start_kernel, stop_kernel
+from support.kernels import kernel_running, run
 from support.schedulers import SchedulerLogs
 
 pytestmark = pytest.mark.integration
@@ -19,22 +19,14 @@ PROBE = "from jupyter_ext_server.testbed.probes import where_am_i\n"
 
 @pytest.fixture(scope="module")
 def kernel(routing_sidecar):
-    manager, client = start_kernel(kernel_environment(routing_sidecar))
-    try:
-        setup = run(
-            client,
-            PROBE
-            + (
-                "import dask, dask.array as da, numpy as np, xarray as xr\n"
-                "import dask_sites\n"
-                "flood = dask_sites.open_zarr('s3://central-gfm/flood_extent.zarr')\n"
-                "rain = dask_sites.open_zarr('s3://lumi-era5/rainfall.zarr')\n"
-            ),
-        )
-        assert setup.error is None, setup
+    setup = PROBE + (
+        "import dask, dask.array as da, numpy as np, xarray as xr\n"
+        "import dask_sites\n"
+        "flood = dask_sites.open_zarr('s3://central-gfm/flood_extent.zarr')\n"
+        "rain = dask_sites.open_zarr('s3://lumi-era5/rainfall.zarr')\n"
+    )
+    with kernel_running(routing_sidecar, setup) as client:
         yield client
-    finally:
-        stop_kernel(manager, client)
 
 
 SITES = ("central", "lumi", "leonardo")

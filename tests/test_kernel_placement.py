@@ -13,7 +13,7 @@ import json
 
 import pytest
 
-from support.kernels import kernel_environment, run, start_kernel, stop_kernel
+from support.kernels import kernel_running, run
 from support.schedulers import SchedulerLogs
 
 pytestmark = pytest.mark.integration
@@ -24,20 +24,15 @@ SMALL_MARGIN = "dask.config.set({'dask-sites.placement-margin': '10 kB'})"
 
 @pytest.fixture(scope="module")
 def kernel(routing_sidecar):
-    manager, client = start_kernel(kernel_environment(routing_sidecar))
-    try:
-        setup = run(
-            client,
-            "import dask, json, numpy as np, xarray as xr\n"
-            "import dask_sites\n"
-            "flood = dask_sites.open_zarr('s3://central-gfm/flood_extent.zarr')\n"
-            "rain = dask_sites.open_zarr('s3://lumi-era5/rainfall.zarr')\n"
-            "soil = dask_sites.open_zarr('s3://leonardo-era5/soil_moisture.zarr')\n",
-        )
-        assert setup.error is None, setup
+    setup = (
+        "import dask, json, numpy as np, xarray as xr\n"
+        "import dask_sites\n"
+        "flood = dask_sites.open_zarr('s3://central-gfm/flood_extent.zarr')\n"
+        "rain = dask_sites.open_zarr('s3://lumi-era5/rainfall.zarr')\n"
+        "soil = dask_sites.open_zarr('s3://leonardo-era5/soil_moisture.zarr')\n"
+    )
+    with kernel_running(routing_sidecar, setup) as client:
         yield client
-    finally:
-        stop_kernel(manager, client)
 
 
 @pytest.fixture(scope="module")

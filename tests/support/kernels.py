@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import queue
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from jupyter_client.manager import start_new_kernel
@@ -47,6 +49,19 @@ def start_kernel(env: dict):
     manager, client = start_new_kernel(kernel_name="python3", env=env)
     run(client, "%load_ext dask_sites")
     return manager, client
+
+
+@contextmanager
+def kernel_running(sidecar, setup: str = "") -> Iterator:
+    """A kernel client of a fresh kernel that ran ``setup``; stopped at the end."""
+    manager, client = start_kernel(kernel_environment(sidecar))
+    try:
+        if setup:
+            out = run(client, setup)
+            assert out.error is None, out
+        yield client
+    finally:
+        stop_kernel(manager, client)
 
 
 def stop_kernel(manager, client) -> None:
