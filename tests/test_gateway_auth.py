@@ -109,6 +109,37 @@ async def test_garbage_is_refused(issuer, caplog):
     assert "malformed token" in await refused(authenticator(issuer.url), "not-a-jwt", caplog)
 
 
+def _token(header: object, claims: object = None, signature: bytes = b"sig") -> str:
+    """A token of any shape: its parts base64url-encoded as given."""
+
+    def part(value: object) -> str:
+        raw = value if isinstance(value, bytes) else json.dumps(value).encode()
+        return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+    return ".".join([part(header), part(claims or {"sub": "alice"}), part(signature)])
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        _token({"alg": "RS256", "kid": {"a": 1}}),  # kid not a string
+        _token({"alg": "RS256", "kid": ["k"]}),
+        _token({"alg": "RS256", "kid": 7}),
+        _token({"alg": "RS256", "kid": "k" * 5000}),
+        _token({"alg": "RS256", "kid": "k", "crit": ["exp"]}),  # an extension we do not know
+        _token({"alg": "none", "kid": "k"}),
+        _token(b"\xff\xfe not json"),
+        _token(["a", "list"]),
+        "a.b",
+        "." * 3,
+        "eyJ" + "A" * 20_000,
+    ],
+)
+async def test_tokens_of_the_wrong_shape_are_a_401_not_a_500(issuer, token, caplog):
+    reason = await refused(authenticator(issuer.url), token, caplog)
+    assert "Refused" in reason
+
+
 async def test_unknown_key_id_is_refused_after_one_refetch(issuer, alice_token, caplog):
     auth = authenticator(issuer.url, jwks_min_refetch_interval=0)
     await auth.authenticate(request_with(alice_token))

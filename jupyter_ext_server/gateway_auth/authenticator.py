@@ -110,11 +110,13 @@ class JWTAuthenticator(Authenticator):
         """Return the token's claims, or raise TokenRejected saying why."""
         try:
             header = jwt.get_unverified_header(token)
-        except jwt.DecodeError:
+        except jwt.PyJWTError:  # not a JWT, a bad header, an unknown `crit`, ...
             raise TokenRejected("malformed token") from None
         kid = header.get("kid")
         if not kid:
             raise TokenRejected("token has no key id (kid)")
+        if not isinstance(kid, str) or len(kid) > 256:
+            raise TokenRejected("token's key id (kid) is not a short string")
         try:
             key = await self.jwks.get_key(kid)
         except UnknownKeyError:
