@@ -160,6 +160,25 @@ class TestBadRegistry:
         assert dask_sites.sidecar is None
 
 
+class TestMetadataHostRegistry:
+    """A registry that points at the machine's metadata service is refused by default."""
+
+    @pytest.fixture
+    def jp_server_config(self, tmp_path):
+        path = tmp_path / "metadata.json"
+        site = dict(REGISTRY["sites"][0], gateway={"address": "http://169.254.169.254/"})
+        path.write_text(json.dumps({"version": 1, "sites": [site]}))
+        return server_config(path, tmp_path)
+
+    def test_it_is_refused_naming_the_site_field_and_setting(self, dask_sites):
+        assert dask_sites.registry_document is None
+        assert 'site "central": gateway.address: 169.254.169.254 is a link-local address' in (
+            dask_sites.registry_error
+        )
+        assert "c.DaskSites.allow_link_local_hosts" in dask_sites.registry_error
+        assert dask_sites.sidecar is None
+
+
 async def test_browser_posts_need_jupyters_xsrf_token(
     dask_sites, jp_base_url, jp_serverapp, http_server_client
 ):
@@ -218,3 +237,63 @@ class TestExternalSidecar:
         assert os.environ["DASK_SITES_SIDECAR"] == external.url
         # Kernels inherit the environment: the browser API's secret is gone from it.
         assert "DASK_SITES_SIDECAR_SECRET" not in os.environ
+
+
+ATTACKS = [
+    "./kernel/sites",
+    "%2e/kernel/sites",
+    "%2E/kernel/sites",
+    "././kernel/sites",
+    ".%2fkernel/sites",
+    "kernel%2Fsites",
+    "api/%2e%2e/kernel/sites",
+    "api/sites/central%2F..%2F..%2Fkernel/sites",
+    "api/sites/central%3Fx/clusters",
+    "api/sites/central%23/clusters",
+    "api/sites/%252e%252e/clusters",
+    "api//sites",
+]
+
+
+@pytest.mark.parametrize("path", ATTACKS)
+async def test_paths_mean_one_thing_through_jupyter(
+    path, dask_sites, jp_base_url, jp_serverapp, http_server_client
+):
+    """Every forwarding decision is made on the path as the sidecar will read it:
+    dots and encoded separators are refused with JSON, and the kernel API stays hidden."""
+    assert await dask_sites.sidecar.wait_ready(30)
+    token = jp_serverapp.identity_provider.token
+    answer = await http_server_client.fetch(
+        f"{jp_base_url}dask-sites/{path}",
+        headers={"Authorization": f"token {token}"},
+        raise_error=False,
+    )
+    assert answer.code in (400, 404), (answer.code, answer.body[:200])
+    body = json.loads(answer.body)
+    assert body["code"] in ("invalid-request", "unknown-route")
+    assert "tlsKey" not in answer.body.decode()
+
+
+@pytest.mark.parametrize(
+    ("path", "method", "status", "code"),
+    [
+        ("api/nowhere", "POST", 404, "unknown-route"),
+        ("api/health", "POST", 405, "method-not-allowed"),
+        ("api/sites/central/login", "POST", 413, "body-too-large"),
+    ],
+)
+async def test_a_big_body_gets_the_sidecars_json_answer_not_jupyters_500(
+    path, method, status, code, dask_sites, jp_base_url, jp_serverapp, http_server_client
+):
+    assert await dask_sites.sidecar.wait_ready(30)
+    token = jp_serverapp.identity_provider.token
+    for _ in range(10):
+        answer = await http_server_client.fetch(
+            f"{jp_base_url}dask-sites/{path}",
+            method=method,
+            body=b"x" * (1024 * 1024),
+            headers={"Authorization": f"token {token}"},
+            raise_error=False,
+        )
+        assert answer.code == status, answer.body[:200]
+        assert json.loads(answer.body)["code"] == code

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
-from .errors import SiteError
+from .errors import SiteError, quoted
 
 RETRY_SECONDS = 10.0
 
@@ -74,7 +74,9 @@ class SiteCatalogue:
         """Refuse a name the registry does not have, listing the ones it has."""
         names = self.names()
         if name not in names:
-            raise SiteError(f'unknown site "{name}"; known sites: {", ".join(names) or "none"}')
+            raise SiteError(
+                f"unknown site {quoted(name)}; known sites: {', '.join(names) or 'none'}"
+            )
 
     def has_data_rules(self) -> bool:
         return any(s.patterns or s.endpoints for s in self._current().values())

@@ -6,7 +6,10 @@ exports for users to catch.
 
 from __future__ import annotations
 
+from ..echo import quoted
 from ..sidecar_client import SidecarError
+
+__all__ = ["DataWouldCrossSites", "MoveRefused", "SiteError", "quoted", "site_error_from"]
 
 
 class SiteError(RuntimeError):

@@ -9,13 +9,14 @@ Jupyter's XSRF token, which jupyter-server-proxy leaves to the proxied app.
 
 from __future__ import annotations
 
+import json
 from urllib.parse import urlparse
 
 from jupyter_server.base.handlers import JupyterHandler
 from jupyter_server.utils import url_path_join
 from jupyter_server_proxy.handlers import ProxyHandler
-from tornado import web
 
+from .paths import PathRefused, path_segments
 from .sidecar_process import SidecarEndpoint
 
 # Never forwarded: they authenticate the browser to Jupyter, not to the sidecar.
@@ -53,22 +54,43 @@ class SidecarProxyHandler(ProxyHandler):
         headers["X-Dask-Sites-Base-Url"] = url_path_join(self.base_url, "dask-sites/")
         return headers
 
-    def _guard(self, proxied_path: str) -> str:
-        segments = proxied_path.lstrip("/").split("/")
-        if ".." in segments or segments[0] + "/" == KERNEL_PREFIX:
-            raise web.HTTPError(404)
+    def _guard(self) -> str | None:
+        """The path to forward, judged on the path as it came (tornado's argument
+        is decoded already: ``%2F`` would be a separator, ``%2e`` a dot); None
+        when refused (the JSON answer is sent)."""
+        prefix = url_path_join(self.base_url, "dask-sites/")
+        raw = self.request.path[len(prefix) :] if self.request.path.startswith(prefix) else ""
+        try:
+            segments = path_segments(raw)
+        except PathRefused as refused:
+            self._answer(400, str(refused), "invalid-request")
+            return None
+        if segments and segments[0] + "/" == KERNEL_PREFIX:
+            self._answer(404, "not found", "unknown-route")
+            return None
         return "/".join(segments)
 
+    def _answer(self, status: int, message: str, code: str) -> None:
+        self.set_status(status)
+        self.set_header("Content-Type", "application/json; charset=utf-8")
+        self.finish(json.dumps({"error": message, "code": code}))
+
     async def _proxy(self, proxied_path: str):
+        path = self._guard()
+        if path is None:
+            return None
         host, port = self._target()
-        return await self.proxy(host, port, self._guard(proxied_path))
+        return await self.proxy(host, port, path)
 
     async def http_get(self, proxied_path):
         return await self._proxy(proxied_path)
 
     async def open(self, proxied_path):
+        path = self._guard()
+        if path is None:
+            return None
         host, port = self._target()
-        return await self.proxy_open(host, port, self._guard(proxied_path))
+        return await self.proxy_open(host, port, path)
 
     def post(self, proxied_path):
         return self._proxy(proxied_path)

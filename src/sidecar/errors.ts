@@ -15,3 +15,12 @@ export abstract class CodedError extends Error {
     this.name = new.target.name;
   }
 }
+
+/** How much of a user's input an error message repeats. */
+export const ECHO_LIMIT = 64;
+
+/** `"text"`, cut to `ECHO_LIMIT` characters: error messages never repeat a whole 10 kB input. */
+export function quoted(text: string, limit = ECHO_LIMIT): string {
+  const shown = text.length > limit ? `${text.slice(0, limit)}…` : text;
+  return JSON.stringify(shown);
+}

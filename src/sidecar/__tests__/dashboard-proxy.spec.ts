@@ -1,14 +1,10 @@
-import {
-  createServer,
-  request,
-  type IncomingHttpHeaders,
-  type Server
-} from 'node:http';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 import { DashboardProxy } from '../http/dashboard-proxy';
 import { CallerCheck } from '../http/secrets';
 import { createHttpServer } from '../http/server';
+import { rawRequest } from './support/raw-request';
 
 /** A stand-in for a gateway's dashboard routes that records what reaches it. */
 let upstream: Server;
@@ -27,17 +23,9 @@ async function listen(server: Server): Promise<string> {
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
-/** GET a path exactly as written (fetch would resolve dot segments first). */
-function rawGet(path: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = request(`${base}${path}`, { headers: auth }, res => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    });
-    req.path = path;
-    req.on('error', reject);
-    req.end();
-  });
+/** GET a path exactly as written; its status. */
+async function rawGet(path: string): Promise<number> {
+  return (await rawRequest(base, path, { headers: auth })).status;
 }
 
 beforeAll(async () => {
@@ -103,15 +91,27 @@ describe('dashboard proxy', () => {
     expect(seen[0].url).toBe('/clusters/ns.abc123/status');
   });
 
+  it('refuses an unknown site without contacting anyone', async () => {
+    expect(await rawGet('/dashboard/evil.example.org/abc/status')).toBe(404);
+    expect(seen).toHaveLength(0);
+  });
+
   it.each([
-    '/dashboard/evil.example.org/abc/status',
     '/dashboard/http%3A%2F%2F127.0.0.1%3A1/abc/status',
     '/dashboard/central/abc/%2e%2e/%2e%2e/api/v1/clusters/abc',
     '/dashboard/central/abc/..%2F..%2Fapi/v1/clusters/',
     '/dashboard/central/../status',
-    '/dashboard/central/abc/%2E./x'
-  ])('refuses %s without contacting anyone', async path => {
-    expect(await rawGet(path)).toBe(404);
+    '/dashboard/central/abc/%2E./x',
+    '/dashboard/central/abc/./status',
+    '/dashboard/central/abc%3Fx=1/status',
+    '/dashboard/central/abc%23/status',
+    '/dashboard/central/abc%5Cstatus',
+    '/dashboard/central/abc%252e%252e/status',
+    '/dashboard/central//abc/status',
+    '/dashboard/central/abc%00/status',
+    '/dashboard/central/abc%E0%A4%A/status'
+  ])('refuses %s as a bad path, without contacting anyone', async path => {
+    expect(await rawGet(path)).toBe(400);
     expect(seen).toHaveLength(0);
   });
 

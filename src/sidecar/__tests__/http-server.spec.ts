@@ -7,6 +7,7 @@ import { HttpError } from '../http/error-answers';
 import type { IRoute } from '../http/router';
 import { CallerCheck } from '../http/secrets';
 import { createHttpServer } from '../http/server';
+import { rawRequest } from './support/raw-request';
 
 const routes: IRoute[] = [
   {
@@ -161,5 +162,85 @@ describe('sidecar HTTP server', () => {
         .status
     ).toBe(404);
     expect((await fetch(`${base}/dashboard/x`)).status).toBe(401);
+  });
+});
+
+describe('malformed requests get a 4xx that names the problem', () => {
+  const auth = { Authorization: 'token server-secret' };
+  const big = Buffer.alloc(1024 * 1024, 'x');
+
+  async function answer(path: string, init: RequestInit = {}) {
+    const response = await fetch(`${base}${path}`, {
+      ...init,
+      headers: { ...auth, ...(init.headers as object) }
+    });
+    const body = (await response.json()) as { error: string; code: string };
+    return { status: response.status, ...body };
+  }
+
+  it.each([
+    ['/nowhere', 'POST', 404, 'unknown-route'],
+    ['/api/health', 'POST', 405, 'method-not-allowed'],
+    ['/kernel/sites/lumi/connection', 'GET', 403, 'caller-not-allowed'],
+    ['/api/sites/central/clusters/x/scale', 'POST', 413, 'body-too-large']
+  ])(
+    'a 1 MB body to %s (%s) is read and answered as JSON',
+    async (path, method, status, code) => {
+      for (let i = 0; i < 5; i++) {
+        const got = await answer(path, {
+          method: method === 'GET' ? 'POST' : method,
+          body: big
+        });
+        expect(got.status).toBe(method === 'GET' ? 405 : status);
+        expect(got.code).toBe(method === 'GET' ? 'method-not-allowed' : code);
+      }
+    }
+  );
+
+  it('refuses a body that is not UTF-8', async () => {
+    const got = await answer('/api/sites/central/clusters/x/scale', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d])
+    });
+    expect(got).toMatchObject({
+      status: 400,
+      code: 'invalid-request',
+      error: 'the request body is not valid UTF-8'
+    });
+  });
+
+  it.each([
+    '/api/sites/central%2Fclusters/x/scale',
+    '/api/sites/central/clusters/x%3Fy/scale',
+    '/api/sites/central/clusters/%2e%2e/scale',
+    '/api/sites/./clusters/x/scale',
+    '/api/sites/central/clusters/../clusters/x/scale',
+    '/kernel/sites/central%2F..%2Flumi/connection'
+  ])(
+    'a path whose segments would mean another path is refused: %s',
+    async path => {
+      const got = await rawRequest(base, path, {
+        method: 'POST',
+        headers: { ...auth, 'Content-Type': 'application/json' },
+        body: '{"count": 1}'
+      });
+      expect(got.status).toBe(400);
+      const body = JSON.parse(got.body) as { error: string; code: string };
+      expect(body.code).toBe('invalid-request');
+      expect(body.error).toMatch(/^path segment /);
+    }
+  );
+
+  it('echoes at most 64 characters of what it was given', async () => {
+    const got = await answer(
+      `/api/sites/${'%2F'.repeat(4000)}/clusters/x/scale`,
+      {
+        method: 'POST',
+        body: '{}'
+      }
+    );
+    expect(got.status).toBe(400);
+    expect(got.error.length).toBeLessThan(200);
   });
 });

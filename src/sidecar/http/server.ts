@@ -12,12 +12,16 @@ import {
 } from 'node:http';
 import type { Duplex } from 'node:stream';
 
-import { errorAnswer, HttpError } from './error-answers';
+import { errorAnswer, HttpError, type SidecarErrorCode } from './error-answers';
+import { checkPath } from './paths';
 import { sendError, sendHtml, sendJson } from './replies';
 import { matchRoute, type Caller, type IReply, type IRoute } from './router';
 import type { CallerCheck } from './secrets';
 
 const MAX_BODY_BYTES = 64 * 1024;
+/** Bodies read (and dropped) before a refusal; a bigger one loses its connection. */
+const DRAIN_LIMIT = 16 * 1024 * 1024;
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
 const BASE_URL_HEADER = 'x-dask-sites-base-url';
 
 export interface IPassThrough {
@@ -71,6 +75,20 @@ export function createHttpServer(options: IHttpServerOptions): Server {
     const url = new URL(req.url ?? '/', 'http://sidecar');
     const caller = options.callers.identify(req.headers.authorization);
     const baseUrl = baseUrlOf(req);
+    // A refusal answered before the body is read resets the connection, and
+    // the Jupyter proxy turns that into its own 500 page: read it first.
+    const refuse = async (code: SidecarErrorCode, message: string) => {
+      await discardBody(req);
+      sendError(res, code, message);
+    };
+    // The raw path: URL parsing would already have resolved `%2e%2e` and `..`.
+    const path = checkPath(pathOf(req));
+    if (!path.ok) {
+      return refuse(
+        caller ? 'invalid-request' : 'not-authorised',
+        caller ? path.problem : 'not authorised'
+      );
+    }
     const match = matchRoute(options.routes, req.method ?? 'GET', url.pathname);
     if (match.kind === 'none') {
       if (caller === 'server') {
@@ -81,30 +99,33 @@ export function createHttpServer(options: IHttpServerOptions): Server {
         }
       }
       return caller
-        ? sendError(res, 'unknown-route', 'not found')
-        : sendError(res, 'not-authorised', 'not authorised');
+        ? refuse('unknown-route', 'not found')
+        : refuse('not-authorised', 'not authorised');
     }
     if (match.kind === 'wrong-method') {
       res.setHeader('Allow', match.allowed.join(', '));
-      return sendError(res, 'method-not-allowed', 'method not allowed');
+      return refuse('method-not-allowed', 'method not allowed');
     }
     const { route, params } = match;
     if (route.callers.length && !(caller && route.callers.includes(caller))) {
       res.setHeader('WWW-Authenticate', 'token');
       return caller
-        ? sendError(
-            res,
-            'caller-not-allowed',
-            'this caller may not use this route'
-          )
-        : sendError(res, 'not-authorised', 'missing or wrong secret');
+        ? refuse('caller-not-allowed', 'this caller may not use this route')
+        : refuse('not-authorised', 'missing or wrong secret');
     }
     let reply: IReply;
     try {
       const body = route.body
         ? route.body.parse(await readJson(req))
-        : undefined;
-      reply = await route.handle({ req, url, params, body, caller, baseUrl });
+        : await discardBody(req);
+      reply = await route.handle({
+        req,
+        url,
+        params,
+        body: route.body ? body : undefined,
+        caller,
+        baseUrl
+      });
     } catch (err) {
       const known = errorAnswer(err) ?? zodError(err);
       if (!known) {
@@ -151,12 +172,26 @@ function baseUrlOf(req: IncomingMessage): string {
   return value && value.startsWith('/') ? value : '/dask-sites/';
 }
 
+/** Read and drop a body the answer does not need (up to `DRAIN_LIMIT`; beyond, the socket goes). */
+async function discardBody(req: IncomingMessage): Promise<undefined> {
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > DRAIN_LIMIT) {
+      req.socket.destroy();
+      break;
+    }
+  }
+  return undefined;
+}
+
 async function readJson(req: IncomingMessage): Promise<unknown> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
     if (size > MAX_BODY_BYTES) {
+      await discardBody(req); // the rest, so the answer reaches the client
       throw new HttpError(
         'body-too-large',
         `request body larger than ${MAX_BODY_BYTES} bytes`
@@ -164,7 +199,15 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
     }
     chunks.push(chunk as Buffer);
   }
-  const text = Buffer.concat(chunks).toString('utf8');
+  let text: string;
+  try {
+    text = STRICT_UTF8.decode(Buffer.concat(chunks));
+  } catch {
+    throw new HttpError(
+      'invalid-request',
+      'the request body is not valid UTF-8'
+    );
+  }
   if (!text.trim()) {
     return {};
   }

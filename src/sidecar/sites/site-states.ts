@@ -15,6 +15,7 @@ import type {
 } from '../../protocol';
 import type { GatewayClient } from '../gateway';
 import type { SchedulerMetrics } from '../live';
+import { quoted } from '../errors';
 import { SitesError } from './errors';
 
 /** What the sites layer uses of a site's gateway client (tests give a fake). */
@@ -91,7 +92,7 @@ export class SiteStates {
       const known = this.names().join(', ') || 'none';
       throw new SitesError(
         'unknown-site',
-        `unknown site "${site}"; known sites: ${known}`
+        `unknown site ${quoted(site)}; known sites: ${known}`
       );
     }
     return entry;
