@@ -150,3 +150,33 @@ describe('proxyAddressFor', () => {
     expect(proxyAddressFor('http://[::1]:8000')).toBe('gateway://[::1]:8000');
   });
 });
+
+describe('cluster names', () => {
+  it.each([
+    '.',
+    '..',
+    'a/b',
+    '../clusters',
+    'x?y',
+    'x#y',
+    '',
+    'ns..abc',
+    '-x',
+    'x'.repeat(129)
+  ])('refuses %j before any request', async name => {
+    const { gateway, fetch } = client({});
+    for (const call of [
+      () => gateway.get(name),
+      () => gateway.scale(name, 1),
+      () => gateway.adapt(name, 1, 2),
+      () => gateway.stop(name),
+      () => gateway.connectionInfo(name)
+    ]) {
+      const err = await failure(call());
+      expect(err.kind).toBe('invalid');
+      expect(err.message).toContain('is not a cluster name');
+      expect(err.message.length).toBeLessThan(200);
+    }
+    expect(fetch.calls).toHaveLength(0);
+  });
+});

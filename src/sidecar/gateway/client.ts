@@ -19,6 +19,7 @@ import {
   waitUntilRunning,
   type IWaitOptions
 } from './cluster-start';
+import { quoted } from '../errors';
 import { GatewayError, shortCluster } from './errors';
 import {
   send,
@@ -81,6 +82,8 @@ export interface IClusterConnection {
 }
 
 const ALL_STATUSES = 'pending,running,stopping,stopped,failed';
+/** Cluster names as gateways give them: a UUID's hex, or `namespace.hex` on Kubernetes. */
+const CLUSTER_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 export class GatewayClient {
   readonly site: string;
@@ -287,7 +290,7 @@ export class GatewayClient {
     }
     const body = await this.request({
       method: 'POST',
-      path: `/api/v1/clusters/${encodeURIComponent(name)}/scale`,
+      path: this.clusterPath(name, '/scale'),
       body: { count },
       cluster: name,
       invalidMessage: `cannot scale cluster ${shortCluster(name)}`
@@ -322,7 +325,7 @@ export class GatewayClient {
     }
     const body = await this.request({
       method: 'POST',
-      path: `/api/v1/clusters/${encodeURIComponent(name)}/adapt`,
+      path: this.clusterPath(name, '/adapt'),
       body: { minimum, maximum, active: true },
       cluster: name,
       invalidMessage: `cannot make cluster ${shortCluster(name)} adaptive`
@@ -345,7 +348,7 @@ export class GatewayClient {
   async stop(name: string): Promise<void> {
     await this.request({
       method: 'DELETE',
-      path: `/api/v1/clusters/${encodeURIComponent(name)}`,
+      path: this.clusterPath(name),
       cluster: name
     });
     this.adaptive.delete(name);
@@ -396,9 +399,7 @@ export class GatewayClient {
     options: { wait?: boolean; signal?: AbortSignal; timeoutMs?: number }
   ): Promise<IGatewayCluster> {
     const body = await this.request({
-      path:
-        `/api/v1/clusters/${encodeURIComponent(name)}` +
-        (options.wait ? '?wait' : ''),
+      path: this.clusterPath(name, options.wait ? '?wait' : ''),
       cluster: name,
       signal: options.signal,
       timeoutMs:
@@ -409,6 +410,22 @@ export class GatewayClient {
       throw this.malformed(`/api/v1/clusters/${name}`);
     }
     return body;
+  }
+
+  /**
+   * The API path of a cluster. Names are checked against the gateway's
+   * grammar first: `.`, `..` or a `/` would reach another path of the API.
+   */
+  private clusterPath(name: string, suffix = ''): string {
+    if (!CLUSTER_NAME.test(name) || name.includes('..')) {
+      throw new GatewayError(
+        'invalid',
+        this.site,
+        `${quoted(name)} is not a cluster name (letters, digits, ".", "_" and "-", ` +
+          'as the gateway gives them)'
+      );
+    }
+    return `/api/v1/clusters/${encodeURIComponent(name)}${suffix}`;
   }
 
   private info(raw: IGatewayCluster): IClusterInfo {

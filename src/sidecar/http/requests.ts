@@ -3,12 +3,44 @@ import { z } from 'zod';
 
 const displayName = z.string().trim().min(1).max(64);
 
+/** Cluster option names as gateways define them. A key such as `__proto__`
+ * would otherwise be dropped without a word (or, worse, reach an object's
+ * prototype), so it is refused by name. */
+const optionName = z
+  .string()
+  .max(64)
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an option name is letters, digits and _')
+  .refine(name => !['__proto__', 'constructor', 'prototype'].includes(name), {
+    message: 'this name is not an option'
+  });
+
+/** JSON.parse keeps `__proto__` as an own key, but z.record skips it; check
+ * the raw keys first so such a body is refused instead of silently changed. */
+const optionsRecord = z
+  .custom<Record<string, unknown>>(
+    value =>
+      typeof value === 'object' && value !== null && !Array.isArray(value),
+    { message: 'options must be an object of option name to value' }
+  )
+  .superRefine((value, ctx) => {
+    for (const key of Object.keys(value)) {
+      const checked = optionName.safeParse(key);
+      if (!checked.success) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: checked.error.issues[0]?.message ?? 'not an option name'
+        });
+      }
+    }
+  });
+
 export const loginRequest = z.strictObject({
   flow: z.enum(['device', 'code']).optional()
 });
 
 export const createClusterRequest = z.strictObject({
-  options: z.record(z.string(), z.unknown()).optional(),
+  options: optionsRecord.optional(),
   displayName: displayName.optional(),
   wait: z.boolean().optional()
 });
