@@ -297,3 +297,46 @@ describe('GatewayClient', () => {
     expect(fetch.calls).toHaveLength(0);
   });
 });
+
+describe('redirects', () => {
+  const redirect = (location: string) => () =>
+    new Response(null, { status: 302, headers: { Location: location } });
+
+  it('follows one within the gateway, with the login', async () => {
+    const { gateway, fetch } = client({
+      'GET /api/v1/options': redirect('/api/v1/options/'),
+      'GET /api/v1/options/': () => json(200, OPTIONS_BODY)
+    });
+    expect(await gateway.options()).toHaveLength(2);
+    expect(fetch.calls.map(c => new URL(c.url).pathname)).toEqual([
+      '/api/v1/options',
+      '/api/v1/options/'
+    ]);
+    expect(fetch.calls[1].headers.Authorization).toBe(`Bearer ${TOKEN}`);
+  });
+
+  it.each([
+    'http://169.254.169.254/latest/meta-data/',
+    'http://gw.example:9999/api/v1/options',
+    'https://gw.example:8000/api/v1/options',
+    '//evil.example/api'
+  ])('does not follow one to %s, and says so', async location => {
+    const { gateway, fetch } = client({
+      'GET /api/v1/options': redirect(location)
+    });
+    const err = await failure(gateway.options());
+    expect(err.message).toContain('redirected to');
+    expect(err.message).toContain('not followed');
+    expect(fetch.calls).toHaveLength(1);
+  });
+
+  it('gives up after a few', async () => {
+    const { gateway, fetch } = client({
+      'GET /api/v1/options': redirect('/api/v1/options')
+    });
+    expect((await failure(gateway.options())).message).toContain(
+      'too many times'
+    );
+    expect(fetch.calls.length).toBeLessThanOrEqual(6);
+  });
+});

@@ -11,6 +11,9 @@ import {
   type GatewayErrorKind
 } from './errors';
 
+/** Same-origin redirects followed at most; other-origin ones never. */
+const MAX_REDIRECTS = 5;
+
 /** `fetch` as Node's global has it; injectable for tests. */
 export type FetchLike = (
   input: string,
@@ -106,19 +109,47 @@ async function sendOnce(
   const signal = request.signal
     ? AbortSignal.any([request.signal, timeout])
     : timeout;
-  const url = `${target.address}${request.path}`;
+  let url = `${target.address}${request.path}`;
   let response: Response;
   let text: string;
   try {
-    response = await target.fetch(url, {
-      method: request.method ?? 'GET',
-      headers,
-      body,
-      signal,
-      redirect: 'follow'
-    });
+    // Redirects are followed by hand, and only within the gateway's own
+    // origin: a gateway must not be able to send the sidecar (and its
+    // token) to another host.
+    for (let hops = 0; ; hops++) {
+      response = await target.fetch(url, {
+        method: request.method ?? 'GET',
+        headers,
+        body,
+        signal,
+        redirect: 'manual'
+      });
+      const location = response.headers.get('location');
+      if (response.status < 300 || response.status > 399 || !location) {
+        break;
+      }
+      await response.body?.cancel();
+      const next = new URL(location, url);
+      if (
+        next.origin !== new URL(target.address).origin ||
+        hops >= MAX_REDIRECTS
+      ) {
+        throw new GatewayError(
+          'server',
+          target.site,
+          `the gateway at ${target.address} redirected to ${redact(next.origin)}` +
+            (hops >= MAX_REDIRECTS ? ' too many times' : ', another host') +
+            `: not followed; check the site's gateway address`,
+          { status: response.status, cluster: request.cluster }
+        );
+      }
+      url = next.href;
+    }
     text = await response.text();
   } catch (err) {
+    if (err instanceof GatewayError) {
+      throw err;
+    }
     if (request.signal?.aborted) {
       throw request.signal.reason;
     }
