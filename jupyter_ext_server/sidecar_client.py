@@ -49,6 +49,11 @@ ErrorCode = Literal[
 ERROR_CODES: tuple[str, ...] = get_args(ErrorCode)
 
 
+KERNEL_SECRET_ENV = "DASK_SITES_KERNEL_SECRET"
+#: The kernel secret, once taken out of the environment (see ``from_environment``).
+_kernel_secret: str | None = None
+
+
 class SidecarError(RuntimeError):
     """The sidecar answered with an error; ``status`` and ``code`` say which.
 
@@ -100,8 +105,14 @@ class SidecarClient:
 
     @classmethod
     def from_environment(cls) -> SidecarClient:
+        """The sidecar this kernel was started for. The kernel secret is taken
+        out of ``os.environ`` (and kept in memory): Dask pickles a function's
+        globals, so ``dask.delayed(os.environ.get)(...)`` would otherwise ship
+        it to a site's workers, and the kernel's subprocesses would inherit it."""
+        global _kernel_secret
         address = os.environ.get("DASK_SITES_SIDECAR")
-        secret = os.environ.get("DASK_SITES_KERNEL_SECRET")
+        _kernel_secret = os.environ.pop(KERNEL_SECRET_ENV, None) or _kernel_secret
+        secret = _kernel_secret
         if not address or not secret:
             raise SidecarError(
                 0,

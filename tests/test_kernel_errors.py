@@ -154,3 +154,22 @@ def test_an_unreachable_sidecar_is_named(testbed):
         assert did_not_run(client)
     finally:
         stop_kernel(manager, client)
+
+
+@pytest.mark.parametrize(
+    "site",
+    [
+        "central/../lumi",
+        "central/connection?cluster=0000#",
+        "lumi%2F..",
+        "<img src=x onerror=alert(1)>",
+        "x" * 10_000,
+    ],
+)
+def test_a_site_name_that_is_no_site_is_refused_before_any_url_is_built(kernel, site):
+    _, client = kernel
+    run(client, "globals().pop('ran', None)")  # earlier tests' cells did run
+    error = refused(run(client, WHERE, {"dask-sites": {"site": site}}))
+    assert "unknown site" in error and "known sites: central, lumi, leonardo" in error
+    assert len(error) < 400  # the name is cut short, not repeated whole
+    assert did_not_run(client)

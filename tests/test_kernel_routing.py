@@ -77,3 +77,24 @@ def test_unknown_site_is_refused_and_the_cell_does_not_run(kernel):
 def test_site_magic_shows_sites(kernel):
     shown = run(kernel, "%site").stdout
     assert "central" in shown and "logged-in as alice" in shown
+
+
+def test_the_kernel_secret_is_not_in_the_environment_user_code_can_ship(kernel):
+    """Dask pickles a function's globals: os.environ sent to a site would carry the secret."""
+    shipped = run(
+        kernel,
+        "import dask, os\n"
+        "dask.delayed(os.environ.get)('DASK_SITES_KERNEL_SECRET', 'absent').compute()",
+        {"dask-sites": {"site": "lumi"}},
+    )
+    assert shipped.result == "'absent'", shipped
+    here = run(
+        kernel,
+        "import os, subprocess\n"
+        "('DASK_SITES_KERNEL_SECRET' in os.environ,"
+        " 'DASK_SITES_KERNEL_SECRET' in subprocess.run(['env'], capture_output=True,"
+        " text=True).stdout)",
+    )
+    assert here.result == "(False, False)", here
+    # The kernel still reaches its sidecar: the secret is kept in memory.
+    assert "lumi" in run(kernel, "%site").stdout

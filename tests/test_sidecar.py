@@ -120,6 +120,12 @@ def test_unknown_site_and_bad_bodies_are_clear_errors(logged_in):
     with pytest.raises(SidecarError) as invalid:
         logged_in.browser.post("/api/sites/central/clusters/x/scale", {"count": "two"})
     assert invalid.value.status == 400 and "count" in str(invalid.value)
+    before = logged_in.browser.get("/api/sites/central/clusters")
+    for options in ({"__proto__": {"worker_cores": 1}}, {"constructor": 1}, {"a.b": 1}, []):
+        with pytest.raises(SidecarError) as refused:
+            logged_in.browser.post("/api/sites/central/clusters", {"options": options})
+        assert refused.value.status == 400, options
+    assert logged_in.browser.get("/api/sites/central/clusters") == before
 
 
 class LiveFeed:
@@ -306,6 +312,25 @@ def test_kernel_gets_a_working_connection_and_the_browser_never_does(logged_in):
         logged_in.browser.request("DELETE", f"/api/sites/leonardo/clusters/{created['name']}")
 
 
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("POST", "/api/sites/central/clusters", {}),
+        ("DELETE", "/api/sites/central/clusters/0000", None),
+        ("DELETE", "/api/sites/central/login", None),
+        ("PUT", "/api/sites/central/chosen-cluster", {"cluster": None}),
+        ("GET", "/api/sites/central/clusters", None),
+        ("GET", "/api/sites/central/options", None),
+    ],
+)
+def test_the_kernel_secret_opens_only_what_kernels_use(logged_in, method, path, body):
+    with pytest.raises(SidecarError) as refused:
+        logged_in.kernel.request(method, path, body=body)
+    assert refused.value.status == 403 and refused.value.code == "caller-not-allowed"
+    # What the magics use still works with it.
+    assert logged_in.kernel.get("/api/sites")["sites"][0]["name"] == "central"
+
+
 def test_dashboard_proxy_serves_registered_sites_only(logged_in):
     created = logged_in.browser.post("/api/sites/central/clusters", {"wait": True})
     name = created["name"]
@@ -323,13 +348,13 @@ def test_dashboard_proxy_serves_registered_sites_only(logged_in):
             )
             assert linked.status_code == 200, relative
         # Only configured sites' gateways: never a host from the request.
-        for path in (
-            "/dashboard/evil.example.org/abc/status",
-            f"/dashboard/central/{name}/../../x",
-            "/dashboard/http%3A%2F%2F127.0.0.1%3A1/abc/status",
+        for path, status in (
+            ("/dashboard/evil.example.org/abc/status", 404),
+            (f"/dashboard/central/{name}/../../x", 404),  # requests resolves the dots first
+            ("/dashboard/http%3A%2F%2F127.0.0.1%3A1/abc/status", 400),  # a path that means two
         ):
             refused = requests.get(base + path, headers=headers, timeout=10)
-            assert refused.status_code == 404, path
+            assert refused.status_code == status, path
         assert (
             requests.get(f"{base}/dashboard/central/{name}/status", timeout=10).status_code == 401
         )

@@ -13,6 +13,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 from ..sidecar_client import SidecarClient, SidecarError
 from .errors import site_error_from
@@ -51,7 +52,8 @@ class SiteClients:
             return entry.client
         try:
             connection = self.sidecar.get(
-                f"/kernel/sites/{site}/connection", create="1" if self.auto_create else None
+                f"/kernel/sites/{quote(site, safe='')}/connection",
+                create="1" if self.auto_create else None,
             )
         except SidecarError as err:
             raise site_error_from(err) from None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
 
 from ..sidecar_client import SidecarError
@@ -91,7 +93,7 @@ class SiteMagics(Magics):
 
     def _login(self, name: str) -> None:
         self.router.require_site(name)
-        state = self.router.require_sidecar().post(f"/api/sites/{name}/login")
+        state = self.router.require_sidecar().post(f"/api/sites/{quote(name, safe='')}/login")
         if state["status"] == "pending" and state["flow"] == "device":
             link = state.get("verificationUriComplete") or state["verificationUri"]
             print(

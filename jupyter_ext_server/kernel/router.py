@@ -15,7 +15,7 @@ from ..sidecar_client import SidecarClient, SidecarError
 from .activation import Activation
 from .catalogue import SiteCatalogue
 from .clients import SiteClients
-from .errors import SiteError, site_error_from
+from .errors import SiteError, quoted, site_error_from
 from .locations import DataLocations
 from .record import CellRecord
 from .routing import Route, decide
@@ -67,11 +67,14 @@ class SiteRouter:
         self.locations.catalogue.require(name)
 
     def client_for(self, site: str):
+        """The Client of a site the registry knows (a name from cell metadata
+        like ``central/../lumi`` is refused here, before any URL is built)."""
         if self.clients is None:
             raise SiteError(
                 "This kernel does not know a Dask Sites sidecar (DASK_SITES_SIDECAR is not "
                 "set); start it from a Jupyter server with Dask Sites."
             )
+        self.locations.catalogue.require(site)
         return self.clients.client_for(site)
 
     def cell_metadata(self) -> dict:
@@ -104,7 +107,7 @@ class SiteRouter:
         try:
             self.activation.enter(scheduler, self.client_for(site))
         except SiteError as err:
-            self.refusal = f"Not run ({route.source} says site {route.site!r}): {err}"
+            self.refusal = f"Not run ({route.source} says site {quoted(route.site)}): {err}"
         except BaseException as err:  # IPython swallows hook errors; the cell must not run
             why = (
                 "interrupted"
@@ -112,7 +115,7 @@ class SiteRouter:
                 else f"{type(err).__name__}: {err}"
             )
             self.refusal = (
-                f"Not run ({route.source} says site {route.site!r}): "
+                f"Not run ({route.source} says site {quoted(route.site)}): "
                 f"connecting to {route.site} failed ({why})."
             )
 

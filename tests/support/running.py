@@ -12,7 +12,7 @@ from pathlib import Path
 import requests
 
 from jupyter_ext_server.node_runtime import bundled_program, find_node
-from jupyter_ext_server.sidecar_client import SidecarClient
+from jupyter_ext_server.sidecar_client import SidecarClient, SidecarError
 from jupyter_ext_server.testbed.issuer import issuer_is_healthy, issuer_process, write_issuer_config
 from jupyter_ext_server.testbed.login import approve_device
 from jupyter_ext_server.testbed.processes import ManagedProcess, free_port, kill_stragglers
@@ -140,7 +140,14 @@ def log_in(
 
 
 def stop_clusters(sidecar: RunningSidecar, sites=("central", "lumi", "leonardo")) -> None:
+    """Stop every running cluster of the logged-in user (a site not logged in has none)."""
     for site in sites:
-        for cluster in sidecar.browser.get(f"/api/sites/{site}/clusters")["clusters"]:
+        try:
+            clusters = sidecar.browser.get(f"/api/sites/{site}/clusters")["clusters"]
+        except SidecarError as err:
+            if err.code == "login-needed":
+                continue
+            raise
+        for cluster in clusters:
             if cluster["status"] in ("PENDING", "RUNNING"):
                 sidecar.browser.request("DELETE", f"/api/sites/{site}/clusters/{cluster['name']}")

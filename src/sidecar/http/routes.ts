@@ -74,7 +74,11 @@ function atMost(work: Promise<unknown>, ms: number): Promise<unknown> {
 }
 
 export function apiRoutes(service: ISitesService, version: string): IRoute[] {
-  const api = ['server', 'kernel'] as const;
+  // The browser (through the Jupyter proxy) may use every route; the kernel
+  // secret opens only what the kernel uses: %site (the sites), %site login,
+  // and the kernel routes.
+  const browser = ['server'] as const;
+  const browserAndKernel = ['server', 'kernel'] as const;
   return [
     {
       method: 'GET',
@@ -85,7 +89,7 @@ export function apiRoutes(service: ISitesService, version: string): IRoute[] {
     {
       method: 'GET',
       path: '/api/sites',
-      callers: [...api],
+      callers: [...browserAndKernel],
       handle: async () => {
         // A slow site must not hold up the others: answer with what is known after a while.
         await atMost(service.refreshSites(), STATUS_WAIT_MS);
@@ -95,7 +99,7 @@ export function apiRoutes(service: ISitesService, version: string): IRoute[] {
     {
       method: 'GET',
       path: '/api/sites/:site',
-      callers: [...api],
+      callers: [...browser],
       handle: async ({ params }) => {
         service.siteState(params.site); // 404 for an unknown site
         await service.refreshSites([params.site]);
@@ -105,7 +109,7 @@ export function apiRoutes(service: ISitesService, version: string): IRoute[] {
     {
       method: 'POST',
       path: '/api/sites/:site/login',
-      callers: [...api],
+      callers: [...browserAndKernel],
       body: loginRequest,
       handle: async ({ params, body }) => ({
         status: 200,
@@ -118,7 +122,7 @@ export function apiRoutes(service: ISitesService, version: string): IRoute[] {
     {
       method: 'DELETE',
       path: '/api/sites/:site/login',
-      callers: [...api],
+      callers: [...browser],
       handle: async ({ params }) => ({
         status: 200,
         body: await service.endLogin(params.site)
@@ -127,7 +131,7 @@ export function apiRoutes(service: ISitesService, version: string): IRoute[] {
     {
       method: 'GET',
       path: '/api/sites/:site/options',
-      callers: [...api],
+      callers: [...browser],
       handle: async ({ params }) => ({
         status: 200,
         body: { options: await service.options(params.site) }
@@ -136,7 +140,7 @@ export function apiRoutes(service: ISitesService, version: string): IRoute[] {
     {
       method: 'GET',
       path: '/api/sites/:site/clusters',
-      callers: [...api],
+      callers: [...browser],
       handle: async ({ params }) => ({
         status: 200,
         body: { clusters: await service.clusters(params.site) }
@@ -145,7 +149,7 @@ export function apiRoutes(service: ISitesService, version: string): IRoute[] {
     {
       method: 'POST',
       path: '/api/sites/:site/clusters',
-      callers: [...api],
+      callers: [...browser],
       body: createClusterRequest,
       handle: async ({ params, body }) => ({
         status: 201,
@@ -158,7 +162,7 @@ export function apiRoutes(service: ISitesService, version: string): IRoute[] {
     {
       method: 'PATCH',
       path: '/api/sites/:site/clusters/:cluster',
-      callers: [...api],
+      callers: [...browser],
       body: renameClusterRequest,
       handle: async ({ params, body }) => ({
         status: 200,
@@ -172,7 +176,7 @@ export function apiRoutes(service: ISitesService, version: string): IRoute[] {
     {
       method: 'POST',
       path: '/api/sites/:site/clusters/:cluster/scale',
-      callers: [...api],
+      callers: [...browser],
       body: scaleRequest,
       handle: async ({ params, body }) => ({
         status: 200,
@@ -186,7 +190,7 @@ export function apiRoutes(service: ISitesService, version: string): IRoute[] {
     {
       method: 'POST',
       path: '/api/sites/:site/clusters/:cluster/adapt',
-      callers: [...api],
+      callers: [...browser],
       body: adaptRequest,
       handle: async ({ params, body }) => {
         const { minimum, maximum } = body as IAdaptRequest;
@@ -204,7 +208,7 @@ export function apiRoutes(service: ISitesService, version: string): IRoute[] {
     {
       method: 'DELETE',
       path: '/api/sites/:site/clusters/:cluster',
-      callers: [...api],
+      callers: [...browser],
       handle: async ({ params }) => {
         await service.stopCluster(params.site, params.cluster);
         return { status: 204 };
@@ -213,7 +217,7 @@ export function apiRoutes(service: ISitesService, version: string): IRoute[] {
     {
       method: 'PUT',
       path: '/api/sites/:site/chosen-cluster',
-      callers: [...api],
+      callers: [...browser],
       body: chooseClusterRequest,
       handle: async ({ params, body }) => ({
         status: 200,
