@@ -304,13 +304,15 @@ def cmd_demo(args) -> int:
 
 
 def cmd_registry_validate(args) -> int:
-    from .registry import RegistryError, load_registry
+    from .registry import RegistryError, host_warnings, load_registry
 
     try:
-        document = load_registry(args.file)
+        document = load_registry(args.file, args.allow_link_local_hosts)
     except RegistryError as err:
         print(err, file=sys.stderr)
         return 1
+    for warning in host_warnings(document):
+        print(f"warning: {warning}", file=sys.stderr)
     names = ", ".join(site["name"] for site in document["sites"])
     print(f"{args.file}: valid, {len(document['sites'])} site(s): {names}")
     return 0
@@ -436,6 +438,11 @@ def build_parser() -> argparse.ArgumentParser:
         "its JSON Schema; errors name the site and the field.",
     )
     validate.add_argument("file")
+    validate.add_argument(
+        "--allow-link-local-hosts",
+        action="store_true",
+        help="accept link-local and cloud-metadata hosts (as c.DaskSites.allow_link_local_hosts)",
+    )
     validate.set_defaults(func=cmd_registry_validate)
     return parser
 

@@ -63,6 +63,23 @@ def test_registry_validate_names_site_and_field(tmp_path):
     assert 'site "lumi": gateway.address' in result.stderr
 
 
+def test_registry_validate_refuses_metadata_hosts_unless_allowed(tmp_path):
+    site = {
+        "name": "lumi",
+        "label": "LUMI",
+        "gateway": {"address": "http://metadata.google.internal/"},
+        "auth": {"type": "none"},
+    }
+    path = tmp_path / "registry.json"
+    path.write_text(json.dumps({"version": 1, "sites": [site]}))
+    refused = run("registry", "validate", str(path))
+    assert refused.returncode == 1
+    assert "metadata.google.internal is a cloud metadata service" in refused.stderr
+    allowed = run("registry", "validate", "--allow-link-local-hosts", str(path))
+    assert allowed.returncode == 0, allowed.stderr
+    assert "is not encrypted (http://)" in allowed.stderr  # and warned about
+
+
 def test_unknown_site_is_a_clear_error(tmp_path):
     result = run("testbed", "up", "--sites", "central,mars", "--state-dir", str(tmp_path))
     assert result.returncode != 0

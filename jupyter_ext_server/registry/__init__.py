@@ -6,5 +6,12 @@ from .document import (
     load_registry,
     validate_registry,
 )
+from .hosts import host_warnings
 
-__all__ = ["REGISTRY_SCHEMA_PATH", "RegistryError", "load_registry", "validate_registry"]
+__all__ = [
+    "REGISTRY_SCHEMA_PATH",
+    "RegistryError",
+    "host_warnings",
+    "load_registry",
+    "validate_registry",
+]

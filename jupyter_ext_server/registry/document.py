@@ -13,6 +13,8 @@ from typing import Any
 
 import jsonschema
 
+from .hosts import host_problems
+
 REGISTRY_SCHEMA_PATH = Path(__file__).with_name("site-registry.schema.json")
 
 
@@ -41,20 +43,24 @@ def _describe(error: jsonschema.ValidationError, document: Any) -> str:
     return f"{where}: {field}: {best.message}"
 
 
-def validate_registry(document: Any) -> dict:
-    """Return the document if valid, else raise RegistryError listing every problem."""
+def validate_registry(document: Any, allow_link_local_hosts: bool = False) -> dict:
+    """Return the document if valid, else raise RegistryError listing every problem.
+
+    Link-local and cloud-metadata hosts are problems unless allowed (``hosts.py``)."""
     errors = sorted(_validator().iter_errors(document), key=lambda e: list(e.absolute_path))
     problems = [_describe(e, document) for e in errors]
     if isinstance(document, dict) and isinstance(document.get("sites"), list):
         names = [s.get("name") for s in document["sites"] if isinstance(s, dict)]
         duplicates = sorted({n for n in names if isinstance(n, str) and names.count(n) > 1})
         problems += [f'site "{n}": name: used by more than one site' for n in duplicates]
+    if not problems and not allow_link_local_hosts:
+        problems = host_problems(document)
     if problems:
         raise RegistryError("Invalid site registry:\n  " + "\n  ".join(problems))
     return document
 
 
-def load_registry(path: str | Path) -> dict:
+def load_registry(path: str | Path, allow_link_local_hosts: bool = False) -> dict:
     """Read and validate a registry file."""
     path = Path(path)
     try:
@@ -63,4 +69,4 @@ def load_registry(path: str | Path) -> dict:
         raise RegistryError(f"Site registry {path} does not exist.") from None
     except json.JSONDecodeError as err:
         raise RegistryError(f"Site registry {path} is not valid JSON: {err}") from None
-    return validate_registry(document)
+    return validate_registry(document, allow_link_local_hosts)

@@ -13,7 +13,7 @@ from jupyter_core.paths import jupyter_data_dir, jupyter_runtime_dir
 from jupyter_server.extension.application import ExtensionApp
 from traitlets import Bool, Float, Instance, Unicode
 
-from ..registry import RegistryError, load_registry
+from ..registry import RegistryError, host_warnings, load_registry
 from .kernel_specs import load_extension_in_python_kernels
 from .proxy import proxy_handlers
 from .sidecar_process import (
@@ -63,6 +63,14 @@ class DaskSites(ExtensionApp):
         False,
         help="May a kernel's first Dask work at a site create that site's default cluster "
         "when none runs?",
+        config=True,
+    )
+    allow_link_local_hosts = Bool(
+        False,
+        help="May the registry name link-local or cloud-metadata hosts (169.254.0.0/16, "
+        "metadata.google.internal, ...) as gateways, issuers or object stores? Off: such a "
+        "registry is refused, so a registry cannot point the sidecar at this machine's "
+        "metadata service.",
         config=True,
     )
     state_dir = Unicode(
@@ -120,6 +128,7 @@ class DaskSites(ExtensionApp):
                 runtime_dir=Path(jupyter_runtime_dir()),
                 node_command=self.node_command or None,
                 auto_create_cluster=self.auto_create_cluster,
+                allow_link_local_hosts=self.allow_link_local_hosts,
                 log=self.log,
                 backoff_max=self.restart_backoff_max,
             )
@@ -147,11 +156,13 @@ class DaskSites(ExtensionApp):
     def _check_registry_file(self) -> bool:
         """Validate a registry file early so its errors show in the server log at start."""
         try:
-            self.registry_document = load_registry(self.registry)
+            self.registry_document = load_registry(self.registry, self.allow_link_local_hosts)
         except RegistryError as err:
             self.registry_error = str(err)
             self.log.error("Dask Sites: %s", err)
             return False
+        for warning in host_warnings(self.registry_document):
+            self.log.warning("Dask Sites: %s", warning)
         names = ", ".join(site["name"] for site in self.registry_document["sites"])
         count = len(self.registry_document["sites"])
         self.log.info("Dask Sites: %d site(s) from %s: %s", count, self.registry, names)

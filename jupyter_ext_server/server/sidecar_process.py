@@ -51,6 +51,7 @@ class SidecarProcess:
         runtime_dir: Path,
         node_command: str | None,
         auto_create_cluster: bool,
+        allow_link_local_hosts: bool = False,
         log,
         backoff_max: float = 30.0,
     ):
@@ -59,6 +60,7 @@ class SidecarProcess:
         self.public_url = public_url
         self.state_dir = state_dir
         self.auto_create_cluster = auto_create_cluster
+        self.allow_link_local_hosts = allow_link_local_hosts
         self.node_command = node_command
         self.backoff_max = backoff_max
         runtime_dir.mkdir(parents=True, exist_ok=True)
@@ -130,6 +132,8 @@ class SidecarProcess:
             command += ["--public-url", self.public_url]
         if self.auto_create_cluster:
             command.append("--auto-create-cluster")
+        if self.allow_link_local_hosts:
+            command.append("--allow-link-local-hosts")
         return command
 
     async def _supervise(self) -> None:

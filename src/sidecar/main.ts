@@ -61,7 +61,8 @@ async function main(): Promise<number> {
   const state = await StateFile.open(options.stateDir);
   const loaded = await loadRegistryFrom({
     location: options.registryPath,
-    cacheDir: options.stateDir
+    cacheDir: options.stateDir,
+    rules: { allowLinkLocalHosts: options.allowLinkLocalHosts }
   });
   if (!loaded.ok) {
     process.stderr.write(

@@ -29,6 +29,8 @@ export interface ISidecarOptions {
   stateDir?: string;
   /** May the kernel API create a site's default cluster when none runs? */
   autoCreateCluster: boolean;
+  /** May the registry name link-local or cloud-metadata hosts? (Absent: no.) */
+  allowLinkLocalHosts?: boolean;
   /** Exit when this process (the Jupyter server) is gone. */
   parentPid?: number;
 }
@@ -50,6 +52,8 @@ Options:
                          (for the OIDC code-flow callback)
   --state-dir <dir>      where to keep the state file (mode 0600)
   --auto-create-cluster  let kernels create a site's default cluster
+  --allow-link-local-hosts
+                         accept link-local and cloud-metadata hosts in the registry
   --parent-pid <pid>     exit when this process is gone
   --help                 show this help
   --version              show the version
@@ -71,6 +75,7 @@ export function parseCommandLine(
   let publicUrl: string | undefined;
   let stateDir: string | undefined;
   let autoCreateCluster = false;
+  let allowLinkLocalHosts = false;
   let parentPid: number | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -106,6 +111,9 @@ export function parseCommandLine(
       case '--auto-create-cluster':
         autoCreateCluster = true;
         break;
+      case '--allow-link-local-hosts':
+        allowLinkLocalHosts = true;
+        break;
       case '--parent-pid': {
         const text = value();
         parentPid = Number(text);
@@ -133,6 +141,7 @@ export function parseCommandLine(
       secret,
       kernelSecret: env[KERNEL_SECRET_ENV] ?? '',
       autoCreateCluster,
+      ...(allowLinkLocalHosts ? { allowLinkLocalHosts } : {}),
       ...(publicUrl ? { publicUrl } : {}),
       ...(stateDir ? { stateDir } : {}),
       ...(parentPid ? { parentPid } : {})

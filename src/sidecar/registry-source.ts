@@ -10,6 +10,7 @@ import { writePrivateFile } from './state/private-file';
 import {
   loadRegistry,
   validateRegistry,
+  type IRegistryRules,
   type RegistryResult
 } from './registry';
 
@@ -20,6 +21,7 @@ export interface IRegistrySourceOptions {
   cacheDir?: string;
   fetch?: typeof fetch;
   timeoutMs?: number;
+  rules?: IRegistryRules;
 }
 
 export type RegistryLoad = RegistryResult & {
@@ -35,7 +37,7 @@ export async function loadRegistryFrom(
   options: IRegistrySourceOptions
 ): Promise<RegistryLoad> {
   if (!isUrl(options.location)) {
-    return loadRegistry(options.location);
+    return loadRegistry(options.location, options.rules);
   }
   const cache = options.cacheDir
     ? join(options.cacheDir, 'registry-cache.json')
@@ -49,7 +51,7 @@ export async function loadRegistryFrom(
   }
   const reason = fresh.errors.join('; ');
   if (cache) {
-    const cached = await readCache(cache);
+    const cached = await readCache(cache, options.rules);
     if (cached?.ok) {
       return {
         ...cached,
@@ -87,7 +89,7 @@ async function fetchRegistry(
     };
   }
   try {
-    return validateRegistry(JSON.parse(text));
+    return validateRegistry(JSON.parse(text), options.rules);
   } catch {
     return { ok: false, errors: [`${options.location} did not serve JSON`] };
   }
@@ -98,9 +100,12 @@ async function writeCache(path: string, registry: unknown): Promise<void> {
   await writePrivateFile(path, JSON.stringify(registry));
 }
 
-async function readCache(path: string): Promise<RegistryResult | undefined> {
+async function readCache(
+  path: string,
+  rules?: IRegistryRules
+): Promise<RegistryResult | undefined> {
   try {
-    return validateRegistry(JSON.parse(await readFile(path, 'utf8')));
+    return validateRegistry(JSON.parse(await readFile(path, 'utf8')), rules);
   } catch {
     return undefined;
   }

@@ -12,6 +12,7 @@ import Ajv, { type ErrorObject } from 'ajv';
 
 import type { ISiteRegistry } from '../protocol';
 import schema from '../../jupyter_ext_server/registry/site-registry.schema.json';
+import { hostProblems } from './registry-hosts';
 
 export type RegistryResult =
   { ok: true; registry: ISiteRegistry } | { ok: false; errors: string[] };
@@ -36,8 +37,16 @@ const ajv = new Ajv({
 });
 const validateSchema = ajv.compile(schema);
 
+export interface IRegistryRules {
+  /** Accept link-local and cloud-metadata hosts (see `registry-hosts.ts`). */
+  allowLinkLocalHosts?: boolean;
+}
+
 /** Validate a parsed registry document. */
-export function validateRegistry(doc: unknown): RegistryResult {
+export function validateRegistry(
+  doc: unknown,
+  rules: IRegistryRules = {}
+): RegistryResult {
   if (!validateSchema(doc)) {
     const errors = unique(
       relevantErrors(validateSchema.errors ?? []).map(e => describe(doc, e))
@@ -53,11 +62,17 @@ export function validateRegistry(doc: unknown): RegistryResult {
     }
     seen.add(site.name);
   }
+  if (!errors.length && !rules.allowLinkLocalHosts) {
+    errors.push(...hostProblems(registry));
+  }
   return errors.length ? { ok: false, errors } : { ok: true, registry };
 }
 
 /** Read, parse and validate a registry file. */
-export async function loadRegistry(path: string): Promise<RegistryResult> {
+export async function loadRegistry(
+  path: string,
+  rules: IRegistryRules = {}
+): Promise<RegistryResult> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -70,7 +85,7 @@ export async function loadRegistry(path: string): Promise<RegistryResult> {
   } catch (err) {
     return { ok: false, errors: [`${path} is not JSON: ${errorText(err)}`] };
   }
-  return validateRegistry(doc);
+  return validateRegistry(doc, rules);
 }
 
 /**

@@ -74,3 +74,20 @@ describe('sidecar command line', () => {
     expect(() => parseListen('8765')).toThrow('host:port');
   });
 });
+
+describe('registry rules on the command line', () => {
+  it('allows link-local hosts only when asked', () => {
+    const env = { DASK_SITES_SIDECAR_SECRET: 's3cret' };
+    const plain = parseCommandLine(['--registry', 'r.json'], env);
+    const allowed = parseCommandLine(
+      ['--registry', 'r.json', '--allow-link-local-hosts'],
+      env
+    );
+    expect(
+      plain.action === 'run' && plain.options.allowLinkLocalHosts
+    ).toBeFalsy();
+    expect(
+      allowed.action === 'run' && allowed.options.allowLinkLocalHosts
+    ).toBe(true);
+  });
+});
