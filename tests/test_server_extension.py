@@ -297,3 +297,23 @@ async def test_a_big_body_gets_the_sidecars_json_answer_not_jupyters_500(
         )
         assert answer.code == status, answer.body[:200]
         assert json.loads(answer.body)["code"] == code
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+async def test_a_dashboard_of_a_cluster_not_the_users_is_refused_through_jupyter(
+    method, dask_sites, jp_base_url, jp_serverapp, http_server_client
+):
+    """No login here, so no cluster is the user's: the proxy refuses with JSON
+    (a body is read first, so the answer is the sidecar's, not Jupyter's 500)."""
+    assert await dask_sites.sidecar.wait_ready(30)
+    token = jp_serverapp.identity_provider.token
+    answer = await http_server_client.fetch(
+        f"{jp_base_url}dask-sites/dashboard/central/0123abcd/status?token={token}",
+        method=method,
+        body=b"x" * (1024 * 1024) if method == "POST" else None,
+        raise_error=False,
+    )
+    assert answer.code == 404, answer.body[:200]
+    body = json.loads(answer.body)
+    assert body["code"] == "unknown-dashboard"
+    assert "not one of yours" in body["error"]

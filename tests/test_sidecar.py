@@ -364,6 +364,47 @@ def test_dashboard_proxy_serves_registered_sites_only(logged_in):
         logged_in.browser.request("DELETE", f"/api/sites/central/clusters/{name}")
 
 
+def test_dashboard_proxy_serves_only_the_users_own_clusters(logged_in, testbed):
+    """Dask Gateway does not check who asks for a dashboard; the proxy does."""
+    ends = testbed.sites["lumi"]
+    base = f"http://127.0.0.1:{logged_in.port}"
+    headers = {"Authorization": f"token {logged_in.server_secret}"}
+    started = {}
+    try:
+        for user, password in (("alice", "alice-dask-sites"), ("bob", "bob-dask-sites")):
+            token = device_login(testbed.issuer, user, password).access_token
+            gateway = Gateway(ends.gateway, proxy_address=ends.proxy, auth=BearerAuth(token))
+            started[user] = (gateway, gateway.new_cluster())
+        # Bob's cluster runs at the same gateway, but it is not alice's.
+        bobs = started["bob"][1].name
+        refused = requests.get(f"{base}/dashboard/lumi/{bobs}/status", headers=headers, timeout=30)
+        assert refused.status_code == 404, refused.text[:300]
+        assert "not one of yours" in refused.json()["error"]
+        # Alice's, started outside the panel a moment ago, is looked for and served
+        # (with Jupyter's query parameters left behind).
+        alices = started["alice"][1].name
+        page = wait_for(
+            lambda: (
+                answer
+                if (
+                    answer := requests.get(
+                        f"{base}/dashboard/lumi/{alices}/status?token=abc&_xsrf=def",
+                        headers=headers,
+                        timeout=30,
+                    )
+                ).status_code
+                == 200
+                else None
+            ),
+            what="alice's dashboard through the proxy",
+        )
+        assert "Dask Diagnostic UI" in page.text
+    finally:
+        for gateway, cluster in started.values():
+            cluster.shutdown()
+            gateway.close()
+
+
 def dashboard_websocket_status(sidecar, page: str, cluster: str) -> int:
     """Open the status page's Bokeh WebSocket through the proxy; return the handshake status."""
     import base64

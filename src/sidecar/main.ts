@@ -128,7 +128,7 @@ async function buildServer(
   void sessions.restore();
 
   const dashboards = new DashboardProxy({
-    gatewayOf: site => service.dashboardGatewayOf(site)
+    gatewayOf: (site, cluster) => service.dashboardGatewayOf(site, cluster)
   });
   const live = new LiveSocket({
     source: service,

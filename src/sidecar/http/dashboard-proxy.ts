@@ -3,20 +3,34 @@
  * `/dashboard/<site>/<cluster>/<path>` to `<site gateway>/clusters/<cluster>/<path>`.
  *
  * The target host comes only from the registry: a request can name a site
- * and a cluster, never a host. Dashboards use absolute links under
- * `/clusters/<cluster>/`; text answers are rewritten so those links point
- * back through this proxy.
+ * and a cluster, never a host, and only a cluster the logged-in user has
+ * there (Dask Gateway does not check who asks for a dashboard). What is
+ * forwarded of the request is allow-listed (`dashboard-request.ts`).
+ * Dashboards use absolute links under `/clusters/<cluster>/`; text answers
+ * are rewritten so those links point back through this proxy.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 
 import { createProxyServer } from 'http-proxy-3';
 
-import { sendError } from './replies';
+import { dashboardHeaders, dashboardQuery } from './dashboard-request';
+import { discardBody, sendError } from './replies';
 
 export interface IDashboardOptions {
-  /** The gateway base URL of a configured site, or undefined if there is no such site. */
-  gatewayOf(site: string): string | undefined;
+  /**
+   * The gateway base URL serving a cluster's dashboard, or undefined when
+   * the site is not configured or the cluster is not the logged-in user's.
+   */
+  gatewayOf(site: string, cluster: string): Promise<string | undefined>;
+}
+
+/** A request's site, cluster and the rest of its path, as asked for. */
+interface IAsked {
+  site: string;
+  cluster: string;
+  rest: string[];
+  query: string;
 }
 
 const PREFIX = '/dashboard/';
@@ -31,6 +45,8 @@ const DROPPED_RESPONSE_HEADERS = [
   'proxy-authenticate',
   'proxy-connection'
 ];
+const REFUSED =
+  'no such dashboard: the site is not configured, or the cluster is not one of yours there';
 const REWRITTEN_TYPES =
   /^(text\/html|text\/css|application\/javascript|text\/javascript|application\/json)/;
 
@@ -70,24 +86,40 @@ export class DashboardProxy {
     });
   }
 
-  /** Parse `/dashboard/<site>/<cluster>/<rest>`; undefined when not ours or not allowed. */
-  private target(
-    req: IncomingMessage,
-    baseUrl: string,
-    ws: boolean
-  ): ITarget | 'refused' | undefined {
+  /** Parse `/dashboard/<site>/<cluster>/<rest>`; undefined when not ours. */
+  private asked(req: IncomingMessage): IAsked | 'refused' | undefined {
     const raw = req.url ?? '/';
     if (!raw.startsWith(PREFIX)) {
       return undefined;
     }
     const [pathPart, query] = splitQuery(raw.slice(PREFIX.length));
     const [site, cluster, ...rest] = pathPart.split('/');
-    const gateway = site ? this.options.gatewayOf(safeDecode(site)) : undefined;
     if (
-      !gateway ||
+      !site ||
       !CLUSTER_NAME.test(cluster ?? '') ||
       rest.some(p => /^(\.|%2e){1,2}$/i.test(p) || /%2f|%5c|\\/i.test(p))
     ) {
+      return 'refused';
+    }
+    return {
+      site: safeDecode(site),
+      cluster,
+      rest,
+      query: dashboardQuery(query)
+    };
+  }
+
+  /** Where an asked-for dashboard is; 'refused' unless the user may see it. */
+  private async target(
+    asked: IAsked,
+    baseUrl: string,
+    ws: boolean
+  ): Promise<ITarget | 'refused'> {
+    const { site, cluster, rest, query } = asked;
+    const gateway = site
+      ? await this.options.gatewayOf(site, cluster).catch(() => undefined)
+      : undefined;
+    if (!gateway) {
       return 'refused';
     }
     const origin = new URL(gateway);
@@ -101,12 +133,13 @@ export class DashboardProxy {
     if (url.origin !== origin.origin || !url.pathname.startsWith(prefix)) {
       return 'refused';
     }
+    const sitePath = encodeURIComponent(site);
     return {
       site,
       cluster,
       url: url.href,
       from: `/clusters/${cluster}/`,
-      to: `${baseUrl}dashboard/${site}/${cluster}/`
+      to: `${baseUrl}dashboard/${sitePath}/${cluster}/`
     };
   }
 
@@ -116,15 +149,23 @@ export class DashboardProxy {
     _caller: string,
     baseUrl: string
   ): boolean => {
-    const target = this.target(req, baseUrl, false);
-    if (target === undefined) {
+    const asked = this.asked(req);
+    if (asked === undefined) {
       return false;
     }
-    if (target === 'refused') {
-      sendError(res, 'unknown-dashboard', 'no such site or cluster dashboard');
-      return true;
-    }
-    this.forward(req, res, target);
+    void (
+      asked === 'refused'
+        ? Promise.resolve(asked)
+        : this.target(asked, baseUrl, false)
+    ).then(target => {
+      if (target === 'refused') {
+        void discardBody(req).then(() =>
+          sendError(res, 'unknown-dashboard', REFUSED)
+        );
+      } else {
+        this.forward(req, res, target);
+      }
+    });
     return true;
   };
 
@@ -135,16 +176,22 @@ export class DashboardProxy {
     _caller: string,
     baseUrl: string
   ): boolean => {
-    const target = this.target(req, baseUrl, true);
-    if (target === undefined) {
+    const asked = this.asked(req);
+    if (asked === undefined) {
       return false;
     }
-    if (target === 'refused') {
-      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
-      return true;
-    }
-    stripCredentials(req);
-    this.proxy.ws(req, socket, head, { target: target.url });
+    void (
+      asked === 'refused'
+        ? Promise.resolve(asked)
+        : this.target(asked, baseUrl, true)
+    ).then(target => {
+      if (target === 'refused') {
+        socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+        return;
+      }
+      req.headers = dashboardHeaders(req.headers, true);
+      this.proxy.ws(req, socket, head, { target: target.url });
+    });
     return true;
   };
 
@@ -153,7 +200,7 @@ export class DashboardProxy {
     res: ServerResponse,
     target: ITarget
   ): void {
-    stripCredentials(req);
+    req.headers = dashboardHeaders(req.headers, false);
     req.headers['accept-encoding'] = 'identity'; // so text answers can be rewritten
     this.inFlight.set(req, target);
     this.proxy.web(req, res, { target: target.url, selfHandleResponse: true });
@@ -194,17 +241,6 @@ function relay(
     });
     res.end(text);
   });
-}
-
-/**
- * Nothing of ours goes to a dashboard: not the sidecar's secret, not the
- * browser's cookies, and not the user's token either. Dask Gateway does not
- * authenticate dashboard routes, and the scheduler behind them runs the
- * user's code, so a token sent there could end up in a kernel.
- */
-function stripCredentials(req: IncomingMessage): void {
-  delete req.headers.authorization;
-  delete req.headers.cookie;
 }
 
 function splitQuery(text: string): [string, string] {

@@ -2,7 +2,7 @@
  * The sidecar's answers as bytes: JSON, errors (their status from the one
  * table in `error-answers.ts`) and HTML pages, never cached, never sniffed.
  */
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 
 import type { IErrorResponse } from '../../protocol';
 import { HTTP_STATUS, type SidecarErrorCode } from './error-answers';
@@ -46,4 +46,24 @@ export function sendHtml(
     'X-Content-Type-Options': 'nosniff'
   });
   res.end(html);
+}
+
+/** Bodies read (and dropped) before a refusal; a bigger one loses its connection. */
+const DRAIN_LIMIT = 16 * 1024 * 1024;
+
+/**
+ * Read and drop a body the answer does not need (up to `DRAIN_LIMIT`;
+ * beyond, the socket goes). Answering before the body is read resets the
+ * connection, and through Jupyter the browser would get an HTML 500.
+ */
+export async function discardBody(req: IncomingMessage): Promise<undefined> {
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > DRAIN_LIMIT) {
+      req.socket.destroy();
+      break;
+    }
+  }
+  return undefined;
 }

@@ -14,13 +14,11 @@ import type { Duplex } from 'node:stream';
 
 import { errorAnswer, HttpError, type SidecarErrorCode } from './error-answers';
 import { checkPath } from './paths';
-import { sendError, sendHtml, sendJson } from './replies';
+import { discardBody, sendError, sendHtml, sendJson } from './replies';
 import { matchRoute, type Caller, type IReply, type IRoute } from './router';
 import type { CallerCheck } from './secrets';
 
 const MAX_BODY_BYTES = 64 * 1024;
-/** Bodies read (and dropped) before a refusal; a bigger one loses its connection. */
-const DRAIN_LIMIT = 16 * 1024 * 1024;
 const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
 const BASE_URL_HEADER = 'x-dask-sites-base-url';
 
@@ -170,19 +168,6 @@ function baseUrlOf(req: IncomingMessage): string {
   const header = req.headers[BASE_URL_HEADER];
   const value = Array.isArray(header) ? header[0] : header;
   return value && value.startsWith('/') ? value : '/dask-sites/';
-}
-
-/** Read and drop a body the answer does not need (up to `DRAIN_LIMIT`; beyond, the socket goes). */
-async function discardBody(req: IncomingMessage): Promise<undefined> {
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > DRAIN_LIMIT) {
-      req.socket.destroy();
-      break;
-    }
-  }
-  return undefined;
 }
 
 async function readJson(req: IncomingMessage): Promise<unknown> {

@@ -65,6 +65,9 @@ export interface ISitesServiceOptions {
   metricsOf?: (site: ISiteConfig) => ISiteMetrics;
 }
 
+/** An unknown dashboard's cluster is looked for at the gateway at most this often. */
+const DASHBOARD_RELIST_MS = 2000;
+
 export class SitesService {
   private readonly states = new SiteStates();
   private readonly watcher: LiveWatcher;
@@ -258,10 +261,31 @@ export class SitesService {
     return this.kernels.connection(site, cluster, create);
   }
 
-  /** Where a site's dashboards are, for the dashboard proxy (registered sites only). */
-  dashboardGatewayOf(site: string): string | undefined {
-    const gateway = this.states.find(site)?.config.gateway;
-    return gateway ? (gateway.public_address ?? gateway.address) : undefined;
+  /**
+   * Where a cluster's dashboard is, for the dashboard proxy: only for a
+   * registered site and a cluster the logged-in user has there, since Dask
+   * Gateway does not check who asks for a dashboard. A cluster not in the
+   * list yet (just started elsewhere) is looked for once more at the gateway.
+   */
+  async dashboardGatewayOf(
+    site: string,
+    cluster: string
+  ): Promise<string | undefined> {
+    const entry = this.states.find(site);
+    if (!entry) {
+      return undefined;
+    }
+    const isTheUsers = (): boolean =>
+      entry.state.clusters.some(c => c.name === cluster);
+    if (!isTheUsers()) {
+      await this.refresher
+        .refresh([site], DASHBOARD_RELIST_MS)
+        .catch(() => undefined);
+    }
+    const gateway = entry.config.gateway;
+    return isTheUsers()
+      ? (gateway.public_address ?? gateway.address)
+      : undefined;
   }
 
   dispose(): void {
