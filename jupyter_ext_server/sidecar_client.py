@@ -30,6 +30,7 @@ ErrorCode = Literal[
     "ambiguous-cluster",
     "unknown-dashboard",
     "dashboard-unreachable",
+    "dashboard-link-expired",
     "login-needed",
     "login-failed",
     "issuer-unreachable",

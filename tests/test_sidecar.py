@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 
 import pytest
 import requests
@@ -12,6 +13,7 @@ from dask_gateway import Gateway
 from jupyter_ext_server.gateway_auth import BearerAuth
 from jupyter_ext_server.sidecar_client import SidecarError
 from jupyter_ext_server.testbed.login import approve_device, device_login
+from support.dashboards import bokeh_websocket_status, follow_link
 from support.running import SIDECAR_CALLBACK, RunningSidecar, stop_clusters
 from support.waiting import wait_for
 
@@ -331,40 +333,57 @@ def test_the_kernel_secret_opens_only_what_kernels_use(logged_in, method, path, 
     assert logged_in.kernel.get("/api/sites")["sites"][0]["name"] == "central"
 
 
-def test_dashboard_proxy_serves_registered_sites_only(logged_in):
+def test_dashboard_links_lead_to_capability_urls_of_registered_sites_only(logged_in):
     created = logged_in.browser.post("/api/sites/central/clusters", {"wait": True})
     name = created["name"]
     base = f"http://127.0.0.1:{logged_in.port}"
     headers = {"Authorization": f"token {logged_in.server_secret}"}
     try:
-        page = requests.get(f"{base}/dashboard/central/{name}/status", headers=headers, timeout=30)
+        # The stable link (the browser, through Jupyter) redirects to a capability URL ...
+        frame = follow_link(f"{base}/dashboard/central/{name}/status?token=t", headers)
+        assert frame["base"] == "/dask-sites/" and frame["rest"] == "status"
+        under = f"/frame/{frame['capability']}/"
+        # ... which serves the page with no credential at all, sandboxed.
+        page = requests.get(f"{base}{under}status", timeout=30)
         assert page.status_code == 200, page.text[:500]
         assert "Dask Diagnostic UI" in page.text and "bokeh" in page.text.lower()
-        assert f'"/clusters/{name}/' not in page.text  # any absolute link points back through us
-        # The page's relative links (styles, plots) resolve under the proxy.
+        assert "sandbox allow-scripts" in page.headers["Content-Security-Policy"]
+        assert "allow-same-origin" not in page.headers["Content-Security-Policy"]
+        assert f'"/clusters/{name}/' not in page.text  # absolute links stay under the capability
+        # The page's relative links (styles, plots) resolve under the capability.
         for relative in ("statics/css/base.css", "individual-task-stream"):
-            linked = requests.get(
-                f"{base}/dashboard/central/{name}/{relative}", headers=headers, timeout=30
-            )
-            assert linked.status_code == 200, relative
+            assert requests.get(f"{base}{under}{relative}", timeout=30).status_code == 200, relative
         # Only configured sites' gateways: never a host from the request.
         for path, status in (
             ("/dashboard/evil.example.org/abc/status", 404),
             (f"/dashboard/central/{name}/../../x", 404),  # requests resolves the dots first
             ("/dashboard/http%3A%2F%2F127.0.0.1%3A1/abc/status", 400),  # a path that means two
         ):
-            refused = requests.get(base + path, headers=headers, timeout=10)
+            refused = requests.get(base + path, headers=headers, timeout=10, allow_redirects=False)
             assert refused.status_code == status, path
-        assert (
-            requests.get(f"{base}/dashboard/central/{name}/status", timeout=10).status_code == 401
-        )
-        ws_status = dashboard_websocket_status(logged_in, page.text, name)
-        assert ws_status == 101
+        # The link needs the browser's secret; a capability never opens the API.
+        link = f"{base}/dashboard/central/{name}/status"
+        assert requests.get(link, timeout=10, allow_redirects=False).status_code == 401
+        assert requests.get(f"{base}/api/sites", timeout=10).status_code == 401
+        # Bokeh's WebSocket under the capability, without a secret.
+        ws = f"{under}status/ws"
+        assert bokeh_websocket_status("127.0.0.1", logged_in.port, ws, page.text) == 101
     finally:
         logged_in.browser.request("DELETE", f"/api/sites/central/clusters/{name}")
+    # Once the cluster is gone, its capability opens nothing.
+    deadline = time.monotonic() + 30
+    seen = []
+    while "json" not in (gone := requests.get(f"{base}{under}status", timeout=10)).headers.get(
+        "Content-Type", ""
+    ):
+        seen.append((gone.status_code, gone.text[:80]))
+        assert time.monotonic() < deadline, f"the stopped cluster is still served: {seen[-3:]}"
+        time.sleep(0.25)
+    assert gone.status_code == 404
+    assert gone.json()["code"] == "unknown-dashboard"
 
 
-def test_dashboard_proxy_serves_only_the_users_own_clusters(logged_in, testbed):
+def test_dashboard_links_serve_only_the_users_own_clusters(logged_in, testbed):
     """Dask Gateway does not check who asks for a dashboard; the proxy does."""
     ends = testbed.sites["lumi"]
     base = f"http://127.0.0.1:{logged_in.port}"
@@ -375,57 +394,40 @@ def test_dashboard_proxy_serves_only_the_users_own_clusters(logged_in, testbed):
             token = device_login(testbed.issuer, user, password).access_token
             gateway = Gateway(ends.gateway, proxy_address=ends.proxy, auth=BearerAuth(token))
             started[user] = (gateway, gateway.new_cluster())
-        # Bob's cluster runs at the same gateway, but it is not alice's.
+        # Bob's cluster runs at the same gateway, but it is not alice's: no capability.
         bobs = started["bob"][1].name
-        refused = requests.get(f"{base}/dashboard/lumi/{bobs}/status", headers=headers, timeout=30)
+        refused = requests.get(
+            f"{base}/dashboard/lumi/{bobs}/status",
+            headers=headers,
+            timeout=30,
+            allow_redirects=False,
+        )
         assert refused.status_code == 404, refused.text[:300]
         assert "not one of yours" in refused.json()["error"]
         # Alice's, started outside the panel a moment ago, is looked for and served
         # (with Jupyter's query parameters left behind).
         alices = started["alice"][1].name
-        page = wait_for(
+        frame = wait_for(
             lambda: (
-                answer
-                if (
-                    answer := requests.get(
-                        f"{base}/dashboard/lumi/{alices}/status?token=abc&_xsrf=def",
-                        headers=headers,
-                        timeout=30,
-                    )
+                follow_link(f"{base}/dashboard/lumi/{alices}/status?token=abc&_xsrf=def", headers)
+                if requests.get(
+                    f"{base}/dashboard/lumi/{alices}/status",
+                    headers=headers,
+                    timeout=30,
+                    allow_redirects=False,
                 ).status_code
-                == 200
+                == 302
                 else None
             ),
-            what="alice's dashboard through the proxy",
+            what="alice's dashboard link",
         )
+        assert frame["rest"] == "status"  # no token, no _xsrf
+        page = requests.get(f"{base}/frame/{frame['capability']}/status", timeout=30)
         assert "Dask Diagnostic UI" in page.text
     finally:
         for gateway, cluster in started.values():
             cluster.shutdown()
             gateway.close()
-
-
-def dashboard_websocket_status(sidecar, page: str, cluster: str) -> int:
-    """Open the status page's Bokeh WebSocket through the proxy; return the handshake status."""
-    import base64
-    import os
-    import socket
-
-    match = re.search(r'"token":\s*"([^"]+)"', page) or re.search(r"token\s*=\s*'([^']+)'", page)
-    assert match, "no Bokeh session token in the status page"
-    key = base64.b64encode(os.urandom(16)).decode()
-    request = (
-        f"GET /dashboard/central/{cluster}/status/ws HTTP/1.1\r\n"
-        f"Host: 127.0.0.1:{sidecar.port}\r\n"
-        "Upgrade: websocket\r\nConnection: Upgrade\r\n"
-        f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
-        f"Sec-WebSocket-Protocol: bokeh, {match.group(1)}\r\n"
-        f"Authorization: token {sidecar.server_secret}\r\n\r\n"
-    )
-    with socket.create_connection(("127.0.0.1", sidecar.port), timeout=30) as sock:
-        sock.sendall(request.encode())
-        status_line = sock.recv(4096).split(b"\r\n", 1)[0].decode()
-    return int(status_line.split()[1])
 
 
 def test_no_browser_answer_carries_a_token_or_tls_key(logged_in):

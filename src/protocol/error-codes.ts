@@ -35,6 +35,8 @@ export const ERROR_CODES = [
   'unknown-dashboard',
   /** The dashboard proxy could not reach the cluster's dashboard. */
   'dashboard-unreachable',
+  /** A dashboard frame's capability is unknown or expired: open the dashboard again. */
+  'dashboard-link-expired',
 
   // Logins.
   /** Not logged in, or the login ended: log in (again). */

@@ -16,8 +16,12 @@
  *   DELETE /api/sites/:site/clusters/:c                  204
  *   PUT    /api/sites/:site/chosen-cluster IChooseClusterRequest ISiteState
  *   GET    /oidc/callback?code&state                     HTML page (code flow)
- *   GET    /dashboard/:site/:cluster/...                 the cluster's dashboard
+ *   GET    /dashboard/:site/:cluster/...                 302 to a capability URL (below)
  *   WS     /api/live                                     LiveMessage (msgpack)
+ *
+ * Dashboard frames (no secret, no Jupyter login: the capability is the credential):
+ *   GET    /frame/:capability/...                        that one cluster's dashboard
+ *   WS     /frame/:capability/...                        its Bokeh WebSocket
  *
  * Kernel routes (kernel secret only, never proxied to the browser):
  *   GET    /kernel/sites                                 IKernelSitesResponse

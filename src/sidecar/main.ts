@@ -15,8 +15,9 @@ import { version } from '../../package.json';
 import type { ISiteRegistry } from '../protocol';
 import { SessionManager } from './auth';
 import { OpenidClientConnector } from './auth/openid-client-connector';
+import { DashboardCapabilities } from './dashboards/capabilities';
+import { DashboardProxy } from './dashboards/proxy';
 import { DisplayNames } from './gateway';
-import { DashboardProxy } from './http/dashboard-proxy';
 import { LiveSocket } from './http/live-socket';
 import { apiRoutes } from './http/routes';
 import { CallerCheck } from './http/secrets';
@@ -128,7 +129,8 @@ async function buildServer(
   void sessions.restore();
 
   const dashboards = new DashboardProxy({
-    gatewayOf: (site, cluster) => service.dashboardGatewayOf(site, cluster)
+    gatewayOf: (site, cluster) => service.dashboardGatewayOf(site, cluster),
+    capabilities: new DashboardCapabilities()
   });
   const live = new LiveSocket({
     source: service,
@@ -140,8 +142,10 @@ async function buildServer(
   const server = createHttpServer({
     routes: apiRoutes(service, version),
     callers: new CallerCheck(options.secret, options.kernelSecret),
-    passThrough: [dashboards.handleHttp],
-    upgrades: [live.handleUpgrade, dashboards.handleUpgrade],
+    passThrough: [dashboards.handleLink],
+    upgrades: [live.handleUpgrade],
+    publicPassThrough: [dashboards.handleFrame],
+    publicUpgrades: [dashboards.handleFrameUpgrade],
     log
   });
   const shutdown = () => {

@@ -1,7 +1,10 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-import { DashboardProxy } from '../http/dashboard-proxy';
+import { WebSocket, WebSocketServer } from 'ws';
+
+import { DashboardCapabilities } from '../dashboards/capabilities';
+import { DashboardProxy } from '../dashboards/proxy';
 import { CallerCheck } from '../http/secrets';
 import { createHttpServer } from '../http/server';
 import { rawRequest } from './support/raw-request';
@@ -11,23 +14,43 @@ let upstream: Server;
 let upstreamUrl: string;
 const seen: { url: string; headers: IncomingHttpHeaders }[] = [];
 /** The clusters the logged-in user has at central. */
-const USERS_CLUSTERS = ['abc', 'ns.abc123'];
+const usersClusters = new Set<string>();
 
+let clock = 0;
+let capabilities: DashboardCapabilities;
 let sidecar: Server;
 let base: string;
-const auth = {
+const BASE_URL = '/user/alice/dask-sites/';
+const browser = {
   Authorization: 'token server-secret',
-  Cookie: '_xsrf=abc; session=xyz'
+  Cookie: '_xsrf=abc; session=xyz',
+  'X-Dask-Sites-Base-Url': BASE_URL
 };
+/** What the frame door gets through Jupyter: no credential at all. */
+const frameOnly = { 'X-Dask-Sites-Base-Url': BASE_URL };
+const CAPABILITY_URL = new RegExp(
+  `^${BASE_URL}frame/([A-Za-z0-9_-]{43})/(.*)$`
+);
 
 async function listen(server: Server): Promise<string> {
   await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
-/** GET a path exactly as written; its status. */
-async function rawGet(path: string): Promise<number> {
-  return (await rawRequest(base, path, { headers: auth })).status;
+/** Follow the stable link as the browser does; the capability path it redirects to. */
+async function open(path = '/dashboard/central/abc/status'): Promise<string> {
+  const answer = await fetch(`${base}${path}`, {
+    headers: browser,
+    redirect: 'manual'
+  });
+  expect(answer.status).toBe(302);
+  const location = answer.headers.get('location') ?? '';
+  expect(location).toMatch(CAPABILITY_URL);
+  return location.slice(BASE_URL.length - 1);
+}
+
+function capabilityOf(framePath: string): string {
+  return framePath.split('/')[2];
 }
 
 beforeAll(async () => {
@@ -41,24 +64,31 @@ beforeAll(async () => {
       `<a href="/clusters/abc/workers">workers</a><img src="statics/x.png">`
     );
   });
-  upstream.on('upgrade', (req, socket) => {
+  const sockets = new WebSocketServer({ noServer: true });
+  upstream.on('upgrade', (req, socket, head) => {
     seen.push({ url: req.url ?? '', headers: req.headers });
-    socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    sockets.handleUpgrade(req, socket, head, ws => ws.send('hello'));
   });
   upstreamUrl = await listen(upstream);
+  capabilities = new DashboardCapabilities({
+    idleMs: 60_000,
+    now: () => clock
+  });
   const proxy = new DashboardProxy({
     gatewayOf: (site, cluster) =>
       Promise.resolve(
-        site === 'central' && USERS_CLUSTERS.includes(cluster)
+        site === 'central' && usersClusters.has(cluster)
           ? upstreamUrl
           : undefined
-      )
+      ),
+    capabilities
   });
   sidecar = createHttpServer({
     routes: [],
     callers: new CallerCheck('server-secret', 'kernel-secret'),
-    passThrough: [proxy.handleHttp],
-    upgrades: [proxy.handleUpgrade],
+    passThrough: [proxy.handleLink],
+    publicPassThrough: [proxy.handleFrame],
+    publicUpgrades: [proxy.handleFrameUpgrade],
     log: () => undefined
   });
   base = await listen(sidecar);
@@ -71,96 +101,216 @@ afterAll(async () => {
 
 beforeEach(() => {
   seen.length = 0;
+  clock += 3_600_000; // what earlier tests issued has expired
+  usersClusters.clear();
+  usersClusters.add('abc');
+  usersClusters.add('ns.abc123');
 });
 
-describe('dashboard proxy', () => {
-  it('forwards to the site gateway without any credentials and rewrites absolute links', async () => {
-    const answer = await fetch(`${base}/dashboard/central/abc/status?x=1`, {
-      headers: { ...auth, 'X-Dask-Sites-Base-Url': '/user/alice/dask-sites/' }
-    });
-    expect(answer.status).toBe(200);
-    expect(seen).toHaveLength(1);
-    expect(seen[0].url).toBe('/clusters/abc/status?x=1');
-    expect(seen[0].headers.authorization).toBeUndefined();
-    expect(seen[0].headers.cookie).toBeUndefined();
-    expect(answer.headers.get('set-cookie')).toBeNull();
-    const text = await answer.text();
-    expect(text).toContain(
-      'href="/user/alice/dask-sites/dashboard/central/abc/workers"'
-    );
-    expect(text).toContain('src="statics/x.png"');
-  });
-
-  it('accepts Kubernetes-style cluster names', async () => {
-    expect(
-      (
-        await fetch(`${base}/dashboard/central/ns.abc123/status`, {
-          headers: auth
-        })
-      ).status
-    ).toBe(200);
-    expect(seen[0].url).toBe('/clusters/ns.abc123/status');
-  });
-
-  it('refuses an unknown site without contacting anyone', async () => {
-    expect(await rawGet('/dashboard/evil.example.org/abc/status')).toBe(404);
+describe('the stable dashboard link', () => {
+  it('redirects the browser to a fresh capability, contacting no one', async () => {
+    const first = await open('/dashboard/central/abc/status?x=1&token=t');
+    expect(first).toMatch(/^\/frame\/[A-Za-z0-9_-]{43}\/status\?x=1$/);
+    const second = await open('/dashboard/central/abc/status');
+    expect(capabilityOf(second)).not.toBe(capabilityOf(first));
     expect(seen).toHaveLength(0);
+  });
+
+  it('needs the server secret (the browser through Jupyter)', async () => {
+    const before = capabilities.size;
+    const path = '/dashboard/central/abc/status';
+    expect((await fetch(`${base}${path}`, { redirect: 'manual' })).status).toBe(
+      401
+    );
+    const kernel = await fetch(`${base}${path}`, {
+      headers: { Authorization: 'token kernel-secret' },
+      redirect: 'manual'
+    });
+    expect(kernel.status).toBe(404);
+    expect(capabilities.size).toBe(before);
   });
 
   it.each([
-    '/dashboard/http%3A%2F%2F127.0.0.1%3A1/abc/status',
-    '/dashboard/central/abc/%2e%2e/%2e%2e/api/v1/clusters/abc',
-    '/dashboard/central/abc/..%2F..%2Fapi/v1/clusters/',
-    '/dashboard/central/../status',
-    '/dashboard/central/abc/%2E./x',
-    '/dashboard/central/abc/./status',
-    '/dashboard/central/abc%3Fx=1/status',
-    '/dashboard/central/abc%23/status',
-    '/dashboard/central/abc%5Cstatus',
-    '/dashboard/central/abc%252e%252e/status',
-    '/dashboard/central//abc/status',
-    '/dashboard/central/abc%00/status',
-    '/dashboard/central/abc%E0%A4%A/status'
-  ])('refuses %s as a bad path, without contacting anyone', async path => {
-    expect(await rawGet(path)).toBe(400);
-    expect(seen).toHaveLength(0);
-  });
+    '/dashboard/evil.example.org/abc/status',
+    '/dashboard/central/def/status',
+    '/dashboard/lumi/abc/status',
+    '/dashboard/central/-x%20y/status'
+  ])(
+    'refuses %s (not a cluster of the user) without issuing anything',
+    async path => {
+      const before = capabilities.size;
+      const answer = await fetch(`${base}${path}`, {
+        headers: browser,
+        redirect: 'manual'
+      });
+      expect(answer.status).toBe(404);
+      expect(((await answer.json()) as { error: string }).error).toMatch(
+        /not one of yours/
+      );
+      expect(capabilities.size).toBe(before);
+      expect(seen).toHaveLength(0);
+    }
+  );
 
-  it('needs the server secret', async () => {
-    expect((await fetch(`${base}/dashboard/central/abc/status`)).status).toBe(
-      401
-    );
-    expect(
-      (
-        await fetch(`${base}/dashboard/central/abc/status`, {
-          headers: { Authorization: 'token kernel-secret' }
-        })
-      ).status
-    ).toBe(404);
-    expect(seen).toHaveLength(0);
-  });
-
-  it("refuses another user's cluster without contacting anyone", async () => {
-    const answer = await fetch(`${base}/dashboard/central/def/status`, {
-      headers: auth
-    });
-    expect(answer.status).toBe(404);
-    expect(((await answer.json()) as { error: string }).error).toMatch(
-      /not one of yours/
-    );
-    expect(seen).toHaveLength(0);
-  });
-
-  it('drains the body of a refused request so the answer arrives', async () => {
-    const answer = await rawRequest(base, '/dashboard/central/def/status', {
+  it('refuses writes, reading the body first so the answer arrives', async () => {
+    const answer = await rawRequest(base, '/dashboard/central/abc/status', {
       method: 'POST',
-      headers: auth,
+      headers: browser,
       body: Buffer.alloc(1024 * 1024, 120)
     });
-    expect(answer.status).toBe(404);
+    expect(answer.status).toBe(405);
     expect(JSON.parse(answer.body)).toMatchObject({
-      code: 'unknown-dashboard'
+      code: 'method-not-allowed'
     });
+  });
+});
+
+describe('a dashboard frame under its capability', () => {
+  it('is served with no credential, sandboxed, with links kept under the capability', async () => {
+    const path = await open('/dashboard/central/abc/status?x=1');
+    const answer = await fetch(`${base}${path}`, { headers: frameOnly });
+    expect(answer.status).toBe(200);
+    expect(seen.map(s => s.url)).toEqual(['/clusters/abc/status?x=1']);
+    expect(answer.headers.get('set-cookie')).toBeNull();
+    const policy = answer.headers.get('content-security-policy') ?? '';
+    expect(policy).toMatch(/sandbox allow-scripts/);
+    expect(policy).not.toMatch(/allow-same-origin|allow-top-navigation/);
+    expect(policy).toMatch(/frame-ancestors 'self'/);
+    expect(answer.headers.get('referrer-policy')).toBe('no-referrer');
+    const text = await answer.text();
+    const capability = capabilityOf(path);
+    expect(text).toContain(`href="${BASE_URL}frame/${capability}/workers"`);
+    expect(text).toContain('src="statics/x.png"');
+  });
+
+  it('opens only the cluster it was issued for', async () => {
+    const path = await open('/dashboard/central/ns.abc123/status');
+    await fetch(`${base}${path.replace(/status$/, 'individual-plots.json')}`, {
+      headers: frameOnly
+    });
+    expect(seen.map(s => s.url)).toEqual([
+      '/clusters/ns.abc123/individual-plots.json'
+    ]);
+  });
+
+  it.each([
+    ['an unknown capability', `/frame/${'A'.repeat(43)}/status`],
+    ['a capability of the wrong shape', '/frame/abc/status'],
+    ['a site name instead', '/frame/central/abc/status'],
+    ['no capability', '/frame/']
+  ])('refuses %s as expired, contacting no one', async (_what, path) => {
+    const answer = await fetch(`${base}${path}`, { headers: frameOnly });
+    expect(answer.status).toBe(404);
+    expect(await answer.json()).toMatchObject({
+      code: 'dashboard-link-expired'
+    });
+    expect(seen).toHaveLength(0);
+  });
+
+  it('tells a page load what to do, as a page', async () => {
+    const answer = await fetch(`${base}/frame/${'B'.repeat(43)}/status`, {
+      headers: { ...frameOnly, Accept: 'text/html,*/*' }
+    });
+    expect(answer.status).toBe(404);
+    expect(answer.headers.get('content-type')).toMatch(/text\/html/);
+    expect(await answer.text()).toMatch(
+      /open the dashboard again from the Dask Sites panel/
+    );
+  });
+
+  it('expires when unused, not while a WebSocket is open', async () => {
+    const path = await open();
+    clock += 59_000;
+    expect((await fetch(`${base}${path}`, { headers: frameOnly })).status).toBe(
+      200
+    );
+    // An open WebSocket keeps it alive past the idle time.
+    const ws = new WebSocket(`${base.replace('http', 'ws')}${path}/ws`, {
+      headers: frameOnly
+    });
+    await new Promise(resolve => ws.once('message', resolve));
+    clock += 120_000;
+    expect((await fetch(`${base}${path}`, { headers: frameOnly })).status).toBe(
+      200
+    );
+    await new Promise(resolve => {
+      ws.once('close', resolve);
+      ws.close();
+    });
+    await new Promise(resolve => setTimeout(resolve, 50)); // the proxy sees the close
+    clock += 61_000;
+    const expired = await fetch(`${base}${path}`, { headers: frameOnly });
+    expect(expired.status).toBe(404);
+    expect(await expired.json()).toMatchObject({
+      code: 'dashboard-link-expired'
+    });
+  });
+
+  it('stops serving once the cluster is no longer the user’s', async () => {
+    const path = await open();
+    usersClusters.delete('abc');
+    const answer = await fetch(`${base}${path}`, { headers: frameOnly });
+    expect(answer.status).toBe(404);
+    expect(await answer.json()).toMatchObject({ code: 'unknown-dashboard' });
+    expect(seen).toHaveLength(0);
+  });
+
+  it.each(['POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'])(
+    'refuses %s',
+    async method => {
+      const path = await open();
+      const answer = await rawRequest(base, path, {
+        method,
+        headers: { ...frameOnly, 'Content-Length': '100000' },
+        body: 'x'.repeat(100_000)
+      });
+      expect(answer.status).toBe(405);
+      expect(seen).toHaveLength(0);
+    }
+  );
+
+  it.each([
+    '/../../api/sites',
+    '/%2e%2e/%2e%2e/api/v1/clusters/abc',
+    '/..%2F..%2Fapi/v1/clusters/',
+    '/%2E./x',
+    '/./status',
+    '/status%3Fx=1',
+    '/status%23',
+    '%5Cstatus',
+    '/%252e%252e/status',
+    '//status',
+    '/status%00',
+    '/%E0%A4%A/status'
+  ])('refuses the path <capability>%s, contacting no one', async rest => {
+    const path = await open();
+    const answer = await rawRequest(
+      base,
+      `${path.replace(/\/status$/, '')}${rest}`,
+      {
+        headers: frameOnly
+      }
+    );
+    expect(answer.status).toBeGreaterThanOrEqual(400);
+    expect(answer.status).toBeLessThan(500);
+    expect(seen).toHaveLength(0);
+  });
+
+  it('does not open the browser API with a capability', async () => {
+    const path = await open();
+    const capability = capabilityOf(path);
+    for (const probe of [
+      '/api/sites',
+      `/api/sites?capability=${capability}`,
+      `/dashboard/central/abc/status?capability=${capability}`
+    ]) {
+      const answer = await fetch(`${base}${probe}`, {
+        headers: frameOnly,
+        redirect: 'manual'
+      });
+      expect([401, 404]).toContain(answer.status);
+    }
+    expect(seen).toHaveLength(0);
   });
 });
 
@@ -178,8 +328,15 @@ describe('nothing of the user reaches a dashboard', () => {
       '?bokeh-autoload-element=1&bokeh-app-path=/status'
     ]
   ])('strips Jupyter query parameters: %s', async (query, forwarded) => {
-    await rawGet(`/dashboard/central/abc/status${query}`);
-    expect(seen.map(s => s.url)).toEqual([`/clusters/abc/status${forwarded}`]);
+    const path = (await open()).split('?')[0];
+    await rawRequest(base, `${path}${query}`, { headers: frameOnly });
+    // Also when they come through the stable link.
+    const viaLink = await open(`/dashboard/central/abc/status${query}`);
+    await rawRequest(base, viaLink, { headers: frameOnly });
+    expect(seen.map(s => s.url)).toEqual([
+      `/clusters/abc/status${forwarded}`,
+      `/clusters/abc/status${forwarded}`
+    ]);
   });
 
   const credentials = {
@@ -190,13 +347,15 @@ describe('nothing of the user reaches a dashboard', () => {
     'Proxy-Authorization': 'Basic eDp5',
     'X-Forwarded-For': '10.0.0.1',
     'X-Jupyterhub-User': 'alice',
-    Origin: 'http://127.0.0.1:8888',
+    'X-Dask-Sites-Base-Url': BASE_URL,
+    Origin: 'null',
     Referer: 'http://127.0.0.1:8888/lab?token=t',
     'X-Something-New': 'unheard of'
   };
 
   it('sends only allow-listed headers with a page', async () => {
-    const answer = await fetch(`${base}/dashboard/central/abc/status`, {
+    const path = await open();
+    const answer = await fetch(`${base}${path}`, {
       headers: { ...credentials, Accept: 'text/html', 'Accept-Language': 'pl' }
     });
     expect(answer.status).toBe(200);
@@ -209,22 +368,36 @@ describe('nothing of the user reaches a dashboard', () => {
   });
 
   it('sends only the handshake and allow-listed headers with a WebSocket', async () => {
-    await rawRequest(base, '/dashboard/central/abc/status/ws?token=t&id=1', {
-      headers: {
-        ...credentials,
-        Connection: 'Upgrade',
-        Upgrade: 'websocket',
-        'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==',
-        'Sec-WebSocket-Version': '13',
-        'Sec-WebSocket-Protocol': 'bokeh, session-token'
-      }
-    }).catch(() => undefined); // the stand-in refuses the upgrade
+    const path = await open();
+    const ws = new WebSocket(
+      `${base.replace('http', 'ws')}${path}/ws?token=t&id=1`,
+      ['bokeh', 'session-token'],
+      { headers: credentials }
+    );
+    await new Promise((resolve, reject) => {
+      ws.once('message', resolve);
+      ws.once('error', reject);
+    });
+    ws.close();
     expect(seen).toHaveLength(1);
     expect(seen[0].url).toBe('/clusters/abc/status/ws?id=1');
     const headers = seen[0].headers;
     for (const name of Object.keys(credentials)) {
       expect(headers[name.toLowerCase()]).toBeUndefined();
     }
-    expect(headers['sec-websocket-protocol']).toBe('bokeh, session-token');
+    expect(headers['sec-websocket-protocol']).toBe('bokeh,session-token');
+  });
+
+  it('refuses a WebSocket under an unknown capability', async () => {
+    const ws = new WebSocket(
+      `${base.replace('http', 'ws')}/frame/${'C'.repeat(43)}/status/ws`
+    );
+    const status = await new Promise<number>(resolve =>
+      ws.once('unexpected-response', (_req, res) =>
+        resolve(res.statusCode ?? 0)
+      )
+    );
+    expect(status).toBe(404);
+    expect(seen).toHaveLength(0);
   });
 });

@@ -45,6 +45,48 @@ describe('SitesService dashboards', () => {
     expect(lists()).toBe(before + 1);
   });
 
+  it('serves nothing of a cluster that stopped or failed, even while it is listed', async () => {
+    world = await serviceOnFakes();
+    const lumi = world.gateways.get('lumi')!;
+    lumi.add('starting', 'PENDING');
+    lumi.add('stopping', 'STOPPING');
+    lumi.add('stopped', 'STOPPED');
+    lumi.add('failed', 'FAILED');
+    await world.service.refreshSites(['lumi'], 0);
+    expect(await world.service.dashboardGatewayOf('lumi', 'starting')).toMatch(
+      /^http/
+    );
+    for (const name of ['stopping', 'stopped', 'failed']) {
+      expect(
+        await world.service.dashboardGatewayOf('lumi', name)
+      ).toBeUndefined();
+    }
+  });
+
+  it('checks a listed cluster again in the background, so one stopped elsewhere is no longer served', async () => {
+    world = await serviceOnFakes();
+    const lumi = world.gateways.get('lumi')!;
+    lumi.add('mine');
+    await world.service.refreshSites(['lumi'], 0);
+    lumi.clusters.delete('mine'); // stopped by another client
+    const lists = () => lumi.calls.filter(c => c === 'list').length;
+    const before = lists();
+    // Recently listed: served at once, without asking the gateway.
+    expect(await world.service.dashboardGatewayOf('lumi', 'mine')).toMatch(
+      /^http/
+    );
+    expect(lists()).toBe(before);
+    world.clock.advance(10_001);
+    expect(await world.service.dashboardGatewayOf('lumi', 'mine')).toMatch(
+      /^http/
+    ); // still served: the check runs in the background
+    await world.service.refreshSites(['lumi']); // let it finish
+    expect(lists()).toBe(before + 1);
+    expect(
+      await world.service.dashboardGatewayOf('lumi', 'mine')
+    ).toBeUndefined();
+  });
+
   it('serves nothing when logged out', async () => {
     world = await serviceOnFakes({ login: { status: 'logged-out' } });
     world.gateways.get('lumi')!.add('mine');

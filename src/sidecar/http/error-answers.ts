@@ -29,6 +29,7 @@ export const HTTP_STATUS: Record<SidecarErrorCode, number> = {
   'ambiguous-cluster': 409,
   'unknown-dashboard': 404,
   'dashboard-unreachable': 502,
+  'dashboard-link-expired': 404,
 
   'login-needed': 409,
   'login-failed': 400,

@@ -1,8 +1,10 @@
 /**
  * The sidecar's HTTP server: authenticates callers by secret, routes,
  * validates JSON bodies, and turns errors into `{"error": ...}` answers.
- * Paths outside the route table (dashboards) and WebSocket upgrades are
- * handed to the given handlers, after the same caller check.
+ * Paths outside the route table (dashboard links) and WebSocket upgrades
+ * are handed to the given handlers, after the same caller check. Public
+ * handlers (dashboard frames, which carry a capability instead of a
+ * secret) get their paths before any caller check.
  */
 import {
   createServer,
@@ -27,7 +29,7 @@ export interface IPassThrough {
   (
     req: IncomingMessage,
     res: ServerResponse,
-    caller: Caller,
+    caller: Caller | undefined,
     baseUrl: string
   ): boolean;
 }
@@ -37,7 +39,7 @@ export interface IUpgradeHandler {
     req: IncomingMessage,
     socket: Duplex,
     head: Buffer,
-    caller: Caller,
+    caller: Caller | undefined,
     baseUrl: string
   ): boolean;
 }
@@ -45,8 +47,12 @@ export interface IUpgradeHandler {
 export interface IHttpServerOptions {
   routes: IRoute[];
   callers: CallerCheck;
+  /** For the browser (the server secret) only. */
   passThrough?: IPassThrough[];
   upgrades?: IUpgradeHandler[];
+  /** For anyone: they authenticate requests themselves (by capability). */
+  publicPassThrough?: IPassThrough[];
+  publicUpgrades?: IUpgradeHandler[];
   log?: (line: string) => void;
 }
 
@@ -86,6 +92,11 @@ export function createHttpServer(options: IHttpServerOptions): Server {
         caller ? 'invalid-request' : 'not-authorised',
         caller ? path.problem : 'not authorised'
       );
+    }
+    for (const passThrough of options.publicPassThrough ?? []) {
+      if (passThrough(req, res, caller, baseUrl)) {
+        return;
+      }
     }
     const match = matchRoute(options.routes, req.method ?? 'GET', url.pathname);
     if (match.kind === 'none') {
@@ -146,6 +157,13 @@ export function createHttpServer(options: IHttpServerOptions): Server {
     // Node drops its own error handler on upgrade; a reset peer must not crash us.
     socket.on('error', () => socket.destroy());
     const caller = options.callers.identify(req.headers.authorization);
+    if (checkPath(pathOf(req)).ok) {
+      for (const upgrade of options.publicUpgrades ?? []) {
+        if (upgrade(req, socket, head, caller, baseUrlOf(req))) {
+          return;
+        }
+      }
+    }
     if (caller !== 'server') {
       socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\n\r\n');
       return;

@@ -63,10 +63,14 @@ export interface ISitesServiceOptions {
   gatewayOf?: (site: ISiteConfig) => ISiteGateway;
   /** The scheduler figures reader of a site; a `SchedulerMetrics` by default. */
   metricsOf?: (site: ISiteConfig) => ISiteMetrics;
+  /** The clock of refreshes (tests give their own). */
+  now?: () => number;
 }
 
 /** An unknown dashboard's cluster is looked for at the gateway at most this often. */
 const DASHBOARD_RELIST_MS = 2000;
+/** A listed dashboard's cluster is checked again (in the background) at most this often. */
+const DASHBOARD_RECHECK_MS = 10_000;
 
 export class SitesService {
   private readonly states = new SiteStates();
@@ -109,7 +113,8 @@ export class SitesService {
     this.refresher = new SiteRefresher({
       states: this.states,
       names,
-      liveOf: (site, cluster) => this.watcher.current(site, cluster)
+      liveOf: (site, cluster) => this.watcher.current(site, cluster),
+      now: config.now
     });
     this.operations = new ClusterOperations({
       states: this.states,
@@ -263,7 +268,8 @@ export class SitesService {
 
   /**
    * Where a cluster's dashboard is, for the dashboard proxy: only for a
-   * registered site and a cluster the logged-in user has there, since Dask
+   * registered site and a running (or pending) cluster the logged-in user
+   * has there, since Dask
    * Gateway does not check who asks for a dashboard. A cluster not in the
    * list yet (just started elsewhere) is looked for once more at the gateway.
    */
@@ -275,11 +281,23 @@ export class SitesService {
     if (!entry) {
       return undefined;
     }
+    // Only a cluster that has (or is about to have) a dashboard: a stopped
+    // one's capability must open nothing, even while it is still listed.
     const isTheUsers = (): boolean =>
-      entry.state.clusters.some(c => c.name === cluster);
+      entry.state.clusters.some(
+        c =>
+          c.name === cluster &&
+          (c.status === 'RUNNING' || c.status === 'PENDING')
+      );
     if (!isTheUsers()) {
       await this.refresher
         .refresh([site], DASHBOARD_RELIST_MS)
+        .catch(() => undefined);
+    } else {
+      // Listed: serve it now, and check the list in the background now and
+      // then, so a cluster stopped elsewhere stops being served.
+      void this.refresher
+        .refresh([site], DASHBOARD_RECHECK_MS)
         .catch(() => undefined);
     }
     const gateway = entry.config.gateway;

@@ -14,6 +14,8 @@ export interface IServiceOnFakes {
   state: StateFile;
   names: DisplayNames;
   logs: string[];
+  /** The service's clock: `advance(ms)` moves it on. */
+  clock: { now: number; advance(ms: number): void };
 }
 
 export async function serviceOnFakes(
@@ -30,6 +32,12 @@ export async function serviceOnFakes(
   const state = options.state ?? (await StateFile.open());
   const names = DisplayNames.fromJSON({});
   const logs: string[] = [];
+  const clock = {
+    now: Date.now(),
+    advance(ms: number) {
+      clock.now += ms;
+    }
+  };
   const service = new SitesService({
     registry: { version: 1, sites: sites.map(openSite) },
     sessions,
@@ -42,7 +50,8 @@ export async function serviceOnFakes(
     metricsOf: () => ({
       fetch: () => Promise.reject(new Error('no live figures here')),
       forget: () => undefined
-    })
+    }),
+    now: () => clock.now
   });
-  return { service, gateways, sessions, state, names, logs };
+  return { service, gateways, sessions, state, names, logs, clock };
 }
