@@ -299,11 +299,14 @@ async def test_a_big_body_gets_the_sidecars_json_answer_not_jupyters_500(
         assert json.loads(answer.body)["code"] == code
 
 
-@pytest.mark.parametrize("method", ["GET", "POST"])
+@pytest.mark.parametrize(
+    ("method", "status", "code"),
+    [("GET", 404, "unknown-dashboard"), ("POST", 405, "method-not-allowed")],
+)
 async def test_a_dashboard_of_a_cluster_not_the_users_is_refused_through_jupyter(
-    method, dask_sites, jp_base_url, jp_serverapp, http_server_client
+    method, status, code, dask_sites, jp_base_url, jp_serverapp, http_server_client
 ):
-    """No login here, so no cluster is the user's: the proxy refuses with JSON
+    """No login here, so no cluster is the user's: the stable link refuses with JSON
     (a body is read first, so the answer is the sidecar's, not Jupyter's 500)."""
     assert await dask_sites.sidecar.wait_ready(30)
     token = jp_serverapp.identity_provider.token
@@ -312,8 +315,56 @@ async def test_a_dashboard_of_a_cluster_not_the_users_is_refused_through_jupyter
         method=method,
         body=b"x" * (1024 * 1024) if method == "POST" else None,
         raise_error=False,
+        follow_redirects=False,
     )
-    assert answer.code == 404, answer.body[:200]
+    assert answer.code == status, answer.body[:200]
     body = json.loads(answer.body)
-    assert body["code"] == "unknown-dashboard"
-    assert "not one of yours" in body["error"]
+    assert body["code"] == code
+    if method == "GET":
+        assert "not one of yours" in body["error"]
+
+
+UNKNOWN_CAPABILITY = "A" * 43
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "code"),
+    [
+        (f"frame/{UNKNOWN_CAPABILITY}/status", 404, "dashboard-link-expired"),
+        ("frame/short/status", 404, "dashboard-link-expired"),
+        (f"frame/{UNKNOWN_CAPABILITY}/status?token=abc", 404, "dashboard-link-expired"),
+        ("frame/", 404, "dashboard-link-expired"),
+        *(
+            (f"frame/{UNKNOWN_CAPABILITY}/{attack}", 400, "invalid-request")
+            for attack in ATTACKS[:-1]
+        ),
+        ("frame/./api/sites", 400, "invalid-request"),
+        ("frame/%2e%2e/api/sites", 400, "invalid-request"),
+    ],
+)
+async def test_the_frame_door_needs_no_login_and_opens_nothing_without_a_capability(
+    path, status, code, dask_sites, jp_base_url, http_server_client
+):
+    """Frames carry no Jupyter credential: the door answers them (never a login
+    redirect, never a 500) and refuses whatever has no valid capability."""
+    assert await dask_sites.sidecar.wait_ready(30)
+    answer = await http_server_client.fetch(
+        f"{jp_base_url}dask-sites/{path}", raise_error=False, follow_redirects=False
+    )
+    assert answer.code == status, (path, answer.code, answer.body[:200])
+    assert json.loads(answer.body)["code"] == code
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
+async def test_the_frame_door_only_reads(method, dask_sites, jp_base_url, http_server_client):
+    assert await dask_sites.sidecar.wait_ready(30)
+    answer = await http_server_client.fetch(
+        f"{jp_base_url}dask-sites/frame/{UNKNOWN_CAPABILITY}/status",
+        method=method,
+        body=b"x" * (1024 * 1024) if method in ("POST", "PUT", "PATCH") else None,
+        allow_nonstandard_methods=True,
+        raise_error=False,
+    )
+    assert answer.code == 405, answer.body[:200]
+    assert json.loads(answer.body)["code"] == "method-not-allowed"
+    assert answer.headers["Allow"] == "GET, HEAD"

@@ -14,8 +14,9 @@ from jupyter_server.extension.application import ExtensionApp
 from traitlets import Bool, Float, Instance, Unicode
 
 from ..registry import RegistryError, host_warnings, load_registry
+from .frame_proxy import CapabilityRedaction
+from .handlers import proxy_handlers
 from .kernel_specs import load_extension_in_python_kernels
-from .proxy import proxy_handlers
 from .sidecar_process import (
     KERNEL_SECRET_ENV,
     SERVER_SECRET_ENV,
@@ -143,6 +144,10 @@ class DaskSites(ExtensionApp):
     def initialize_handlers(self):
         if self.endpoint:
             self.handlers.extend(proxy_handlers(self.endpoint))
+            # The server's own log (access lines, the proxy's) names frame URLs.
+            server_log = self.serverapp.log if self.serverapp else self.log
+            if not any(isinstance(f, CapabilityRedaction) for f in server_log.filters):
+                server_log.addFilter(CapabilityRedaction())
 
     def _public_url(self) -> str | None:
         url = self.public_url or (self.serverapp.connection_url if self.serverapp else "")

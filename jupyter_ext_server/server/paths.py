@@ -9,7 +9,7 @@ it would mean one path here and another at the sidecar (whose own check,
 from __future__ import annotations
 
 import re
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 from ..echo import quoted
 
@@ -42,3 +42,12 @@ def path_segments(raw: str) -> list[str]:
             )
         segments.append(segment)
     return segments
+
+
+# Characters a path segment may carry unescaped (RFC 3986 pchar).
+_SEGMENT_SAFE = "!$&'()*+,;=:@-._~"
+
+
+def segments_path(segments: list[str]) -> str:
+    """The path of checked segments, each escaped again where it needs to be."""
+    return "/".join(quote(segment, safe=_SEGMENT_SAFE) for segment in segments)

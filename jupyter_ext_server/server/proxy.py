@@ -16,7 +16,7 @@ from jupyter_server.base.handlers import JupyterHandler
 from jupyter_server.utils import url_path_join
 from jupyter_server_proxy.handlers import ProxyHandler
 
-from .paths import PathRefused, path_segments
+from .paths import PathRefused, path_segments, segments_path
 from .sidecar_process import SidecarEndpoint
 
 # Never forwarded: they authenticate the browser to Jupyter, not to the sidecar.
@@ -45,30 +45,44 @@ class SidecarProxyHandler(ProxyHandler):
         return JupyterHandler.check_xsrf_cookie(self)
 
     def proxy_request_headers(self):
+        headers = self._headers_without_credentials()
+        headers["Authorization"] = f"token {self.endpoint.server_secret}"
+        return headers
+
+    def _headers_without_credentials(self):
         headers = self.request.headers.copy()
         for name in DROPPED_HEADERS:
             if name in headers:
                 del headers[name]
-        headers["Authorization"] = f"token {self.endpoint.server_secret}"
         # Lets the sidecar build links (dashboards, callback) under the right base URL.
         headers["X-Dask-Sites-Base-Url"] = url_path_join(self.base_url, "dask-sites/")
         return headers
 
+    def _rewrite_location_header(self, location, host, port, proxied_path):
+        # The sidecar's redirects already name the full path under the base URL.
+        return location
+
     def _guard(self) -> str | None:
-        """The path to forward, judged on the path as it came (tornado's argument
-        is decoded already: ``%2F`` would be a separator, ``%2e`` a dot); None
-        when refused (the JSON answer is sent)."""
-        prefix = url_path_join(self.base_url, "dask-sites/")
-        raw = self.request.path[len(prefix) :] if self.request.path.startswith(prefix) else ""
-        try:
-            segments = path_segments(raw)
-        except PathRefused as refused:
-            self._answer(400, str(refused), "invalid-request")
+        """The path to forward (from the sidecar's root), judged on the path as
+        it came (tornado's argument is decoded already: ``%2F`` would be a
+        separator, ``%2e`` a dot); None when refused (the JSON answer is sent)."""
+        segments = self._segments()
+        if segments is None:
             return None
         if segments and segments[0] + "/" == KERNEL_PREFIX:
             self._answer(404, "not found", "unknown-route")
             return None
-        return "/".join(segments)
+        return segments_path(segments)
+
+    def _segments(self) -> list[str] | None:
+        """The decoded segments after ``<base_url>dask-sites/``; None when refused."""
+        prefix = url_path_join(self.base_url, "dask-sites/")
+        raw = self.request.path[len(prefix) :] if self.request.path.startswith(prefix) else ""
+        try:
+            return path_segments(raw)
+        except PathRefused as refused:
+            self._answer(400, str(refused), "invalid-request")
+            return None
 
     def _answer(self, status: int, message: str, code: str) -> None:
         self.set_status(status)
@@ -109,15 +123,3 @@ class SidecarProxyHandler(ProxyHandler):
 
     def options(self, proxied_path):
         return self._proxy(proxied_path)
-
-
-def proxy_handlers(endpoint: SidecarEndpoint) -> list[tuple]:
-    """Handlers for an ExtensionApp (which prefixes the server's base URL)."""
-    host_allowlist = ["localhost", "127.0.0.1", "::1"]
-    return [
-        (
-            r"/dask-sites/(.*)",
-            SidecarProxyHandler,
-            {"endpoint": endpoint, "host_allowlist": host_allowlist},
-        )
-    ]
