@@ -37,6 +37,7 @@ def _testbed_from_args(args):
         access_token_ttl=args.token_ttl,
         idle_timeout=args.idle_timeout,
         redirect_uris=args.redirect_uri or [],
+        hostile_dashboards=getattr(args, "hostile_dashboards", []),
     )
 
 
@@ -62,6 +63,11 @@ def cmd_testbed_up(args) -> int:
     from .testbed import describe, read_state
     from .testbed.testbed import default_state_dir
 
+    try:
+        testbed = _testbed_from_args(args)  # checks the options before anything starts
+    except ValueError as err:
+        print(f"dask-sites testbed up: {err}", file=sys.stderr)
+        return 2
     state_dir = Path(args.state_dir or default_state_dir())
     running = read_state(state_dir)
     if running and _alive(running.supervisor_pid):
@@ -74,7 +80,6 @@ def cmd_testbed_up(args) -> int:
     if args.detach:
         return _detach(args, state_dir)
 
-    testbed = _testbed_from_args(args)
     print(f"Starting the Dask Sites testbed in {testbed.state_dir} …", flush=True)
     started = time.monotonic()
     try:
@@ -130,6 +135,8 @@ def _detach(args, state_dir: Path) -> int:
     ]
     for uri in args.redirect_uri or []:
         command += ["--redirect-uri", uri]
+    if args.hostile_dashboards:
+        command += ["--hostile-dashboards", ",".join(args.hostile_dashboards)]
     with open(log, "wb") as out:
         process = subprocess.Popen(
             command,
@@ -395,6 +402,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--redirect-uri",
         action="append",
         help="an OAuth redirect URI to allow for the dask-sites client (repeatable)",
+    )
+    up.add_argument(
+        "--hostile-dashboards",
+        type=_site_list,
+        default=[],
+        metavar="SITES",
+        help="for security tests: these sites' schedulers also serve a hostile dashboard "
+        "page (/hostile) that tries to act as the user",
     )
     up.set_defaults(func=cmd_testbed_up)
     down = testbed_commands.add_parser(

@@ -11,6 +11,8 @@ Environment (all optional):
                              JupyterHub; the Lab is at <base URL>lab)
     DASK_SITES_UI_STATE_DIR  the testbed's state dir (default ui-tests/.testbed)
     DASK_SITES_UI_SITES      sites to run (default central,lumi)
+    DASK_SITES_UI_HOSTILE    sites whose schedulers also serve a hostile dashboard page
+                             (default lumi; the security test opens it)
 
 The testbed is stopped at exit (SIGTERM, SIGINT, a normal shutdown or a failed
 start-up); Playwright's global teardown and `make ui-test` run
@@ -37,6 +39,7 @@ HERE = Path(__file__).parent.resolve()
 PORT = int(os.environ.get("DASK_SITES_UI_PORT", "8888"))
 STATE_DIR = Path(os.environ.get("DASK_SITES_UI_STATE_DIR", HERE / ".testbed")).resolve()
 SITES = os.environ.get("DASK_SITES_UI_SITES", "central,lumi")
+HOSTILE = os.environ.get("DASK_SITES_UI_HOSTILE", "lumi")
 # A JupyterHub-style base URL: every UI test also proves the extension right there.
 BASE_URL = "/" + "/".join(p for p in os.environ.get("DASK_SITES_UI_BASE_URL", "/user/alice/").split("/") if p)
 BASE_URL = BASE_URL.rstrip("/") + "/"
@@ -79,7 +82,7 @@ atexit.register(_stop_testbed)
 # A testbed left behind by a run that was killed would block `up`.
 _testbed("down", check=False)
 _testbed(
-    "up", "--detach", "--sites", SITES,
+    "up", "--detach", "--sites", SITES, *(["--hostile-dashboards", HOSTILE] if HOSTILE else []),
     "--redirect-uri", f"http://127.0.0.1:{PORT}{BASE_URL}dask-sites/oidc/callback",
 )
 _info = read_state(STATE_DIR)

@@ -28,7 +28,7 @@ c.JWTAuthenticator.audience = {audience!r}
 c.JWTAuthenticator.required_groups = ["scientists"]
 
 # distributed >= 2026.6 has no dask-scheduler / dask-worker commands.
-c.ClusterConfig.scheduler_cmd = [{dask!r}, "scheduler"]
+c.ClusterConfig.scheduler_cmd = {scheduler_cmd!r}
 c.ClusterConfig.worker_cmd = [{dask!r}, "worker"]
 c.ClusterConfig.environment = {environment!r}
 c.ClusterConfig.idle_timeout = {idle_timeout!r}
@@ -75,7 +75,11 @@ def write_gateway_config(
     environment: dict[str, str],
     idle_timeout: float,
     max_workers: int = 4,
+    scheduler_preloads: list[str] | tuple[str, ...] = (),
 ) -> None:
+    scheduler_cmd = [dask_command(), "scheduler"]
+    for module in scheduler_preloads:
+        scheduler_cmd += ["--preload", module]
     path.write_text(
         CONFIG_TEMPLATE.format(
             site=site,
@@ -85,6 +89,7 @@ def write_gateway_config(
             issuer=issuer,
             audience=GATEWAY_AUDIENCE,
             dask=dask_command(),
+            scheduler_cmd=scheduler_cmd,
             environment=environment,
             idle_timeout=float(idle_timeout),
             max_workers=max_workers,

@@ -18,6 +18,7 @@ from pathlib import Path
 from ..registry import validate_registry
 from .datasets import datasets_of, write_site_data
 from .gateway import gateway_is_healthy, gateway_process, write_gateway_config
+from .hostile_dashboard import HOSTILE_PRELOAD
 from .issuer import issuer_is_healthy, issuer_process, write_issuer_config
 from .processes import ManagedProcess, free_port, kill_stragglers
 from .sites import CLIENT_ID, GATEWAY_RESOURCE, SITES
@@ -118,13 +119,21 @@ class Testbed:
         access_token_ttl: int = 300,
         idle_timeout: float = 600.0,
         redirect_uris: list[str] | tuple[str, ...] = (),
+        hostile_dashboards: list[str] | tuple[str, ...] = (),
     ):
+        unknown = set(hostile_dashboards) - set(sites)
+        if unknown:
+            raise ValueError(
+                f"--hostile-dashboards names sites that do not run: {', '.join(sorted(unknown))}"
+            )
         self.state_dir = Path(state_dir) if state_dir else default_state_dir()
         self.site_names = list(sites)
         self.size = size
         self.access_token_ttl = access_token_ttl
         self.idle_timeout = idle_timeout
         self.redirect_uris = list(redirect_uris)
+        # Sites whose scheduler image is "compromised" (hostile_dashboard.py), for tests.
+        self.hostile_dashboards = list(hostile_dashboards)
         self.testbed_id = uuid.uuid4().hex
         self.processes: dict[str, ManagedProcess] = {}
         self.info: TestbedInfo | None = None
@@ -207,6 +216,7 @@ class Testbed:
                 clusters_dir=site_dir / "clusters",
                 environment=self._cluster_environment(name, ends),
                 idle_timeout=self.idle_timeout,
+                scheduler_preloads=[HOSTILE_PRELOAD] if name in self.hostile_dashboards else [],
             )
             self._launch(
                 f"{name}-gateway",

@@ -1,11 +1,14 @@
 /**
  * A cluster's dashboard page in a main-area pane: an iframe on the sidecar's
- * dashboard proxy (`<baseUrl>dask-sites/dashboard/<site>/<cluster>/<plot>`),
+ * stable dashboard link (`<baseUrl>dask-sites/dashboard/<site>/<cluster>/<plot>`),
  * and a notice in its place once the cluster has stopped.
  *
- * Security: Bokeh needs scripts and its own WebSocket under the Jupyter
- * origin, so the frame allows scripts and same-origin (see ARCHITECTURE.md,
- * "Dashboards"); the sandbox still blocks top navigation, popups and forms.
+ * Security: the page runs code its site controls, so the frame has an
+ * opaque origin (scripts, no same-origin): it cannot read Jupyter's
+ * cookies, call Jupyter's API as the user or script this window. The link
+ * redirects it to a capability URL that serves that one cluster's dashboard
+ * without any cookie (see ARCHITECTURE.md, "Dashboards"). The sandbox also
+ * blocks top navigation, popups and forms.
  */
 import { MainAreaWidget } from '@jupyterlab/apputils';
 import type { TranslationBundle } from '@jupyterlab/translation';
@@ -28,7 +31,6 @@ import { type IPaneNotice, paneNotice } from './pane-notice';
 /** Sandbox tokens of the dashboard frame. */
 export const DASHBOARD_SANDBOX: IFrame.SandboxExceptions[] = [
   'allow-scripts',
-  'allow-same-origin',
   // Bokeh's "save" tool downloads a PNG.
   'allow-downloads'
 ];
