@@ -28,7 +28,8 @@ from .proxy import SidecarProxyHandler
 FRAME_PREFIX = "frame"
 READS = ("GET", "HEAD")
 # A capability in a logged URL (the access log, jupyter-server-proxy's WebSocket lines).
-CAPABILITY_IN_PATH = re.compile(r"(dask-sites/frame/)[A-Za-z0-9_-]{43}")
+# (`.../dask-sites/frame/<capability>/` as the browser asks, `/frame/<capability>/` at the sidecar)
+CAPABILITY_IN_PATH = re.compile(r"(/frame/)[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])")
 
 
 class CapabilityRedaction(logging.Filter):
