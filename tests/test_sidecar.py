@@ -236,6 +236,13 @@ def test_cluster_lifecycle_with_live_figures(logged_in, live):
             "PATCH", f"/api/sites/central/clusters/{name}", {"displayName": "flood 2"}
         )
         assert renamed["displayName"] == "flood 2"
+        # A name over the limit is refused with the limit named, never cut.
+        with pytest.raises(SidecarError) as too_long:
+            api.request("PATCH", f"/api/sites/central/clusters/{name}", {"displayName": "x" * 65})
+        assert too_long.value.status == 400 and too_long.value.code == "invalid-request"
+        assert "at most 64 characters" in str(too_long.value)
+        listed = {c["name"]: c for c in api.get("/api/sites/central/clusters")["clusters"]}
+        assert listed[name]["displayName"] == "flood 2"
     finally:
         api.request("DELETE", f"/api/sites/central/clusters/{name}")
     states = {c["name"]: c["status"] for c in api.get("/api/sites/central/clusters")["clusters"]}

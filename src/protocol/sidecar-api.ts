@@ -67,6 +67,13 @@ export interface ICreateClusterRequest {
   wait?: boolean;
 }
 
+/**
+ * The longest cluster display name, in characters: the sidecar refuses a
+ * longer one (naming the limit) rather than cutting it, and the panel says
+ * so before sending.
+ */
+export const MAX_DISPLAY_NAME_LENGTH = 64;
+
 export interface IRenameClusterRequest {
   displayName: string;
 }

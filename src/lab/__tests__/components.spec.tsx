@@ -255,6 +255,35 @@ describe('SitesPanel', () => {
     expect(screen.getByText('flood')).toBeTruthy();
   });
 
+  it.each([
+    [
+      'a 500-character paste',
+      'x'.repeat(500),
+      'at most 64 characters (this one has 500)'
+    ],
+    ['blanks', '   ', 'a name cannot be empty (Escape keeps the old one)']
+  ])(
+    'refuses a rename to %s in place, saying why, and sends nothing',
+    async (_what, typed, message) => {
+      await show([central]);
+      fireEvent.click(
+        screen.getByRole('button', { name: 'Rename cluster c0ffee00' })
+      );
+      const input = screen.getByLabelText('Cluster name') as HTMLInputElement;
+      fireEvent.change(input, { target: { value: typed } });
+      expect(input.value).toBe(typed); // nothing cut while typing
+      fireEvent.keyDown(input, { key: 'Enter' });
+      await settle();
+      expect(screen.getByRole('alert').textContent).toBe(message);
+      expect(input.getAttribute('aria-invalid')).toBe('true');
+      expect(fake.requests.some(r => r.method === 'PATCH')).toBe(false);
+      // Escape keeps the old name.
+      fireEvent.keyDown(input, { key: 'Escape' });
+      expect(screen.queryByRole('alert')).toBeNull();
+      expect(screen.getByText('c0ffee00')).toBeTruthy();
+    }
+  );
+
   it('shows an action’s error on its own row, with the server’s words', async () => {
     fake.on(
       'POST',

@@ -3,6 +3,8 @@ import type { TranslationBundle } from '@jupyterlab/translation';
 import { Button, editIcon } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
+import { checkDisplayName } from '../model/cluster-options';
+
 export interface IClusterNameProps {
   name: string;
   /** The gateway's id, shown as a tooltip. */
@@ -12,13 +14,14 @@ export interface IClusterNameProps {
   onRename: (displayName: string) => void;
 }
 
-export const MAX_NAME_LENGTH = 64;
-
 export function ClusterName(props: IClusterNameProps): JSX.Element {
   const { trans } = props;
   const [editing, setEditing] = React.useState(false);
   const [value, setValue] = React.useState(props.name);
+  // Shown once the user tries to save: a bad name is never cut or dropped silently.
+  const [problem, setProblem] = React.useState<string>();
   const input = React.useRef<HTMLInputElement>(null);
+  const errorId = `${React.useId()}-error`;
 
   React.useEffect(() => {
     if (editing) {
@@ -27,38 +30,55 @@ export function ClusterName(props: IClusterNameProps): JSX.Element {
     }
   }, [editing]);
 
-  const trimmed = value.trim();
-  const invalid = !trimmed || trimmed.length > MAX_NAME_LENGTH;
-
   const save = () => {
-    setEditing(false);
-    if (!invalid && trimmed !== props.name) {
-      props.onRename(trimmed);
+    const checked = checkDisplayName(value, trans);
+    if ('error' in checked) {
+      setProblem(checked.error); // stay in the input, saying why
+      return;
     }
+    setProblem(undefined);
+    setEditing(false);
+    if (checked.value !== props.name) {
+      props.onRename(checked.value!);
+    }
+  };
+  const cancel = () => {
+    setProblem(undefined);
+    setValue(props.name);
+    setEditing(false);
   };
 
   if (editing) {
     return (
-      <input
-        ref={input}
-        className="jp-DaskSites-nameInput jp-mod-styled"
-        value={value}
-        maxLength={MAX_NAME_LENGTH}
-        aria-label={trans.__('Cluster name')}
-        aria-invalid={invalid}
-        onChange={e => setValue(e.target.value)}
-        onBlur={save}
-        onKeyDown={e => {
-          if (e.key === 'Enter') {
-            e.preventDefault();
-            save();
-          } else if (e.key === 'Escape') {
-            e.preventDefault();
-            setValue(props.name);
-            setEditing(false);
-          }
-        }}
-      />
+      <span className="jp-DaskSites-nameEdit">
+        <input
+          ref={input}
+          className="jp-DaskSites-nameInput jp-mod-styled"
+          value={value}
+          aria-label={trans.__('Cluster name')}
+          aria-invalid={!!problem}
+          aria-describedby={problem ? errorId : undefined}
+          onChange={e => {
+            setValue(e.target.value);
+            setProblem(undefined);
+          }}
+          onBlur={save}
+          onKeyDown={e => {
+            if (e.key === 'Enter') {
+              e.preventDefault();
+              save();
+            } else if (e.key === 'Escape') {
+              e.preventDefault();
+              cancel();
+            }
+          }}
+        />
+        {problem && (
+          <span id={errorId} className="jp-DaskSites-fieldError" role="alert">
+            {problem}
+          </span>
+        )}
+      </span>
     );
   }
   return (

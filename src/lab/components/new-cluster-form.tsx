@@ -11,6 +11,7 @@ import type { IClusterOptionSpec, ISiteState } from '../../protocol';
 import {
   boundsOf,
   checkCount,
+  checkDisplayName,
   checkOptions,
   initialValues,
   type FormValue,
@@ -85,18 +86,22 @@ function OptionsForm(
     e.preventDefault();
     const checked = checkOptions(specs, values, trans);
     const count = checkCount(workers, trans);
+    const name = checkDisplayName(displayName, trans, true);
     const problems = checked.ok ? {} : { ...checked.errors };
     if ('error' in count) {
       problems['__workers'] = count.error;
     }
+    if ('error' in name) {
+      problems['__name'] = name.error;
+    }
     setErrors(problems);
-    if (!checked.ok || 'error' in count) {
+    if (!checked.ok || 'error' in count || 'error' in name) {
       return;
     }
     setStartedAt(Date.now());
     const info = await model.createCluster(site.name, {
       options: checked.values,
-      ...(displayName.trim() ? { displayName: displayName.trim() } : {}),
+      ...(name.value ? { displayName: name.value } : {}),
       workers: count.value
     });
     setStartedAt(undefined);
@@ -116,14 +121,18 @@ function OptionsForm(
         id={`${idBase}-name`}
         label={trans.__('Name')}
         hint={trans.__('optional')}
+        error={errors['__name']}
       >
         <input
           id={`${idBase}-name`}
           className="jp-mod-styled"
           value={displayName}
-          maxLength={64}
           placeholder={trans.__('e.g. flood analysis')}
           disabled={creating}
+          aria-invalid={!!errors['__name']}
+          aria-describedby={
+            errors['__name'] ? `${idBase}-name-error` : undefined
+          }
           onChange={e => setDisplayName(e.target.value)}
         />
       </Field>

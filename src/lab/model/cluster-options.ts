@@ -5,7 +5,10 @@
  */
 import type { TranslationBundle } from '@jupyterlab/translation';
 
-import type { IClusterOptionSpec } from '../../protocol';
+import {
+  MAX_DISPLAY_NAME_LENGTH,
+  type IClusterOptionSpec
+} from '../../protocol';
 
 /** What an input holds: text (numbers, strings, JSON) or a checkbox. */
 export type FormValue = string | boolean;
@@ -98,6 +101,35 @@ export function checkCount(
     return { error: trans.__('must be at most %1', max) };
   }
   return { value: number };
+}
+
+/**
+ * A cluster's display name as typed: trimmed; too long is refused with the
+ * limit and its length (never cut), empty is refused unless `optional`.
+ */
+export function checkDisplayName(
+  text: string,
+  trans: TranslationBundle,
+  optional = false
+): { value: string | undefined } | { error: string } {
+  const trimmed = text.trim();
+  if (!trimmed) {
+    return optional
+      ? { value: undefined }
+      : {
+          error: trans.__('a name cannot be empty (Escape keeps the old one)')
+        };
+  }
+  if (trimmed.length > MAX_DISPLAY_NAME_LENGTH) {
+    return {
+      error: trans.__(
+        'at most %1 characters (this one has %2)',
+        MAX_DISPLAY_NAME_LENGTH,
+        trimmed.length
+      )
+    };
+  }
+  return { value: trimmed };
 }
 
 function checkOne(

@@ -5,8 +5,9 @@
  * state file (`{site: {cluster: name}}`), which its owner persists.
  */
 
-/** Longest name kept; longer ones are cut. */
-export const MAX_DISPLAY_NAME_LENGTH = 64;
+import { MAX_DISPLAY_NAME_LENGTH } from '../../protocol';
+
+export { MAX_DISPLAY_NAME_LENGTH };
 
 export type DisplayNamesDocument = {
   [site: string]: { [cluster: string]: string };
@@ -17,7 +18,11 @@ export function defaultDisplayName(cluster: string): string {
   return cluster.slice(0, 8);
 }
 
-/** Trim, collapse white space and control characters, cut to the maximum length. */
+/**
+ * Trim and collapse white space and control characters. The API refuses
+ * names longer than `MAX_DISPLAY_NAME_LENGTH` (`http/requests.ts`), so only a
+ * name read back from a state file edited by hand is ever cut here.
+ */
 export function cleanDisplayName(name: string): string {
   return name
     .replace(/[\p{Cc}\p{Cf}]/gu, ' ')

@@ -1,7 +1,17 @@
 /** zod schemas of the API's request bodies (the types are in src/protocol). */
 import { z } from 'zod';
 
-const displayName = z.string().trim().min(1).max(64);
+import { MAX_DISPLAY_NAME_LENGTH } from '../../protocol';
+
+/** A name is refused, never cut, when too long: the user sees why. */
+const displayName = z
+  .string()
+  .trim()
+  .min(1, 'a cluster name cannot be empty')
+  .max(
+    MAX_DISPLAY_NAME_LENGTH,
+    `a cluster name is at most ${MAX_DISPLAY_NAME_LENGTH} characters`
+  );
 
 /** Cluster option names as gateways define them. A key such as `__proto__`
  * would otherwise be dropped without a word (or, worse, reach an object's
