@@ -239,6 +239,28 @@ class TestExternalSidecar:
         assert "DASK_SITES_SIDECAR_SECRET" not in os.environ
 
 
+class TestDeepRuntimeDirectory:
+    """A runtime directory too deep for a Unix socket path still gives a working link."""
+
+    @pytest.fixture
+    def jp_runtime_dir(self, tmp_path):
+        path = tmp_path
+        while len(str(path)) < 130:
+            path = path / "a-runtime-directory-deep-in-a-home"
+        path.mkdir(parents=True)
+        return path
+
+    async def test_the_socket_goes_where_its_path_fits_and_the_proxy_works(
+        self, dask_sites, jp_fetch, jp_runtime_dir
+    ):
+        assert await dask_sites.sidecar.wait_ready(30)
+        socket_path = dask_sites.endpoint.unix_socket
+        assert socket_path is not None and len(socket_path) <= 100, socket_path
+        assert not socket_path.startswith(str(jp_runtime_dir))
+        response = await jp_fetch("dask-sites", "api", "sites")
+        assert [s["name"] for s in json.loads(response.body)["sites"]] == ["central"]
+
+
 ATTACKS = [
     "./kernel/sites",
     "%2e/kernel/sites",

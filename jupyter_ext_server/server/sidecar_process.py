@@ -3,6 +3,12 @@
 The sidecar listens on a Unix socket in a private (0700) directory; callers
 must also send a secret. Two secrets: one for the server's proxy (browser
 calls) and one for kernels (the only calls that may receive TLS keys).
+
+A Unix socket's path has a hard limit (108 bytes on Linux, 104 on macOS),
+and a deep Jupyter runtime directory passes it. The socket goes in the
+runtime directory when its path is short enough, else in a private
+directory under the system's temporary directory, else (both too deep) the
+sidecar listens on a loopback port, still behind the secrets.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ import asyncio
 import os
 import secrets
 import signal
+import socket
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +28,47 @@ SERVER_SECRET_ENV = "DASK_SITES_SIDECAR_SECRET"
 KERNEL_SECRET_ENV = "DASK_SITES_KERNEL_SECRET"
 ADDRESS_ENV = "DASK_SITES_SIDECAR"
 USAGE_ERROR = 2  # the sidecar's exit code for bad settings: restarting cannot help
+SOCKET_NAME = "sidecar.sock"
+# The longest socket path we use: under macOS's 104 bytes (with the NUL), with room.
+SOCKET_PATH_MAX = 100
+# What mkdtemp adds under a base: "/dask-sites-" + 8 random characters + "/".
+_SOCKET_DIR_PART = len("/dask-sites-12345678/")
+
+
+def choose_listen_address(
+    runtime_dir: Path, temp_dirs: tuple[Path, ...] | None = None
+) -> tuple[str, Path | None, str]:
+    """Where the sidecar listens: ``(url, private directory or None, why)``.
+
+    The first base (the runtime directory, then the temporary directories)
+    under which a socket path fits gets a private 0700 directory holding the
+    socket; when none does, a free loopback port (the secrets still apply).
+    """
+    bases = (runtime_dir, *(temp_dirs or (Path(tempfile.gettempdir()), Path("/tmp"))))
+    for base in bases:
+        if len(os.fsencode(base)) + _SOCKET_DIR_PART + len(SOCKET_NAME) > SOCKET_PATH_MAX:
+            continue
+        try:
+            base.mkdir(parents=True, exist_ok=True)
+            directory = Path(tempfile.mkdtemp(prefix="dask-sites-", dir=base))
+        except OSError:
+            continue
+        directory.chmod(0o700)
+        why = (
+            "in the runtime directory"
+            if base == runtime_dir
+            else f"under {base}: the runtime directory {runtime_dir} is too deep for a "
+            f"Unix socket path ({SOCKET_PATH_MAX} bytes at most)"
+        )
+        return f"unix:{directory / SOCKET_NAME}", directory, why
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    why = (
+        f"on loopback port {port} (with its secrets): no directory gives a Unix socket path "
+        f"under {SOCKET_PATH_MAX} bytes (runtime directory {runtime_dir})"
+    )
+    return f"http://127.0.0.1:{port}", None, why
 
 
 @dataclass
@@ -63,11 +111,10 @@ class SidecarProcess:
         self.allow_link_local_hosts = allow_link_local_hosts
         self.node_command = node_command
         self.backoff_max = backoff_max
-        runtime_dir.mkdir(parents=True, exist_ok=True)
-        self.socket_dir = Path(tempfile.mkdtemp(prefix="dask-sites-", dir=runtime_dir))
-        self.socket_dir.chmod(0o700)
+        url, self.socket_dir, why = choose_listen_address(runtime_dir)
+        self.log.info("Dask Sites: the sidecar listens %s", why)
         self.endpoint = SidecarEndpoint(
-            url=f"unix:{self.socket_dir / 'sidecar.sock'}",
+            url=url,
             server_secret=secrets.token_urlsafe(32),
             kernel_secret=secrets.token_urlsafe(32),
         )
@@ -106,6 +153,8 @@ class SidecarProcess:
             except asyncio.TimeoutError:
                 process.kill()
                 await process.wait()
+        if self.socket_dir is None:
+            return
         try:
             for child in self.socket_dir.iterdir():
                 child.unlink()
@@ -122,7 +171,7 @@ class SidecarProcess:
             "--registry",
             self.registry,
             "--listen",
-            self.endpoint.url,
+            self._listen_argument(),
             "--state-dir",
             str(self.state_dir),
             "--parent-pid",
@@ -135,6 +184,11 @@ class SidecarProcess:
         if self.allow_link_local_hosts:
             command.append("--allow-link-local-hosts")
         return command
+
+    def _listen_argument(self) -> str:
+        """`unix:/path` as it is; `http://127.0.0.1:PORT` as `127.0.0.1:PORT`."""
+        url = self.endpoint.url
+        return url if url.startswith("unix:") else url.removeprefix("http://")
 
     async def _supervise(self) -> None:
         delay = 1.0
