@@ -143,6 +143,39 @@ def test_an_interrupted_tagged_cell_leaves_the_next_cell_local(kernel, sidecar):
     assert out.result == "(Route(site=None, source='local'), None)", out
 
 
+@pytest.mark.parametrize(
+    ("set_default", "why"),
+    [
+        # What the Lab sends, silently, for a notebook whose default names no site.
+        ("%site --from-notebook ../../x", "unknown site"),
+        # A site the registry knows, where bob has no cluster.
+        ("%site leonardo", "no running cluster"),
+    ],
+)
+def test_an_unusable_notebook_default_fails_only_dask_work_and_can_be_cleared(
+    kernel, sidecar, set_default, why
+):
+    _, client = kernel
+    log_in(sidecar, user="bob", password="bob-dask-sites")
+    stop_clusters(sidecar, sites=("leonardo",))
+    run(client, set_default, silent=set_default.startswith("%site --from-notebook"))
+    try:
+        # A cell without Dask work runs.
+        assert run(client, "1 + 1").result == "2"
+        # Dask work says why it cannot go there and how to clear the default, at once.
+        started = time.monotonic()
+        error = run(client, WHERE).error or ""
+        assert time.monotonic() - started < 15
+        assert "notebook's default site" in error and why in error, error
+        assert "%site --off" in error and "notebook toolbar" in error
+        # %site commands always run, also in a cell the default would route.
+        assert "Notebook default site" in run(client, "%site").stdout
+    finally:
+        cleared = run(client, "%site --off")
+    assert "runs on this machine" in cleared.stdout, cleared
+    assert run(client, WHERE).result == "'local'"
+
+
 def test_an_unreachable_sidecar_is_named(testbed):
     class Gone:
         url, kernel_secret = f"http://127.0.0.1:{free_port()}", "nothing-listens-here"

@@ -15,6 +15,7 @@ from IPython.core.interactiveshell import InteractiveShell
 from jupyter_ext_server.kernel import extension, state
 from jupyter_ext_server.kernel.catalogue import SiteCatalogue, SiteData
 from jupyter_ext_server.kernel.errors import SiteError
+from jupyter_ext_server.kernel.routing import is_site_command
 from jupyter_ext_server.kernel.scheduler import SiteScheduler
 from support.fakes import FakeClient, FakeSidecar
 
@@ -131,3 +132,19 @@ def test_data_located_in_a_cell_routes_that_cells_computations(shell):
     )
     assert result.success and ran(ipython)
     assert clients["lumi"].keys_run
+
+
+@pytest.mark.parametrize(
+    ("cell", "command"),
+    [
+        ("%site --off", True),
+        ("%site\n", True),
+        ("# clear it\n%site --off\n\n%site lumi  # then lumi", True),
+        ("%site --off\nx = 1", False),
+        ("%%site lumi\n1", False),
+        ("%sitex", False),
+        ("", False),
+    ],
+)
+def test_only_cells_of_site_commands_are_never_routed(cell, command):
+    assert is_site_command(cell) is command

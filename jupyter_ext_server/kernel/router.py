@@ -18,7 +18,7 @@ from .clients import SiteClients
 from .errors import SiteError, quoted, site_error_from
 from .locations import DataLocations
 from .record import CellRecord
-from .routing import Route, decide
+from .routing import NOTEBOOK_DEFAULT, Route, decide, is_site_command
 from .scheduler import SiteScheduler
 
 NO_SIDECAR = "Dask Sites is not running for this kernel (DASK_SITES_SIDECAR is not set)."
@@ -77,6 +77,18 @@ class SiteRouter:
         self.locations.catalogue.require(site)
         return self.clients.client_for(site)
 
+    def _default_client_for(self, site: str):
+        """The notebook default's Client (tried again: a cluster may have started), or
+        a ``SiteError`` that says how to clear the default."""
+        try:
+            return self.client_for(site)
+        except SiteError as err:
+            raise SiteError(
+                f"The notebook's default site {quoted(site)} cannot be used: {err}\n"
+                "Clear the default with %site --off (or pick another in the notebook "
+                "toolbar), or tag this cell with a site."
+            ) from None
+
     def cell_metadata(self) -> dict:
         kernel = getattr(self.shell, "kernel", None)
         parent = kernel.get_parent() if kernel and hasattr(kernel, "get_parent") else None
@@ -91,6 +103,8 @@ class SiteRouter:
         self.refusal = None
         self.locations.new_cell()
         drop_stale_scheduler()
+        if is_site_command(info.raw_cell or ""):
+            return  # %site always runs, wherever the cell would otherwise go
         try:
             route = decide(info.raw_cell or "", self.cell_metadata(), self.default_site)
         except ValueError as err:  # a malformed %%site line
@@ -107,6 +121,13 @@ class SiteRouter:
         try:
             self.activation.enter(scheduler, self.client_for(site))
         except SiteError as err:
+            if route.source == NOTEBOOK_DEFAULT:
+                # The default applies to every untagged cell: those without Dask
+                # work run, and Dask work fails saying how to clear the default.
+                self.activation.enter(
+                    SiteScheduler(route, self._default_client_for, self.locations, self._record)
+                )
+                return
             self.refusal = f"Not run ({route.source} says site {quoted(route.site)}): {err}"
         except BaseException as err:  # IPython swallows hook errors; the cell must not run
             why = (

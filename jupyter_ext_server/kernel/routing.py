@@ -17,6 +17,8 @@ from dataclasses import dataclass
 METADATA_KEY = "dask-sites"
 _CELL_MAGIC = re.compile(r"^\s*%%site(\s.*)?$")
 _SITE_LINE = re.compile(r"^\s*([a-z][a-z0-9-]*)\s*(#.*)?$")
+_SITE_COMMAND = re.compile(r"^\s*%site(\s.*)?$")
+NOTEBOOK_DEFAULT = "notebook default"
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,16 @@ def site_from_cell_magic(raw_cell: str) -> str | None:
     return parse_site_line(match.group(1) or "") if match else None
 
 
+def is_site_command(raw_cell: str) -> bool:
+    """Is the cell nothing but ``%site`` commands (and blanks and comments)? Such a
+    cell is never routed: it must run even when the site it would go to cannot
+    be used, or ``%site --off`` could not clear that site."""
+    lines = [
+        line for line in raw_cell.splitlines() if line.strip() and not line.strip().startswith("#")
+    ]
+    return bool(lines) and all(_SITE_COMMAND.match(line) for line in lines)
+
+
 def site_from_metadata(metadata: dict | None) -> str | None:
     entry = (metadata or {}).get(METADATA_KEY)
     site = entry.get("site") if isinstance(entry, dict) else None
@@ -58,5 +70,5 @@ def decide(raw_cell: str, cell_metadata: dict | None, notebook_default: str | No
     if site := site_from_metadata(cell_metadata):
         return Route(site, "cell metadata")
     if notebook_default:
-        return Route(notebook_default, "notebook default")
+        return Route(notebook_default, NOTEBOOK_DEFAULT)
     return Route(None, "local")
