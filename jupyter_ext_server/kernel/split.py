@@ -38,6 +38,12 @@ from .units import format_bytes
 
 DEFAULT_MOVE_LIMIT = "256 MB"
 
+#: A part's futures in these states end the split (the scheduler's reasons are on them).
+FAILED = ("error", "cancelled", "lost")
+#: How often a split looks at its sites' parts: soon at first, then every 0.2 s.
+WAIT_FIRST_PAUSE = 0.005
+WAIT_MAX_PAUSE = 0.2
+
 #: The layer ``dask.compute`` adds to join an array's chunks into one result.
 FINALIZE = "finalize-"
 
@@ -200,12 +206,62 @@ class SplitRun:
             self._futures[site] = client.get(cull(self.tasks, needed), needed, sync=False)
 
     def wait(self) -> dict[str, float]:
-        """Seconds until each site's part was done (they ran at the same time)."""
-        seconds = {}
-        for site, futures in self._futures.items():
-            wait_on(self._clients[site], futures)
-            seconds[site] = time.perf_counter() - self._started
+        """Seconds until each site's part was done (they run at the same time).
+
+        All sites are watched at once: the first site whose part fails (its
+        scheduler lost, a worker's data lost, an error in the work) ends the
+        wait at once with an error naming it; the caller then cancels the
+        other sites' parts (``cancel``)."""
+        seconds: dict[str, float] = {}
+        pending = dict(self._futures)
+        pause = WAIT_FIRST_PAUSE
+        while pending:
+            for site, futures in list(pending.items()):
+                failed = next((f for f in futures if f.status in FAILED), None)
+                if failed is not None:
+                    raise self._failure(site, failed)
+                if all(f.status == "finished" for f in futures):
+                    seconds[site] = time.perf_counter() - self._started
+                    del pending[site]
+            if pending:
+                time.sleep(pause)  # an interrupt lands here: the caller cancels
+                pause = min(pause * 2, WAIT_MAX_PAUSE)
         return seconds
+
+    def _failure(self, site: str, failed) -> BaseException:
+        """Why ``site``'s part failed, naming the site and what to do."""
+        others = [other for other in self._futures if other != site]
+        cancelled = (
+            f" The other sites' parts ({', '.join(others)}) are cancelled." if others else ""
+        )
+        if failed.status == "error":
+            # The user's own code failed at the site: their error, with its traceback.
+            try:
+                failed.result()
+            except BaseException as err:
+                if hasattr(err, "add_note"):
+                    err.add_note(
+                        f"(raised at site {site}, in its part of a split computation.{cancelled})"
+                    )
+                return err
+        reason = getattr(getattr(failed, "_state", None), "exception", None)
+        reason = getattr(reason, "reason", None) or failed.status
+        if reason == "scheduler-connection-lost":
+            what = (
+                f"the connection to its cluster's scheduler was lost (the scheduler stopped, "
+                f"or the network to {site} is down)"
+            )
+            fix = (
+                f"Look at {site}'s cluster in the Dask Sites panel; if it stopped, start a new "
+                "one (or let kernels create one), then run the cell again."
+            )
+        elif failed.status == "lost":
+            what = "the data of its part was lost (a worker holding it died)"
+            fix = "Run the cell again; if it happens again, look at the cluster's workers."
+        else:
+            what = f"its part was cancelled at the site ({reason})"
+            fix = "Run the cell again."
+        return SiteError(f"{site}: this split computation failed there: {what}.{cancelled}\n{fix}")
 
     def fetch(self, sites: Iterable[str] | None = None) -> Iterable[tuple[str, int]]:
         """Bring sites' parts here; yields ``(site, bytes brought back)``."""
