@@ -28,6 +28,7 @@ ErrorCode = Literal[
     "site-error",
     "no-cluster",
     "ambiguous-cluster",
+    "cluster-unreachable",
     "unknown-dashboard",
     "dashboard-unreachable",
     "dashboard-link-expired",

@@ -16,6 +16,7 @@ import pytest
 from dask_gateway.client import GatewaySecurity
 from distributed import Client
 
+from jupyter_ext_server.sidecar_client import SidecarError
 from support.kernels import kernel_environment, kernel_running, run, start_kernel, stop_kernel
 from support.running import RunningSidecar, log_in, stop_clusters
 from support.waiting import wait_for
@@ -160,3 +161,41 @@ def test_an_interrupted_split_cancels_every_sites_part(sidecar):
             leonardo.close()
     finally:
         stop_kernel(manager, kernel)
+
+
+def test_a_dead_cluster_is_not_handed_out_again(sidecar):
+    with kernel_running(sidecar) as kernel:
+        assert run(kernel, WHERE, AT["lumi"]).result == "'lumi'"
+        lumi = Scheduler(sidecar, "lumi")
+        dead = lumi.cluster
+        try:
+            os.kill(lumi.pid(), signal.SIGKILL)
+        finally:
+            lumi.close()
+        killed = time.monotonic()
+
+        # Asked without leave to create one, the sidecar soon says what is wrong
+        # (what it learnt of the cluster is reused for 2 s).
+        def refusal():
+            try:
+                sidecar.kernel.get("/kernel/sites/lumi/connection")
+            except SidecarError as err:
+                return err
+            return None
+
+        refused = wait_for(refusal, timeout=15, what="the dead cluster refused")
+        assert time.monotonic() - killed < 15
+        assert refused.code == "cluster-unreachable", refused
+        message = str(refused)
+        assert dead in message and "scheduler does not answer" in message
+        assert "start a new one" in message
+        # The panel shows it, while the gateway still lists it as running.
+        listed = {c["name"]: c for c in sidecar.browser.get("/api/sites/lumi")["clusters"]}
+        assert listed[dead]["status"] == "RUNNING" and listed[dead]["unreachable"]["reason"]
+        # A kernel that may create clusters gets a fresh one: the next tagged cell runs.
+        started = time.monotonic()
+        out = run(kernel, WHERE, AT["lumi"])
+        assert out.result == "'lumi'", out
+        assert time.monotonic() - started < 45
+        fresh = sidecar.kernel.get("/kernel/sites/lumi/connection")["cluster"]
+        assert fresh != dead

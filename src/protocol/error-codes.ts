@@ -31,6 +31,8 @@ export const ERROR_CODES = [
   'no-cluster',
   /** Several clusters run and none is chosen for kernels. */
   'ambiguous-cluster',
+  /** The cluster is listed as running but its scheduler does not answer. */
+  'cluster-unreachable',
   /** The dashboard proxy knows no such site or cluster. */
   'unknown-dashboard',
   /** The dashboard proxy could not reach the cluster's dashboard. */

@@ -87,6 +87,19 @@ export interface IClusterInfo {
   /** Adaptive scaling bounds if the sidecar turned adapt on. */
   adaptive?: { minimum: number; maximum: number };
   live?: IClusterLive;
+  /**
+   * Set while the gateway lists the cluster as running but its scheduler
+   * does not answer (it died: the gateway notices only after a timeout).
+   */
+  unreachable?: IClusterUnreachable;
+}
+
+/** Why a listed cluster cannot be used. */
+export interface IClusterUnreachable {
+  /** ms since the epoch: when it was first found not answering. */
+  since: number;
+  /** What the gateway said, for people. */
+  reason: string;
 }
 
 /** One cluster option as the gateway describes it (`GET /api/v1/options`). */

@@ -179,6 +179,25 @@ describe('SitesPanel', () => {
     expect(row.getByRole('button', { name: 'Used by kernels' })).toBeTruthy();
   });
 
+  it('marks a running cluster whose scheduler does not answer', async () => {
+    await show([
+      {
+        ...central,
+        clusters: [
+          cluster({
+            unreachable: { since: 1, reason: 'HTTP 502 from the gateway' }
+          })
+        ]
+      }
+    ]);
+    const row = within(
+      screen.getByRole('listitem', { name: 'Cluster c0ffee00' })
+    );
+    const chip = row.getByText('not answering');
+    expect(chip.getAttribute('title')).toContain('HTTP 502 from the gateway');
+    expect(chip.getAttribute('title')).toContain('stop it and start a new one');
+  });
+
   it('checks scale input before sending', async () => {
     await show([central]);
     const row = within(

@@ -82,6 +82,18 @@ export function ClusterRow(props: IClusterRowProps): JSX.Element {
         >
           {statusText(cluster.status, trans)}
         </span>
+        {cluster.unreachable && cluster.status === 'RUNNING' && (
+          <span
+            className="jp-DaskSites-chip jp-DaskSites-unreachable"
+            role="status"
+            title={trans.__(
+              'Its scheduler does not answer (%1): it has probably stopped. Kernels are not given this cluster; stop it and start a new one.',
+              cluster.unreachable.reason
+            )}
+          >
+            {trans.__('not answering')}
+          </span>
+        )}
         {chosen && (
           <span
             className="jp-DaskSites-chip"

@@ -204,4 +204,30 @@ describe('SchedulerMetrics', () => {
       cluster: CLUSTER
     });
   });
+
+  it('pings the scheduler: its health answers, a 502 of the proxy or a 404 means gone', async () => {
+    const health = 'workers-idle.html'; // any 200 answer
+    await expect(
+      metrics(serve({ health })).ping(CLUSTER)
+    ).resolves.toBeUndefined();
+    for (const [status, kind] of [
+      [502, 'unreachable'],
+      [503, 'unreachable'],
+      [504, 'unreachable']
+    ] as const) {
+      await expect(
+        metrics(serve({ health: status })).ping(CLUSTER)
+      ).rejects.toMatchObject({ kind });
+    }
+    await expect(metrics(serve({})).ping(CLUSTER)).rejects.toMatchObject({
+      kind: 'not-found'
+    });
+    // A login in front of the dashboards says nothing about the scheduler.
+    await expect(
+      metrics(serve({ health: 401 })).ping(CLUSTER)
+    ).resolves.toBeUndefined();
+    await expect(
+      metrics(serve({ health: 500 })).ping(CLUSTER)
+    ).resolves.toBeUndefined();
+  });
 });

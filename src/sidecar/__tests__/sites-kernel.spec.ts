@@ -93,6 +93,59 @@ describe('kernel connections', () => {
     });
   });
 
+  it('does not hand out a listed cluster whose scheduler does not answer, and says why', async () => {
+    world = await serviceOnFakes();
+    const dead = world.gateways.get('lumi')!.add('d'.repeat(32)).name;
+    world.deadSchedulers.add(dead);
+    const err = await failure(world.service.kernelConnection('lumi'));
+    expect(err.code).toBe('cluster-unreachable');
+    expect(err.message).toContain(
+      `lumi: its cluster, dddddddd (${dead}), is listed as running but its scheduler does not answer`
+    );
+    expect(err.message).toContain('502 Bad Gateway');
+    expect(err.message).toContain(
+      'Stop it in the Dask Sites panel and start a new one, or let kernels create one'
+    );
+    expect(errorAnswer(err)?.status).toBe(409);
+    // The panel shows it too, and once it answers again it is cleared.
+    const shown = () =>
+      world.service.siteState('lumi').clusters.find(c => c.name === dead);
+    expect(shown()?.unreachable?.reason).toContain('502 Bad Gateway');
+    await world.service.refreshSites(['lumi'], 0); // kept across a new list
+    expect(shown()?.unreachable).toBeDefined();
+    world.deadSchedulers.delete(dead);
+    world.clock.advance(2_001);
+    expect((await world.service.kernelConnection('lumi')).cluster).toBe(dead);
+    expect(shown()?.unreachable).toBeUndefined();
+  });
+
+  it('starts a fresh cluster instead of a dead one when kernels may create clusters', async () => {
+    world = await serviceOnFakes({ autoCreateCluster: true });
+    const dead = world.gateways.get('lumi')!.add('d'.repeat(32)).name;
+    world.deadSchedulers.add(dead);
+    const fresh = await world.service.kernelConnection('lumi', undefined, true);
+    expect(fresh.created).toBe(true);
+    expect(fresh.cluster).not.toBe(dead);
+    // The dead one still listed does not make the choice ambiguous.
+    world.clock.advance(2_001);
+    const again = await world.service.kernelConnection('lumi', undefined, true);
+    expect(again).toMatchObject({ cluster: fresh.cluster, created: false });
+  });
+
+  it('says so when the cluster chosen for kernels does not answer', async () => {
+    world = await serviceOnFakes({ autoCreateCluster: true });
+    const lumi = world.gateways.get('lumi')!;
+    const chosen = lumi.add('c'.repeat(32)).name;
+    lumi.add('e'.repeat(32));
+    await world.service.chooseCluster('lumi', chosen);
+    world.deadSchedulers.add(chosen);
+    const err = await failure(
+      world.service.kernelConnection('lumi', undefined, true)
+    );
+    expect(err.code).toBe('cluster-unreachable');
+    expect(err.message).toContain('the cluster chosen for kernels, cccccccc');
+  });
+
   it('waits for a cluster that is still starting rather than failing', async () => {
     world = await serviceOnFakes();
     const name = world.gateways

@@ -27,6 +27,7 @@ export const HTTP_STATUS: Record<SidecarErrorCode, number> = {
   'site-error': 502,
   'no-cluster': 409,
   'ambiguous-cluster': 409,
+  'cluster-unreachable': 409,
   'unknown-dashboard': 404,
   'dashboard-unreachable': 502,
   'dashboard-link-expired': 404,

@@ -14,6 +14,7 @@ export {
   parseCounts,
   parseIdentity,
   parseWorkersTable,
+  SCHEDULER_GONE,
   SchedulerMetrics,
   type ClusterFigures,
   type ISchedulerMetricsOptions,

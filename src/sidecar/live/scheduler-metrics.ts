@@ -96,6 +96,24 @@ export class SchedulerMetrics {
     return { ...figures, updatedAt: this.now() };
   }
 
+  /**
+   * Does the cluster's scheduler answer? Its `health` route through the
+   * gateway: 200 when it runs; the gateway's proxy answers 502 at once when
+   * the scheduler behind a RUNNING cluster is gone. Rejects with the
+   * `GatewayError` of a scheduler that does not answer; an answer that says
+   * nothing about it (a login in front of the dashboards) counts as alive.
+   */
+  async ping(cluster: string, signal?: AbortSignal): Promise<void> {
+    try {
+      await this.get(cluster, 'health', 'text', signal);
+    } catch (err) {
+      if (isGatewayError(err) && !SCHEDULER_GONE.has(err.kind)) {
+        return;
+      }
+      throw err;
+    }
+  }
+
   /** Drop what is remembered about a cluster (it stopped). */
   forget(cluster: string): void {
     this.lastMemory.delete(cluster);
@@ -165,6 +183,13 @@ export class SchedulerMetrics {
     return answer.body;
   }
 }
+
+/** Answers of the gateway that mean the scheduler behind a cluster is not there. */
+export const SCHEDULER_GONE: ReadonlySet<string> = new Set([
+  'unreachable',
+  'timeout',
+  'not-found'
+]);
 
 /** Errors after which another route of the same scheduler may still answer. */
 function canFallBack(err: GatewayError): boolean {

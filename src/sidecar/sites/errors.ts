@@ -7,7 +7,11 @@ import { CodedError } from '../errors';
 
 export type SitesErrorCode = Extract<
   ErrorCode,
-  'unknown-site' | 'site-error' | 'no-cluster' | 'ambiguous-cluster'
+  | 'unknown-site'
+  | 'site-error'
+  | 'no-cluster'
+  | 'ambiguous-cluster'
+  | 'cluster-unreachable'
 >;
 
 export class SitesError extends CodedError {

@@ -1,11 +1,15 @@
 /**
  * Which cluster of a site a kernel gets, and its connection: the one chosen
- * in the panel, else the only one running, else (when allowed) a new one
- * made for the kernel. This is the only way a cluster's TLS key leaves the
- * sidecar, and only to a kernel (the route takes the kernel secret only).
+ * in the panel, else the only one running that answers, else (when allowed)
+ * a new one made for the kernel. A cluster whose scheduler does not answer
+ * (`cluster-liveness.ts`) is never handed out: the kernel hears why at
+ * once instead of waiting for it. This is the only way a cluster's TLS key
+ * leaves the sidecar, and only to a kernel (the route takes the kernel
+ * secret only).
  */
-import type { IKernelConnection } from '../../protocol';
+import type { IClusterInfo, IKernelConnection } from '../../protocol';
 import type { SessionManager } from '../auth';
+import type { ClusterLiveness } from './cluster-liveness';
 import type { ClusterOperations } from './cluster-operations';
 import { SitesError } from './errors';
 import type { SiteRefresher } from './site-refresher';
@@ -19,6 +23,7 @@ export interface IKernelConnectionsOptions {
   refresher: SiteRefresher;
   operations: ClusterOperations;
   sessions: Pick<SessionManager, 'authorizationHeader'>;
+  liveness: ClusterLiveness;
   /** Base path of the sidecar under the Jupyter server, e.g. `/user/alice/dask-sites/`. */
   basePath: string;
   autoCreateCluster: boolean;
@@ -33,10 +38,17 @@ export class KernelConnections {
     create = false
   ): Promise<IKernelConnection> {
     const entry = this.options.states.entry(site);
-    let name = cluster ?? (await this.clusterFor(entry));
+    const mayCreate = create && this.options.autoCreateCluster;
+    let name = cluster ?? (await this.clusterFor(entry, mayCreate));
+    if (cluster) {
+      const asked = entry.state.clusters.find(c => c.name === cluster);
+      if (asked) {
+        await this.requireAnswering(site, asked, 'the cluster asked for');
+      }
+    }
     let created = false;
     if (!name) {
-      if (!create || !this.options.autoCreateCluster) {
+      if (!mayCreate) {
         throw new SitesError(
           'no-cluster',
           `${site}: no running cluster. Start one in the Dask Sites panel` +
@@ -68,8 +80,15 @@ export class KernelConnections {
     };
   }
 
-  /** The chosen cluster if it runs, else the only one running; several without a choice is an error. */
-  private async clusterFor(entry: ISiteEntry): Promise<string | undefined> {
+  /**
+   * The chosen cluster if it runs (and answers), else the only one running
+   * that answers; several without a choice is an error. Undefined when none
+   * does: a new one is made if `mayCreate`, else the caller says so.
+   */
+  private async clusterFor(
+    entry: ISiteEntry,
+    mayCreate: boolean
+  ): Promise<string | undefined> {
     const site = entry.config.name;
     // Not logged in says so (a listing without a login would just look empty).
     await this.options.sessions.authorizationHeader(site);
@@ -79,18 +98,73 @@ export class KernelConnections {
     );
     const chosen = running.find(c => c.name === entry.state.chosenCluster);
     if (chosen) {
+      await this.requireAnswering(
+        site,
+        chosen,
+        'the cluster chosen for kernels'
+      );
       return chosen.name;
     }
-    if (running.length === 1) {
-      return running[0].name;
+    const silent = new Map<string, string>();
+    await Promise.all(
+      running
+        .filter(c => c.status === 'RUNNING')
+        .map(async c => {
+          const why = await this.options.liveness.check(site, c.name);
+          if (why) {
+            silent.set(c.name, why.reason);
+          }
+        })
+    );
+    const answering = running.filter(c => !silent.has(c.name));
+    if (answering.length === 1) {
+      return answering[0].name;
     }
-    if (running.length > 1) {
-      const list = running.map(c => `${c.displayName} (${c.name})`).join(', ');
+    if (answering.length > 1) {
+      const list = answering
+        .map(c => `${c.displayName} (${c.name})`)
+        .join(', ');
       throw new SitesError(
         'ambiguous-cluster',
-        `${site}: ${running.length} clusters run (${list}); choose one for kernels in the Dask Sites panel`
+        `${site}: ${answering.length} clusters run (${list}); choose one for kernels in the Dask Sites panel`
       );
     }
+    const dead = running.find(c => silent.has(c.name));
+    if (dead && !mayCreate) {
+      throw this.unreachable(site, dead, silent.get(dead.name)!, 'its cluster');
+    }
     return undefined;
+  }
+
+  /** Throw `cluster-unreachable` unless the (running) cluster's scheduler answers. */
+  private async requireAnswering(
+    site: string,
+    cluster: IClusterInfo,
+    what: string
+  ): Promise<void> {
+    if (cluster.status !== 'RUNNING') {
+      return; // pending: waited for; stopped: the gateway says so
+    }
+    const why = await this.options.liveness.check(site, cluster.name);
+    if (why) {
+      throw this.unreachable(site, cluster, why.reason, what);
+    }
+  }
+
+  private unreachable(
+    site: string,
+    cluster: IClusterInfo,
+    reason: string,
+    what: string
+  ): SitesError {
+    return new SitesError(
+      'cluster-unreachable',
+      `${site}: ${what}, ${cluster.displayName} (${cluster.name}), is listed as running ` +
+        `but its scheduler does not answer (${reason}); it has probably stopped. Stop it in ` +
+        'the Dask Sites panel and start a new one' +
+        (this.options.autoCreateCluster
+          ? '.'
+          : ', or let kernels create one (c.DaskSites.auto_create_cluster = True).')
+    );
   }
 }

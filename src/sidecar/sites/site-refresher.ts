@@ -4,7 +4,7 @@
  * younger than the caller's limit is reused, and a refresh that began before
  * a change the caller made is followed by a new one instead of being joined.
  */
-import type { IClusterLive } from '../../protocol';
+import type { IClusterLive, IClusterUnreachable } from '../../protocol';
 import { LoginNeededError } from '../auth';
 import type { DisplayNames } from '../gateway';
 import { comparable, type ISiteEntry, type SiteStates } from './site-states';
@@ -17,6 +17,13 @@ export interface ISiteRefresherOptions {
   names: Pick<DisplayNames, 'prune'>;
   /** The live figures already known for a cluster (kept across a refresh). */
   liveOf: (site: string, cluster: string) => IClusterLive | undefined;
+  /** Whether a listed cluster is known not to answer (kept across a refresh). */
+  unreachableOf?: (
+    site: string,
+    cluster: string
+  ) => IClusterUnreachable | undefined;
+  /** A site's clusters were listed (what is known of others can go). */
+  listed?: (site: string, clusters: readonly string[]) => void;
   now?: () => number;
 }
 
@@ -90,10 +97,18 @@ export class SiteRefresher {
     ) {
       try {
         const clusters = await entry.gateway.list();
+        this.options.listed?.(
+          name,
+          clusters.map(c => c.name)
+        );
         for (const cluster of clusters) {
           const live = this.options.liveOf(name, cluster.name);
           if (live) {
             cluster.live = live;
+          }
+          const unreachable = this.options.unreachableOf?.(name, cluster.name);
+          if (unreachable && cluster.status === 'RUNNING') {
+            cluster.unreachable = unreachable;
           }
         }
         state.clusters = clusters;

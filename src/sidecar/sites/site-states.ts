@@ -34,7 +34,7 @@ export type ISiteGateway = Pick<
 >;
 
 /** What the sites layer uses of the scheduler figures reader. */
-export type ISiteMetrics = Pick<SchedulerMetrics, 'fetch' | 'forget'>;
+export type ISiteMetrics = Pick<SchedulerMetrics, 'fetch' | 'forget' | 'ping'>;
 
 export interface ISiteEntry {
   config: ISiteConfig;

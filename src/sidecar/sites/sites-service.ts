@@ -21,9 +21,15 @@ import type {
   LoginState
 } from '../../protocol';
 import type { SessionManager } from '../auth';
-import { GatewayClient, type DisplayNames } from '../gateway';
-import { LiveWatcher, SchedulerMetrics, type ILiveSubscription } from '../live';
+import { GatewayClient, isGatewayError, type DisplayNames } from '../gateway';
+import {
+  LiveWatcher,
+  SCHEDULER_GONE,
+  SchedulerMetrics,
+  type ILiveSubscription
+} from '../live';
 import type { StateFile } from '../state/state-file';
+import { ClusterLiveness } from './cluster-liveness';
 import { ClusterOperations } from './cluster-operations';
 import { KernelConnections } from './kernel-connections';
 import { FRESH_MS, SiteRefresher } from './site-refresher';
@@ -78,6 +84,7 @@ export class SitesService {
   private readonly refresher: SiteRefresher;
   private readonly operations: ClusterOperations;
   private readonly kernels: KernelConnections;
+  private readonly liveness: ClusterLiveness;
   private readonly log: (line: string) => void;
   private listTimer: NodeJS.Timeout | undefined;
 
@@ -109,11 +116,17 @@ export class SitesService {
         refreshedAt: 0
       });
     }
+    this.liveness = new ClusterLiveness({
+      states: this.states,
+      now: config.now
+    });
     this.watcher = this.liveWatcher();
     this.refresher = new SiteRefresher({
       states: this.states,
       names,
       liveOf: (site, cluster) => this.watcher.current(site, cluster),
+      unreachableOf: (site, cluster) => this.liveness.of(site, cluster),
+      listed: (site, clusters) => this.liveness.prune(site, clusters),
       now: config.now
     });
     this.operations = new ClusterOperations({
@@ -130,6 +143,7 @@ export class SitesService {
       refresher: this.refresher,
       operations: this.operations,
       sessions,
+      liveness: this.liveness,
       basePath: config.basePath,
       autoCreateCluster: config.autoCreateCluster
     });
@@ -337,6 +351,7 @@ export class SitesService {
       fetch: (site, cluster, signal) =>
         this.states.entry(site).metrics.fetch(cluster, signal),
       onUpdate: (site, cluster, live) => {
+        this.liveness.answered(site, cluster);
         const info = this.states
           .entry(site)
           .state.clusters.find(c => c.name === cluster);
@@ -347,10 +362,19 @@ export class SitesService {
       },
       onForget: (site, cluster) =>
         this.states.entry(site).metrics.forget(cluster),
-      onError: (site, cluster, error) =>
+      onError: (site, cluster, error) => {
+        // Figures that stopped because the scheduler is gone: the panel says so.
+        if (
+          cluster &&
+          isGatewayError(error) &&
+          SCHEDULER_GONE.has(error.kind)
+        ) {
+          this.liveness.silent(site, cluster, error.message);
+        }
         this.log(
           `sidecar: live figures of ${site}/${cluster ?? '*'}: ${(error as Error).message}`
-        )
+        );
+      }
     });
   }
 

@@ -1,6 +1,6 @@
 /** A `SitesService` on fakes: in-memory gateways and logins, a state file in memory. */
 import type { LoginState } from '../../../protocol';
-import { DisplayNames } from '../../gateway';
+import { DisplayNames, GatewayError } from '../../gateway';
 import { SitesService } from '../../sites';
 import { StateFile } from '../../state/state-file';
 import { FakeGateway } from './gateway';
@@ -16,6 +16,8 @@ export interface IServiceOnFakes {
   logs: string[];
   /** The service's clock: `advance(ms)` moves it on. */
   clock: { now: number; advance(ms: number): void };
+  /** Clusters whose scheduler died: their `health` route answers 502. */
+  deadSchedulers: Set<string>;
 }
 
 export async function serviceOnFakes(
@@ -32,6 +34,7 @@ export async function serviceOnFakes(
   const state = options.state ?? (await StateFile.open());
   const names = DisplayNames.fromJSON({});
   const logs: string[] = [];
+  const deadSchedulers = new Set<string>();
   const clock = {
     now: Date.now(),
     advance(ms: number) {
@@ -47,11 +50,31 @@ export async function serviceOnFakes(
     autoCreateCluster: options.autoCreateCluster ?? false,
     log: line => logs.push(line),
     gatewayOf: site => gateways.get(site.name)!,
-    metricsOf: () => ({
+    metricsOf: site => ({
       fetch: () => Promise.reject(new Error('no live figures here')),
-      forget: () => undefined
+      forget: () => undefined,
+      ping: (cluster: string) =>
+        deadSchedulers.has(cluster)
+          ? Promise.reject(
+              new GatewayError(
+                'unreachable',
+                site.name,
+                `the dashboard of cluster ${cluster} answered 502 Bad Gateway`,
+                { status: 502, cluster }
+              )
+            )
+          : Promise.resolve()
     }),
     now: () => clock.now
   });
-  return { service, gateways, sessions, state, names, logs, clock };
+  return {
+    service,
+    gateways,
+    sessions,
+    state,
+    names,
+    logs,
+    clock,
+    deadSchedulers
+  };
 }
