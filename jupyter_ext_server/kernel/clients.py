@@ -4,7 +4,9 @@ Created on first use, reused while the site's cluster stays the same,
 rebuilt when it changes, closed when the kernel shuts down. The sidecar is
 asked again at most every ``recheck_seconds`` while the client is connected
 (a cluster chosen in the sidebar is picked up after that), and at once when
-the connection is lost.
+the connection is lost. A working connection is kept when the sidecar
+cannot answer (a restart that lost the login): only a lost connection, or
+another cluster, replaces it.
 """
 
 from __future__ import annotations
@@ -56,6 +58,11 @@ class SiteClients:
                 create="1" if self.auto_create else None,
             )
         except SidecarError as err:
+            if entry and getattr(entry.client, "status", None) == "running":
+                # The sidecar cannot say now (it restarted and lost its login, or
+                # is away a moment); the connection in hand still works: keep it.
+                entry.checked_at = time.monotonic()
+                return entry.client
             raise site_error_from(err) from None
         if entry and entry.cluster == connection["cluster"] and entry.client.status == "running":
             entry.checked_at = time.monotonic()

@@ -7,7 +7,11 @@ import type { ISiteData } from './site-registry';
 
 /** Where a site's login stands. Sites that share an issuer share one. */
 export type LoginState =
-  | { status: 'logged-out' }
+  | {
+      status: 'logged-out';
+      /** Why the user is asked to log in again, when there is more to say. */
+      reason?: string;
+    }
   | {
       status: 'pending';
       flow: 'device';
@@ -131,6 +135,12 @@ export interface ISiteState {
   login: LoginState;
   reachability: IReachability;
   clusters: IClusterInfo[];
+  /**
+   * Set when `clusters` is the list as last seen at this time (ms since the
+   * epoch), not a fresh one: after a logout or a restart, until the user
+   * logs in again. Those clusters may still run; managing them needs a login.
+   */
+  clustersAsOf?: number;
   /** The cluster kernels use for this site, if the user chose one. */
   chosenCluster?: string;
   /** Last failure of a cluster listing, for the site's card. */

@@ -13,6 +13,7 @@ import { Unpackr } from 'msgpackr';
 
 import { version } from '../../package.json';
 import type { ISiteRegistry } from '../protocol';
+import { atMost } from './at-most';
 import { SessionManager } from './auth';
 import { OpenidClientConnector } from './auth/openid-client-connector';
 import { DashboardCapabilities } from './dashboards/capabilities';
@@ -92,6 +93,9 @@ async function main(): Promise<number> {
   return -1; // keep running
 }
 
+/** How long answers wait for saved logins to come back after a start. */
+const RESTORE_WAIT_MS = 5_000;
+
 /** Compose the sidecar: logins, sites, routes, live socket, dashboards. */
 async function buildServer(
   options: ISidecarOptions,
@@ -126,7 +130,9 @@ async function buildServer(
     autoCreateCluster: options.autoCreateCluster,
     log
   });
-  void sessions.restore();
+  // Saved logins come back in the background; answers wait for them (at
+  // most a few seconds: an issuer that does not answer must not hold us up).
+  const restored = atMost(sessions.restore(), RESTORE_WAIT_MS);
 
   const dashboards = new DashboardProxy({
     gatewayOf: (site, cluster) => service.dashboardGatewayOf(site, cluster),
@@ -146,6 +152,7 @@ async function buildServer(
     upgrades: [live.handleUpgrade],
     publicPassThrough: [dashboards.handleFrame],
     publicUpgrades: [dashboards.handleFrameUpgrade],
+    ready: restored,
     log
   });
   const shutdown = () => {

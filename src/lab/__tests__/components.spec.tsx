@@ -179,6 +179,38 @@ describe('SitesPanel', () => {
     expect(row.getByRole('button', { name: 'Used by kernels' })).toBeTruthy();
   });
 
+  it('after a logout or a restart: says why, and keeps the clusters as last seen', async () => {
+    await show([
+      {
+        ...central,
+        login: {
+          status: 'logged-out',
+          reason:
+            'Dask Sites restarted and did not keep this login; log in again'
+        },
+        clustersAsOf: Date.UTC(2026, 11, 7, 9, 30),
+        clusters: [cluster({ live: undefined })]
+      }
+    ]);
+    expect(
+      screen.getByText(
+        'Dask Sites restarted and did not keep this login; log in again'
+      )
+    ).toBeTruthy();
+    expect(
+      screen.getByText(
+        /^As last seen at .*: these clusters may still be running/
+      )
+    ).toBeTruthy();
+    const row = within(
+      screen.getByRole('listitem', { name: 'Cluster c0ffee00' })
+    );
+    expect(row.getByText('running')).toBeTruthy();
+    expect(
+      (row.getByRole('button', { name: /Stop/ }) as HTMLButtonElement).disabled
+    ).toBe(true);
+  });
+
   it('marks a running cluster whose scheduler does not answer', async () => {
     await show([
       {

@@ -83,7 +83,9 @@ export function LoginSection(props: ILoginSectionProps): JSX.Element {
           <span className="jp-DaskSites-muted">
             {login.status === 'login-needed'
               ? trans.__('Login needed: %1', login.reason)
-              : trans.__('Not logged in')}
+              : login.status === 'logged-out' && login.reason
+                ? login.reason
+                : trans.__('Not logged in')}
           </span>
           <Button
             small

@@ -13,6 +13,7 @@ import { whyNoClusters } from '../model/availability';
 import type { SitesModel } from '../model/sites-model';
 import { ClusterRow } from './cluster-row';
 import { ErrorNote } from './error-note';
+import { formatClock } from './format';
 import { LoginSection } from './login-section';
 import { NewClusterForm } from './new-cluster-form';
 
@@ -83,6 +84,14 @@ export function SiteCard(props: ISiteCardProps): JSX.Element {
       {site.error && site.reachability.status !== 'down' && (
         <p className="jp-DaskSites-down" role="status">
           {trans.__('Cluster list: %1', site.error)}
+        </p>
+      )}
+      {site.clustersAsOf !== undefined && site.clusters.length > 0 && (
+        <p className="jp-DaskSites-asOf" role="status">
+          {trans.__(
+            'As last seen at %1: these clusters may still be running. Log in to see and manage them.',
+            formatClock(site.clustersAsOf)
+          )}
         </p>
       )}
       {showClusters && (

@@ -244,3 +244,36 @@ describe('malformed requests get a 4xx that names the problem', () => {
     expect(got.error.length).toBeLessThan(200);
   });
 });
+
+describe('a sidecar that is still restoring its logins', () => {
+  it('answers routes with a caller only once ready, public ones at once', async () => {
+    let ready!: () => void;
+    const gate = new Promise<void>(resolve => {
+      ready = resolve;
+    });
+    const waiting = createHttpServer({
+      routes,
+      callers: new CallerCheck('server-secret', 'kernel-secret'),
+      ready: gate,
+      log: () => undefined
+    });
+    await new Promise<void>(resolve => waiting.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(waiting.address() as AddressInfo).port}`;
+    try {
+      expect((await fetch(`${url}/api/health`)).status).toBe(200);
+      let answered = false;
+      const fails = fetch(`${url}/api/fails`, {
+        headers: { Authorization: 'token server-secret' }
+      }).then(answer => {
+        answered = true;
+        return answer;
+      });
+      await new Promise(resolve => setTimeout(resolve, 100));
+      expect(answered).toBe(false);
+      ready();
+      expect((await fails).status).toBe(409);
+    } finally {
+      await new Promise(resolve => waiting.close(resolve));
+    }
+  });
+});

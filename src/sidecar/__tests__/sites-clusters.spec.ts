@@ -126,22 +126,93 @@ describe('SitesService clusters', () => {
     });
   });
 
-  it('clears the clusters of a site whose login ended and lists them again at login', async () => {
+  it('keeps the clusters of a site whose login ended, as last seen, until a fresh list', async () => {
     world = await serviceOnFakes({
       login: { status: 'logged-in', user: 'alice', accessExpiresAt: 0 }
     });
-    world.gateways.get('central')!.add('b'.repeat(32));
+    const central = world.gateways.get('central')!;
+    const running = central.add('b'.repeat(32)).name;
+    central.add('s'.repeat(32), 'STOPPED');
     await world.service.refreshSites();
-    expect(world.service.siteState('central').clusters).toHaveLength(1);
+    expect(world.service.siteState('central').clusters).toHaveLength(2);
     world.sessions.set('central', {
       status: 'login-needed',
       reason: 'expired'
     });
-    expect(world.service.siteState('central').clusters).toEqual([]);
-    expect(world.service.siteState('central').login.status).toBe(
-      'login-needed'
-    );
+    const state = world.service.siteState('central');
+    expect(state.login.status).toBe('login-needed');
+    // Still running, as far as anyone knows: shown as last seen, without figures.
+    expect(state.clusters.map(c => c.name)).toEqual([running]);
+    expect(state.clustersAsOf).toBeGreaterThan(0);
+    // Its dashboard is not served without a fresh list.
+    expect(
+      await world.service.dashboardGatewayOf('central', running)
+    ).toBeUndefined();
     expect(world.service.siteState('lumi').login.status).toBe('logged-in');
+    // Logged in again: the fresh list replaces it.
+    world.sessions.set('central', {
+      status: 'logged-in',
+      user: 'alice',
+      accessExpiresAt: 0
+    });
+    await world.service.refreshSites(['central'], 0);
+    expect(world.service.siteState('central').clustersAsOf).toBeUndefined();
+    expect(world.service.siteState('central').clusters).toHaveLength(2);
+  });
+
+  it('after a restart, shows the clusters last seen and says why it asks for a login again', async () => {
+    const first = await serviceOnFakes({
+      login: { status: 'logged-in', user: 'alice', accessExpiresAt: 0 }
+    });
+    const name = first.gateways.get('lumi')!.add('r'.repeat(32)).name;
+    await first.service.renameCluster('lumi', name, 'flood run');
+    await first.service.refreshSites();
+    first.sessions.set('lumi', {
+      status: 'logged-in',
+      user: 'alice',
+      accessExpiresAt: 1
+    }); // a login event: who was logged in is kept
+    first.service.dispose();
+    // The sidecar restarts with the same state file and no kept token.
+    world = await serviceOnFakes({
+      login: { status: 'logged-out' },
+      state: first.state
+    });
+    const lumi = world.service.siteState('lumi');
+    expect(lumi.login).toEqual({
+      status: 'logged-out',
+      reason: 'Dask Sites restarted and did not keep this login; log in again'
+    });
+    expect(lumi.clusters).toMatchObject([
+      { name, displayName: 'flood run', status: 'RUNNING' }
+    ]);
+    expect(lumi.clustersAsOf).toBeGreaterThan(0);
+    // The state file names clusters and users, never TLS material or tokens.
+    const file = JSON.stringify(world.state.state);
+    expect(file).not.toContain('"KEY"');
+    expect(file).not.toContain('"CERT"');
+    expect(file).not.toContain('Bearer');
+    expect(world.state.state.refreshTokens).toEqual({});
+  });
+
+  it('forgets who was logged in after a logout: a restart then asks without a reason', async () => {
+    const first = await serviceOnFakes({
+      login: { status: 'logged-in', user: 'alice', accessExpiresAt: 0 }
+    });
+    first.sessions.set('lumi', {
+      status: 'logged-in',
+      user: 'alice',
+      accessExpiresAt: 1
+    });
+    first.sessions.set('lumi', { status: 'logged-out' });
+    first.service.dispose();
+    world = await serviceOnFakes({
+      login: { status: 'logged-out' },
+      state: first.state
+    });
+    expect(world.service.siteState('lumi').login).toEqual({
+      status: 'logged-out'
+    });
   });
 
   it('cancels a pending login and logs out otherwise', async () => {

@@ -23,6 +23,7 @@ import {
   renameClusterRequest,
   scaleRequest
 } from './requests';
+import { atMost } from '../at-most';
 import type { IRoute } from './router';
 
 /** What the routes need from the rest of the sidecar. */
@@ -64,14 +65,6 @@ export interface ISitesService {
 
 /** How long a status answer waits for sites to answer. */
 const STATUS_WAIT_MS = 2_000;
-
-function atMost(work: Promise<unknown>, ms: number): Promise<unknown> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise(resolve => {
-    timer = setTimeout(resolve, ms);
-  });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
-}
 
 export function apiRoutes(service: ISitesService, version: string): IRoute[] {
   // The browser (through the Jupyter proxy) may use every route; the kernel

@@ -53,6 +53,12 @@ export interface IHttpServerOptions {
   /** For anyone: they authenticate requests themselves (by capability). */
   publicPassThrough?: IPassThrough[];
   publicUpgrades?: IUpgradeHandler[];
+  /**
+   * Settles when the sidecar knows its state (saved logins restored): routes
+   * that need a caller answer only after it, so a restart never shows a
+   * logged-out moment. Public routes (health) answer at once.
+   */
+  ready?: Promise<unknown>;
   log?: (line: string) => void;
 }
 
@@ -121,6 +127,9 @@ export function createHttpServer(options: IHttpServerOptions): Server {
       return caller
         ? refuse('caller-not-allowed', 'this caller may not use this route')
         : refuse('not-authorised', 'missing or wrong secret');
+    }
+    if (route.callers.length && options.ready) {
+      await options.ready;
     }
     let reply: IReply;
     try {

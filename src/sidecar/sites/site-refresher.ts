@@ -4,7 +4,11 @@
  * younger than the caller's limit is reused, and a refresh that began before
  * a change the caller made is followed by a new one instead of being joined.
  */
-import type { IClusterLive, IClusterUnreachable } from '../../protocol';
+import type {
+  IClusterInfo,
+  IClusterLive,
+  IClusterUnreachable
+} from '../../protocol';
 import { LoginNeededError } from '../auth';
 import type { DisplayNames } from '../gateway';
 import { comparable, type ISiteEntry, type SiteStates } from './site-states';
@@ -22,8 +26,8 @@ export interface ISiteRefresherOptions {
     site: string,
     cluster: string
   ) => IClusterUnreachable | undefined;
-  /** A site's clusters were listed (what is known of others can go). */
-  listed?: (site: string, clusters: readonly string[]) => void;
+  /** A site's clusters were listed afresh (what is known of others can go). */
+  listed?: (site: string, clusters: readonly IClusterInfo[]) => void;
   now?: () => number;
 }
 
@@ -97,10 +101,7 @@ export class SiteRefresher {
     ) {
       try {
         const clusters = await entry.gateway.list();
-        this.options.listed?.(
-          name,
-          clusters.map(c => c.name)
-        );
+        this.options.listed?.(name, clusters);
         for (const cluster of clusters) {
           const live = this.options.liveOf(name, cluster.name);
           if (live) {
@@ -112,6 +113,7 @@ export class SiteRefresher {
           }
         }
         state.clusters = clusters;
+        delete state.clustersAsOf; // a fresh list replaces the one last seen
         delete state.error;
         // Forget names of clusters the gateway no longer reports.
         this.options.names.prune(

@@ -32,10 +32,12 @@ import type { StateFile } from '../state/state-file';
 import { ClusterLiveness } from './cluster-liveness';
 import { ClusterOperations } from './cluster-operations';
 import { KernelConnections } from './kernel-connections';
+import { KnownClusters, RESTARTED } from './known-clusters';
 import { FRESH_MS, SiteRefresher } from './site-refresher';
 import {
   initialState,
   SiteStates,
+  type ISiteEntry,
   type ISiteGateway,
   type ISiteMetrics
 } from './site-states';
@@ -85,6 +87,7 @@ export class SitesService {
   private readonly operations: ClusterOperations;
   private readonly kernels: KernelConnections;
   private readonly liveness: ClusterLiveness;
+  private readonly known: KnownClusters;
   private readonly log: (line: string) => void;
   private listTimer: NodeJS.Timeout | undefined;
 
@@ -102,17 +105,21 @@ export class SitesService {
           address: site.gateway.public_address ?? site.gateway.address
         }));
     const chosen = state.state.chosenClusters;
+    this.known = new KnownClusters(state, names, this.log);
     for (const site of config.registry.sites) {
+      const loginKey = sessions.loginKey(site.name);
+      let login = sessions.state(site.name);
+      if (login.status === 'logged-out' && this.known.wasLoggedIn(loginKey)) {
+        login = { status: 'logged-out', reason: RESTARTED };
+      }
       this.states.add({
         config: site,
         gateway: gatewayOf(site),
         metrics: metricsOf(site),
-        state: initialState(
-          site,
-          sessions.loginKey(site.name),
-          sessions.state(site.name),
-          chosen[site.name]
-        ),
+        state: {
+          ...initialState(site, loginKey, login, chosen[site.name]),
+          ...this.known.restore(site.name)
+        },
         refreshedAt: 0
       });
     }
@@ -126,7 +133,13 @@ export class SitesService {
       names,
       liveOf: (site, cluster) => this.watcher.current(site, cluster),
       unreachableOf: (site, cluster) => this.liveness.of(site, cluster),
-      listed: (site, clusters) => this.liveness.prune(site, clusters),
+      listed: (site, clusters) => {
+        this.liveness.prune(
+          site,
+          clusters.map(c => c.name)
+        );
+        this.known.remember(site, clusters, (config.now ?? Date.now)());
+      },
       now: config.now
     });
     this.operations = new ClusterOperations({
@@ -298,6 +311,7 @@ export class SitesService {
     // Only a cluster that has (or is about to have) a dashboard: a stopped
     // one's capability must open nothing, even while it is still listed.
     const isTheUsers = (): boolean =>
+      entry.state.clustersAsOf === undefined &&
       entry.state.clusters.some(
         c =>
           c.name === cluster &&
@@ -343,11 +357,13 @@ export class SitesService {
   private liveWatcher(): LiveWatcher {
     return new LiveWatcher({
       intervalMs: this.config.liveIntervalMs,
-      clusters: site =>
-        this.states
-          .entry(site)
-          .state.clusters.filter(c => c.status === 'RUNNING')
-          .map(c => c.name),
+      // Only a fresh list's clusters: those last seen are shown as they were.
+      clusters: site => {
+        const state = this.states.entry(site).state;
+        return state.clustersAsOf === undefined
+          ? state.clusters.filter(c => c.status === 'RUNNING').map(c => c.name)
+          : [];
+      },
       fetch: (site, cluster, signal) =>
         this.states.entry(site).metrics.fetch(cluster, signal),
       onUpdate: (site, cluster, live) => {
@@ -384,14 +400,35 @@ export class SitesService {
       if (entry) {
         entry.state.login = login;
         if (login.status === 'logged-in') {
+          this.known.loginChanged(entry.state.loginKey, login.user);
           entry.refreshedAt = 0; // list its clusters now that we may
         } else {
-          entry.state.clusters = [];
+          if (login.status === 'logged-out') {
+            this.known.loginChanged(entry.state.loginKey, undefined);
+          }
+          this.keepAsLastSeen(entry);
         }
       }
     }
     this.states.changed(sites);
     void this.refresher.refresh(sites, 0);
+  }
+
+  /**
+   * Without a login the list cannot be refreshed, but its clusters keep
+   * running: keep showing those that ran, as last seen (no figures).
+   */
+  private keepAsLastSeen(entry: ISiteEntry): void {
+    const state = entry.state;
+    if (state.clustersAsOf !== undefined) {
+      return;
+    }
+    state.clusters = state.clusters
+      .filter(c => c.status === 'RUNNING' || c.status === 'PENDING')
+      .map(({ live: _live, unreachable: _unreachable, ...rest }) => rest);
+    if (state.clusters.length) {
+      state.clustersAsOf = entry.refreshedAt || (this.config.now ?? Date.now)();
+    }
   }
 
   /** While someone watches, cluster lists are refreshed periodically (clusters started elsewhere show up). */

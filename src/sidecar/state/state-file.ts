@@ -1,8 +1,10 @@
 /**
  * The sidecar's small persistent state: display names of clusters, the
- * cluster kernels use per site, and refresh tokens of the logins whose
- * registry entry allows keeping them. One JSON file, mode 0600, written
- * atomically and one write at a time.
+ * cluster kernels use per site, refresh tokens of the logins whose registry
+ * entry allows keeping them, and what a restart must not make the user lose
+ * sight of (the clusters last listed per site, who was logged in where;
+ * never a token or key). One JSON file, mode 0600, written atomically and
+ * one write at a time.
  */
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -17,6 +19,21 @@ export interface IStateDocument {
   chosenClusters: { [site: string]: string };
   /** login key → refresh token (only where persisting is allowed). */
   refreshTokens: { [loginKey: string]: string };
+  /** site → the clusters last listed there (no TLS material, no figures). */
+  knownClusters: { [site: string]: IKnownClusters };
+  /** login key → the user logged in there (a restart without a kept token says why it asks again). */
+  loggedIn: { [loginKey: string]: string };
+}
+
+/** A site's cluster list as last seen. */
+export interface IKnownClusters {
+  /** ms since the epoch. */
+  asOf: number;
+  clusters: {
+    name: string;
+    status: 'PENDING' | 'RUNNING';
+    startTime?: number;
+  }[];
 }
 
 export const STATE_FILE_NAME = 'sidecar-state.json';
@@ -26,7 +43,9 @@ function emptyState(): IStateDocument {
     version: 1,
     displayNames: {},
     chosenClusters: {},
-    refreshTokens: {}
+    refreshTokens: {},
+    knownClusters: {},
+    loggedIn: {}
   };
 }
 

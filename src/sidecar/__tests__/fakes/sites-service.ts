@@ -32,7 +32,7 @@ export async function serviceOnFakes(
   const gateways = new Map(sites.map(site => [site, new FakeGateway(site)]));
   const sessions = new FakeSessions(sites, options.login);
   const state = options.state ?? (await StateFile.open());
-  const names = DisplayNames.fromJSON({});
+  const names = DisplayNames.fromJSON(state.state.displayNames); // as main.ts reads them
   const logs: string[] = [];
   const deadSchedulers = new Set<string>();
   const clock = {
@@ -65,7 +65,9 @@ export async function serviceOnFakes(
             )
           : Promise.resolve()
     }),
-    now: () => clock.now
+    // Time moves on a little at each reading, as it does: a refresh begun
+    // before a change is never taken for one begun after it.
+    now: () => ++clock.now
   });
   return {
     service,
