@@ -31,10 +31,16 @@ class _Entry:
 
 class SiteClients:
     def __init__(
-        self, sidecar: SidecarClient, auto_create: bool = True, recheck_seconds: float = 10.0
+        self,
+        sidecar: SidecarClient,
+        auto_create: bool = True,
+        recheck_seconds: float = 10.0,
+        owner: str | None = None,
     ):
         self.sidecar = sidecar
         self.auto_create = auto_create
+        # This kernel's name (owner.py): clusters made for it end with it.
+        self.owner = owner
         self.recheck_seconds = recheck_seconds
         self._entries: dict[str, _Entry] = {}
         self._lock = threading.Lock()  # threads computing in one cell share one Client per site
@@ -56,6 +62,7 @@ class SiteClients:
             connection = self.sidecar.get(
                 f"/kernel/sites/{quote(site, safe='')}/connection",
                 create="1" if self.auto_create else None,
+                owner=self.owner,
             )
         except SidecarError as err:
             if entry and getattr(entry.client, "status", None) == "running":

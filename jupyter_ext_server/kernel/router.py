@@ -17,6 +17,7 @@ from .catalogue import SiteCatalogue
 from .clients import SiteClients
 from .errors import SiteError, quoted, site_error_from
 from .locations import DataLocations
+from .owner import kernel_owner
 from .record import CellRecord
 from .routing import NOTEBOOK_DEFAULT, Route, decide, is_site_command
 from .scheduler import SiteScheduler
@@ -30,7 +31,7 @@ class SiteRouter:
     def __init__(self, shell, sidecar: SidecarClient | None):
         self.shell = shell
         self.sidecar = sidecar
-        self.clients = SiteClients(sidecar) if sidecar else None
+        self.clients = SiteClients(sidecar, owner=kernel_owner()) if sidecar else None
         catalogue = SiteCatalogue(self._registry_sites) if sidecar else SiteCatalogue.of([])
         self.locations = DataLocations(catalogue, namespace=lambda: shell.user_ns)
         self.locations.on_record = self._route_by_data_from_now

@@ -11,12 +11,13 @@ from pathlib import Path
 
 from jupyter_core.paths import jupyter_data_dir, jupyter_runtime_dir
 from jupyter_server.extension.application import ExtensionApp
-from traitlets import Bool, Float, Instance, Unicode
+from traitlets import Bool, Enum, Float, Instance, Unicode
 
 from ..registry import RegistryError, host_warnings, load_registry
 from .frame_proxy import CapabilityRedaction
 from .handlers import proxy_handlers
 from .kernel_specs import load_extension_in_python_kernels
+from .kernel_watch import KernelWatch
 from .sidecar_process import (
     KERNEL_SECRET_ENV,
     SERVER_SECRET_ENV,
@@ -86,6 +87,24 @@ class DaskSites(ExtensionApp):
         "(routing of tagged cells). Off: users run %load_ext dask_sites themselves.",
         config=True,
     )
+    kernel_clusters = Enum(
+        ["stop-with-kernel", "keep"],
+        "stop-with-kernel",
+        help="What becomes of a cluster made for kernels (auto_create_cluster) once all the "
+        "kernels that used it have ended (shut down, restarted or killed): 'stop-with-kernel' "
+        "stops it after kernel_cluster_grace; 'keep' leaves it to the user and the gateway's "
+        "idle timeout. Clusters started from the panel, or chosen there for kernels, are never "
+        "stopped this way.",
+        config=True,
+    )
+    kernel_cluster_grace = Float(
+        60.0,
+        min=0.0,
+        max=86400.0,
+        help="Seconds between the end of the last kernel using a cluster made for kernels and "
+        "its stop (a kernel restarted meanwhile that uses it again keeps it).",
+        config=True,
+    )
     restart_backoff_max = Float(
         30.0, help="Longest wait (seconds) before restarting a sidecar that died.", config=True
     )
@@ -95,6 +114,7 @@ class DaskSites(ExtensionApp):
     registry_error = Unicode(None, allow_none=True)
     endpoint = Instance(SidecarEndpoint, allow_none=True)
     sidecar = Instance(SidecarProcess, allow_none=True)
+    kernel_watch = Instance(KernelWatch, allow_none=True)
 
     def initialize_settings(self):
         self.settings["dask_sites"] = self
@@ -130,6 +150,8 @@ class DaskSites(ExtensionApp):
                 node_command=self.node_command or None,
                 auto_create_cluster=self.auto_create_cluster,
                 allow_link_local_hosts=self.allow_link_local_hosts,
+                kernel_clusters=self.kernel_clusters,
+                kernel_cluster_grace=self.kernel_cluster_grace,
                 log=self.log,
                 backoff_max=self.restart_backoff_max,
             )
@@ -140,6 +162,10 @@ class DaskSites(ExtensionApp):
         os.environ.update(self.endpoint.kernel_environment())
         if self.load_kernel_extension and self.serverapp is not None:
             load_extension_in_python_kernels(self.serverapp.kernel_spec_manager, self.log)
+        if self.serverapp is not None:
+            # The server sees kernels end: the sidecar hears it, for the clusters made for them.
+            self.kernel_watch = KernelWatch(self.serverapp.kernel_manager, self.endpoint, self.log)
+            self.kernel_watch.start()
 
     def initialize_handlers(self):
         if self.endpoint:
@@ -155,6 +181,8 @@ class DaskSites(ExtensionApp):
         return url if url.startswith(("http://", "https://")) else None
 
     async def stop_extension(self):
+        if self.kernel_watch:
+            await self.kernel_watch.stop()
         if self.sidecar:
             await self.sidecar.stop()
 

@@ -21,8 +21,10 @@ from .sidecar_process import SidecarEndpoint
 
 # Never forwarded: they authenticate the browser to Jupyter, not to the sidecar.
 DROPPED_HEADERS = ("Cookie", "Authorization", "X-XSRFToken", "X-Xsrftoken")
-# The kernel API hands out TLS keys: kernels reach it directly, never through here.
-KERNEL_PREFIX = "kernel/"
+# Never forwarded from the browser: the kernel API hands out TLS keys (kernels
+# reach it directly), and the server API is the Jupyter server's own word on
+# which kernels run (the server extension calls it directly).
+PRIVATE_PREFIXES = ("kernel", "server")
 
 
 class SidecarProxyHandler(ProxyHandler):
@@ -69,7 +71,7 @@ class SidecarProxyHandler(ProxyHandler):
         segments = self._segments()
         if segments is None:
             return None
-        if segments and segments[0] + "/" == KERNEL_PREFIX:
+        if segments and segments[0] in PRIVATE_PREFIXES:
             self._answer(404, "not found", "unknown-route")
             return None
         return segments_path(segments)

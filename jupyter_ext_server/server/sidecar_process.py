@@ -100,6 +100,8 @@ class SidecarProcess:
         node_command: str | None,
         auto_create_cluster: bool,
         allow_link_local_hosts: bool = False,
+        kernel_clusters: str = "stop-with-kernel",
+        kernel_cluster_grace: float = 60.0,
         log,
         backoff_max: float = 30.0,
     ):
@@ -109,6 +111,8 @@ class SidecarProcess:
         self.state_dir = state_dir
         self.auto_create_cluster = auto_create_cluster
         self.allow_link_local_hosts = allow_link_local_hosts
+        self.kernel_clusters = kernel_clusters
+        self.kernel_cluster_grace = kernel_cluster_grace
         self.node_command = node_command
         self.backoff_max = backoff_max
         url, self.socket_dir, why = choose_listen_address(runtime_dir)
@@ -183,6 +187,12 @@ class SidecarProcess:
             command.append("--auto-create-cluster")
         if self.allow_link_local_hosts:
             command.append("--allow-link-local-hosts")
+        command += [
+            "--kernel-clusters",
+            self.kernel_clusters,
+            "--kernel-cluster-grace",
+            repr(float(self.kernel_cluster_grace)),
+        ]
         return command
 
     def _listen_argument(self) -> str:

@@ -25,7 +25,10 @@
  *
  * Kernel routes (kernel secret only, never proxied to the browser):
  *   GET    /kernel/sites                                 IKernelSitesResponse
- *   GET    /kernel/sites/:site/connection?cluster=&create=  IKernelConnection
+ *   GET    /kernel/sites/:site/connection?cluster=&create=&owner=  IKernelConnection
+ *
+ * Server routes (the Jupyter server itself, never proxied to the browser):
+ *   PUT    /server/kernels                IKernelsRunningRequest  204
  */
 import type { ErrorCode } from './error-codes';
 import type {
@@ -73,6 +76,14 @@ export interface ICreateClusterRequest {
  * so before sending.
  */
 export const MAX_DISPLAY_NAME_LENGTH = 64;
+
+/** A kernel's name: `<kernel id>/<pid>`, or `<kernel id>/*` when its process is not known. */
+export const KERNEL_OWNER = /^[A-Za-z0-9-]{1,64}\/(\d{1,10}|\*)$/;
+
+/** Which kernels run (names as `KERNEL_OWNER`). */
+export interface IKernelsRunningRequest {
+  running: string[];
+}
 
 export interface IRenameClusterRequest {
   displayName: string;

@@ -96,6 +96,19 @@ export interface IClusterInfo {
    * does not answer (it died: the gateway notices only after a timeout).
    */
   unreachable?: IClusterUnreachable;
+  /**
+   * Set for a cluster the sidecar made for kernels (not one started from the
+   * panel or chosen for kernels there): it is stopped once the kernels that
+   * used it have ended (`c.DaskSites.kernel_clusters`).
+   */
+  forKernels?: IClusterForKernels;
+}
+
+export interface IClusterForKernels {
+  /** Kernels using it now. */
+  kernels: number;
+  /** ms since the epoch: when it will be stopped (all its kernels ended), if so. */
+  stopsAt?: number;
 }
 
 /** Why a listed cluster cannot be used. */

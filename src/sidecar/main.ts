@@ -128,6 +128,8 @@ async function buildServer(
     state,
     basePath,
     autoCreateCluster: options.autoCreateCluster,
+    kernelClusters: options.kernelClusters,
+    kernelClusterGraceMs: options.kernelClusterGraceMs,
     log
   });
   // Saved logins come back in the background; answers wait for them (at

@@ -33,7 +33,19 @@ export interface ISidecarOptions {
   allowLinkLocalHosts?: boolean;
   /** Exit when this process (the Jupyter server) is gone. */
   parentPid?: number;
+  /** What becomes of a cluster made for kernels once they all ended. */
+  kernelClusters: KernelClustersMode;
+  /** How long after the last of its kernels ended such a cluster stops (ms). */
+  kernelClusterGraceMs: number;
 }
+
+/** `stop-with-kernel`: stop it after the grace period; `keep`: leave it to the user. */
+export type KernelClustersMode = 'stop-with-kernel' | 'keep';
+export const KERNEL_CLUSTERS_MODES: readonly KernelClustersMode[] = [
+  'stop-with-kernel',
+  'keep'
+];
+export const DEFAULT_KERNEL_CLUSTER_GRACE_S = 60;
 
 export type ParsedCommandLine =
   | { action: 'run'; options: ISidecarOptions }
@@ -52,6 +64,11 @@ Options:
                          (for the OIDC code-flow callback)
   --state-dir <dir>      where to keep the state file (mode 0600)
   --auto-create-cluster  let kernels create a site's default cluster
+  --kernel-clusters <stop-with-kernel|keep>
+                         what becomes of a cluster made for kernels once they
+                         all ended (default stop-with-kernel)
+  --kernel-cluster-grace <seconds>
+                         how long after that it stops (default ${DEFAULT_KERNEL_CLUSTER_GRACE_S})
   --allow-link-local-hosts
                          accept link-local and cloud-metadata hosts in the registry
   --parent-pid <pid>     exit when this process is gone
@@ -77,6 +94,8 @@ export function parseCommandLine(
   let autoCreateCluster = false;
   let allowLinkLocalHosts = false;
   let parentPid: number | undefined;
+  let kernelClusters: KernelClustersMode = 'stop-with-kernel';
+  let kernelClusterGraceMs = DEFAULT_KERNEL_CLUSTER_GRACE_S * 1000;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const [flag, inline] = arg.startsWith('--') ? splitFlag(arg) : [arg];
@@ -114,6 +133,27 @@ export function parseCommandLine(
       case '--allow-link-local-hosts':
         allowLinkLocalHosts = true;
         break;
+      case '--kernel-clusters': {
+        const text = value();
+        if (!(KERNEL_CLUSTERS_MODES as readonly string[]).includes(text)) {
+          throw new UsageError(
+            `--kernel-clusters ${text}: expected ${KERNEL_CLUSTERS_MODES.join(' or ')}`
+          );
+        }
+        kernelClusters = text as KernelClustersMode;
+        break;
+      }
+      case '--kernel-cluster-grace': {
+        const text = value();
+        const seconds = Number(text);
+        if (!Number.isFinite(seconds) || seconds < 0 || seconds > 86_400) {
+          throw new UsageError(
+            `--kernel-cluster-grace ${text}: expected seconds from 0 to 86400`
+          );
+        }
+        kernelClusterGraceMs = seconds * 1000;
+        break;
+      }
       case '--parent-pid': {
         const text = value();
         parentPid = Number(text);
@@ -141,6 +181,8 @@ export function parseCommandLine(
       secret,
       kernelSecret: env[KERNEL_SECRET_ENV] ?? '',
       autoCreateCluster,
+      kernelClusters,
+      kernelClusterGraceMs,
       ...(allowLinkLocalHosts ? { allowLinkLocalHosts } : {}),
       ...(publicUrl ? { publicUrl } : {}),
       ...(stateDir ? { stateDir } : {}),

@@ -211,6 +211,30 @@ describe('SitesPanel', () => {
     ).toBe(true);
   });
 
+  it('marks a cluster made for kernels, and when it will stop', async () => {
+    await show([
+      {
+        ...central,
+        clusters: [
+          cluster({ forKernels: { kernels: 2 } }),
+          cluster({
+            name: 'beef0000bb',
+            displayName: 'beef0000',
+            forKernels: { kernels: 0, stopsAt: Date.UTC(2026, 11, 7, 10, 0) }
+          })
+        ]
+      }
+    ]);
+    const used = within(
+      screen.getByRole('listitem', { name: 'Cluster c0ffee00' })
+    ).getByText('for kernels');
+    expect(used.getAttribute('title')).toContain('2 using it now');
+    const ending = within(
+      screen.getByRole('listitem', { name: 'Cluster beef0000' })
+    ).getByText(/^for kernels · stops /);
+    expect(ending.getAttribute('title')).toContain('have all ended');
+  });
+
   it('marks a running cluster whose scheduler does not answer', async () => {
     await show([
       {

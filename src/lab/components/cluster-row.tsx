@@ -14,7 +14,7 @@ import type { SitesModel } from '../model/sites-model';
 import { ClusterName } from './cluster-name';
 import { DashboardLinks } from './dashboard-links';
 import { ErrorNote } from './error-note';
-import { formatBytes, formatDuration } from './format';
+import { formatBytes, formatClock, formatDuration } from './format';
 import { useNow } from './hooks';
 import { ScalingControls } from './scaling-controls';
 
@@ -92,6 +92,29 @@ export function ClusterRow(props: IClusterRowProps): JSX.Element {
             )}
           >
             {trans.__('not answering')}
+          </span>
+        )}
+        {cluster.forKernels && (
+          <span
+            className="jp-DaskSites-chip jp-DaskSites-forKernels"
+            title={
+              cluster.forKernels.stopsAt !== undefined
+                ? trans.__(
+                    'Made for kernels, which have all ended: it stops at %1 (c.DaskSites.kernel_clusters). Choose it for kernels to keep it.',
+                    formatClock(cluster.forKernels.stopsAt)
+                  )
+                : trans.__(
+                    'Made for kernels (%1 using it now): it stops once they have all ended (c.DaskSites.kernel_clusters). Choose it for kernels to keep it.',
+                    cluster.forKernels.kernels
+                  )
+            }
+          >
+            {cluster.forKernels.stopsAt !== undefined
+              ? trans.__(
+                  'for kernels · stops %1',
+                  formatClock(cluster.forKernels.stopsAt)
+                )
+              : trans.__('for kernels')}
           </span>
         )}
         {chosen && (

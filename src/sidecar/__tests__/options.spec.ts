@@ -16,9 +16,36 @@ describe('sidecar command line', () => {
         listen: { kind: 'unix', path: '/run/ds/s.sock' },
         secret: 's3cret',
         kernelSecret: '',
-        autoCreateCluster: false
+        autoCreateCluster: false,
+        kernelClusters: 'stop-with-kernel',
+        kernelClusterGraceMs: 60_000
       }
     });
+  });
+
+  it('reads what becomes of clusters made for kernels, and refuses what cannot be', () => {
+    const parsed = parseCommandLine(
+      [
+        '--registry=r.json',
+        '--kernel-clusters',
+        'keep',
+        '--kernel-cluster-grace=2.5'
+      ],
+      env
+    );
+    expect(parsed).toMatchObject({
+      options: { kernelClusters: 'keep', kernelClusterGraceMs: 2500 }
+    });
+    for (const bad of [
+      ['--kernel-clusters', 'stop'],
+      ['--kernel-cluster-grace', '-1'],
+      ['--kernel-cluster-grace', 'soon'],
+      ['--kernel-cluster-grace', '1e9']
+    ]) {
+      expect(() =>
+        parseCommandLine(['--registry=r.json', ...bad], env)
+      ).toThrow(bad[0]);
+    }
   });
 
   it('reads the optional settings', () => {

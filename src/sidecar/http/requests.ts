@@ -1,7 +1,7 @@
 /** zod schemas of the API's request bodies (the types are in src/protocol). */
 import { z } from 'zod';
 
-import { MAX_DISPLAY_NAME_LENGTH } from '../../protocol';
+import { KERNEL_OWNER, MAX_DISPLAY_NAME_LENGTH } from '../../protocol';
 
 /** A name is refused, never cut, when too long: the user sees why. */
 const displayName = z
@@ -73,4 +73,18 @@ export const adaptRequest = z
 
 export const chooseClusterRequest = z.strictObject({
   cluster: z.string().min(1).max(64).nullable()
+});
+
+/** PUT /server/kernels: the kernels that run, as `<kernel id>/<pid>` (or `/*`). */
+export const kernelsRunningRequest = z.strictObject({
+  running: z
+    .array(
+      z
+        .string()
+        .regex(
+          KERNEL_OWNER,
+          'a kernel is <kernel id>/<process id> or <kernel id>/*'
+        )
+    )
+    .max(10_000)
 });

@@ -2,28 +2,33 @@
  * The route table: which URL does what, who may call it, what body it takes.
  * The work itself is the `ISitesService`'s; routes only translate HTTP.
  */
-import type {
-  IAdaptRequest,
-  IChooseClusterRequest,
-  IClusterInfo,
-  IClusterOptionSpec,
-  ICreateClusterRequest,
-  IKernelConnection,
-  IKernelSitesResponse,
-  IRenameClusterRequest,
-  IScaleRequest,
-  ISiteState,
-  LoginState
+import {
+  KERNEL_OWNER,
+  type IAdaptRequest,
+  type IChooseClusterRequest,
+  type IClusterInfo,
+  type IClusterOptionSpec,
+  type ICreateClusterRequest,
+  type IKernelConnection,
+  type IKernelSitesResponse,
+  type IKernelsRunningRequest,
+  type IRenameClusterRequest,
+  type IScaleRequest,
+  type ISiteState,
+  type LoginState
 } from '../../protocol';
 import {
   adaptRequest,
   chooseClusterRequest,
   createClusterRequest,
+  kernelsRunningRequest,
   loginRequest,
   renameClusterRequest,
   scaleRequest
 } from './requests';
 import { atMost } from '../at-most';
+import { quoted } from '../errors';
+import { HttpError } from './error-answers';
 import type { IRoute } from './router';
 
 /** What the routes need from the rest of the sidecar. */
@@ -59,8 +64,10 @@ export interface ISitesService {
   kernelConnection(
     site: string,
     cluster?: string,
-    create?: boolean
+    create?: boolean,
+    owner?: string
   ): Promise<IKernelConnection>;
+  kernelsRunning(kernels: readonly string[]): void;
 }
 
 /** How long a status answer waits for sites to answer. */
@@ -264,11 +271,37 @@ export function apiRoutes(service: ISitesService, version: string): IRoute[] {
         body: await service.kernelConnection(
           params.site,
           url.searchParams.get('cluster') ?? undefined,
-          url.searchParams.get('create') === '1'
+          url.searchParams.get('create') === '1',
+          kernelOwner(url.searchParams.get('owner'))
         )
       })
+    },
+    {
+      // The Jupyter server tells which kernels run (its proxy never forwards `server/`).
+      method: 'PUT',
+      path: '/server/kernels',
+      callers: ['server'],
+      body: kernelsRunningRequest,
+      handle: ({ body }) => {
+        service.kernelsRunning((body as IKernelsRunningRequest).running);
+        return { status: 204 };
+      }
     }
   ];
+}
+
+/** The asking kernel's name, checked; none when not given. */
+function kernelOwner(text: string | null): string | undefined {
+  if (text === null) {
+    return undefined;
+  }
+  if (!KERNEL_OWNER.test(text)) {
+    throw new HttpError(
+      'invalid-request',
+      `owner ${quoted(text)} is not <kernel id>/<process id>`
+    );
+  }
+  return text;
 }
 
 /** The page the login popup lands on; it tells the opener and closes itself. */

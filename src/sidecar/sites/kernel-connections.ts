@@ -11,6 +11,7 @@ import type { IClusterInfo, IKernelConnection } from '../../protocol';
 import type { SessionManager } from '../auth';
 import type { ClusterLiveness } from './cluster-liveness';
 import type { ClusterOperations } from './cluster-operations';
+import type { KernelOwners } from './kernel-owners';
 import { SitesError } from './errors';
 import type { SiteRefresher } from './site-refresher';
 import type { ISiteEntry, SiteStates } from './site-states';
@@ -24,6 +25,7 @@ export interface IKernelConnectionsOptions {
   operations: ClusterOperations;
   sessions: Pick<SessionManager, 'authorizationHeader'>;
   liveness: ClusterLiveness;
+  owners: KernelOwners;
   /** Base path of the sidecar under the Jupyter server, e.g. `/user/alice/dask-sites/`. */
   basePath: string;
   autoCreateCluster: boolean;
@@ -35,7 +37,8 @@ export class KernelConnections {
   async connection(
     site: string,
     cluster?: string,
-    create = false
+    create = false,
+    owner?: string
   ): Promise<IKernelConnection> {
     const entry = this.options.states.entry(site);
     const mayCreate = create && this.options.autoCreateCluster;
@@ -63,6 +66,9 @@ export class KernelConnections {
       // A cluster made for a kernel must be able to work at once and grow with
       // it: adaptive from one worker up to what the gateway allows.
       await entry.gateway.adapt(name, 1, AUTO_CREATED_MAX_WORKERS);
+      this.options.owners.created(site, name, owner);
+    } else {
+      this.options.owners.used(site, name, owner);
     }
     if (entry.state.clusters.find(c => c.name === name)?.status === 'PENDING') {
       await entry.gateway.waitUntilRunning(name); // still starting: wait rather than fail

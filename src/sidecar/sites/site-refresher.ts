@@ -4,11 +4,7 @@
  * younger than the caller's limit is reused, and a refresh that began before
  * a change the caller made is followed by a new one instead of being joined.
  */
-import type {
-  IClusterInfo,
-  IClusterLive,
-  IClusterUnreachable
-} from '../../protocol';
+import type { IClusterInfo, IClusterLive } from '../../protocol';
 import { LoginNeededError } from '../auth';
 import type { DisplayNames } from '../gateway';
 import { comparable, type ISiteEntry, type SiteStates } from './site-states';
@@ -21,11 +17,8 @@ export interface ISiteRefresherOptions {
   names: Pick<DisplayNames, 'prune'>;
   /** The live figures already known for a cluster (kept across a refresh). */
   liveOf: (site: string, cluster: string) => IClusterLive | undefined;
-  /** Whether a listed cluster is known not to answer (kept across a refresh). */
-  unreachableOf?: (
-    site: string,
-    cluster: string
-  ) => IClusterUnreachable | undefined;
+  /** Add what the sidecar knows of a listed cluster beyond the gateway's answer. */
+  decorate?: (site: string, cluster: IClusterInfo) => void;
   /** A site's clusters were listed afresh (what is known of others can go). */
   listed?: (site: string, clusters: readonly IClusterInfo[]) => void;
   now?: () => number;
@@ -107,10 +100,7 @@ export class SiteRefresher {
           if (live) {
             cluster.live = live;
           }
-          const unreachable = this.options.unreachableOf?.(name, cluster.name);
-          if (unreachable && cluster.status === 'RUNNING') {
-            cluster.unreachable = unreachable;
-          }
+          this.options.decorate?.(name, cluster);
         }
         state.clusters = clusters;
         delete state.clustersAsOf; // a fresh list replaces the one last seen

@@ -32,6 +32,7 @@ import type { StateFile } from '../state/state-file';
 import { ClusterLiveness } from './cluster-liveness';
 import { ClusterOperations } from './cluster-operations';
 import { KernelConnections } from './kernel-connections';
+import { KernelOwners } from './kernel-owners';
 import { KnownClusters, RESTARTED } from './known-clusters';
 import { FRESH_MS, SiteRefresher } from './site-refresher';
 import {
@@ -63,6 +64,10 @@ export interface ISitesServiceOptions {
   /** Base path of the sidecar under the Jupyter server, e.g. `/user/alice/dask-sites/`. */
   basePath: string;
   autoCreateCluster: boolean;
+  /** What becomes of clusters made for kernels once they ended (default stop-with-kernel). */
+  kernelClusters?: 'stop-with-kernel' | 'keep';
+  /** How long after that they stop (ms, default 60 s). */
+  kernelClusterGraceMs?: number;
   /** How often watched sites' cluster lists are refreshed (ms). */
   listIntervalMs?: number;
   liveIntervalMs?: number;
@@ -77,6 +82,8 @@ export interface ISitesServiceOptions {
 
 /** An unknown dashboard's cluster is looked for at the gateway at most this often. */
 const DASHBOARD_RELIST_MS = 2000;
+/** How often clusters made for kernels that ended are looked for. */
+const KERNEL_CLUSTER_CHECK_MS = 2_000;
 /** A listed dashboard's cluster is checked again (in the background) at most this often. */
 const DASHBOARD_RECHECK_MS = 10_000;
 
@@ -88,6 +95,8 @@ export class SitesService {
   private readonly kernels: KernelConnections;
   private readonly liveness: ClusterLiveness;
   private readonly known: KnownClusters;
+  private readonly owners: KernelOwners;
+  private readonly ownersTimer: NodeJS.Timeout;
   private readonly log: (line: string) => void;
   private listTimer: NodeJS.Timeout | undefined;
 
@@ -127,17 +136,30 @@ export class SitesService {
       states: this.states,
       now: config.now
     });
+    this.owners = new KernelOwners({
+      state,
+      stop: (site, cluster) => this.operations.stop(site, cluster),
+      changed: site => this.showOwners(site),
+      mode: config.kernelClusters ?? 'stop-with-kernel',
+      graceMs: config.kernelClusterGraceMs ?? 60_000,
+      now: config.now,
+      log: this.log
+    });
+    this.ownersTimer = setInterval(
+      () => void this.stopKernelOrphans(),
+      KERNEL_CLUSTER_CHECK_MS
+    );
+    this.ownersTimer.unref();
     this.watcher = this.liveWatcher();
     this.refresher = new SiteRefresher({
       states: this.states,
       names,
       liveOf: (site, cluster) => this.watcher.current(site, cluster),
-      unreachableOf: (site, cluster) => this.liveness.of(site, cluster),
+      decorate: (site, cluster) => this.decorate(site, cluster),
       listed: (site, clusters) => {
-        this.liveness.prune(
-          site,
-          clusters.map(c => c.name)
-        );
+        const names = clusters.map(c => c.name);
+        this.liveness.prune(site, names);
+        this.owners.prune(site, names);
         this.known.remember(site, clusters, (config.now ?? Date.now)());
       },
       now: config.now
@@ -157,6 +179,7 @@ export class SitesService {
       operations: this.operations,
       sessions,
       liveness: this.liveness,
+      owners: this.owners,
       basePath: config.basePath,
       autoCreateCluster: config.autoCreateCluster
     });
@@ -277,20 +300,40 @@ export class SitesService {
     return this.operations.adapt(site, cluster, minimum, maximum);
   }
 
-  stopCluster(site: string, cluster: string): Promise<void> {
-    return this.operations.stop(site, cluster);
+  async stopCluster(site: string, cluster: string): Promise<void> {
+    await this.operations.stop(site, cluster);
+    this.owners.release(site, cluster); // the user took charge of it
   }
 
-  chooseCluster(site: string, cluster: string | null): Promise<ISiteState> {
-    return this.operations.choose(site, cluster);
+  async chooseCluster(
+    site: string,
+    cluster: string | null
+  ): Promise<ISiteState> {
+    const state = await this.operations.choose(site, cluster);
+    if (cluster) {
+      this.owners.release(site, cluster); // chosen for kernels: the user's now
+    }
+    return state;
   }
 
+  /** `owner`: the asking kernel, `<kernel id>/<pid>` (clusters made for it end with it). */
   kernelConnection(
     site: string,
     cluster?: string,
-    create = false
+    create = false,
+    owner?: string
   ): Promise<IKernelConnection> {
-    return this.kernels.connection(site, cluster, create);
+    return this.kernels.connection(site, cluster, create, owner);
+  }
+
+  /** The Jupyter server's word on which kernels run. */
+  kernelsRunning(kernels: readonly string[]): void {
+    this.owners.kernelsRunning(kernels);
+  }
+
+  /** Stop the clusters made for kernels that all ended a grace period ago (a timer calls it). */
+  stopKernelOrphans(): Promise<void> {
+    return this.owners.stopOrphans();
   }
 
   /**
@@ -335,6 +378,7 @@ export class SitesService {
   }
 
   dispose(): void {
+    clearInterval(this.ownersTimer);
     this.watcher.stop();
     if (this.listTimer) {
       clearInterval(this.listTimer);
@@ -412,6 +456,31 @@ export class SitesService {
     }
     this.states.changed(sites);
     void this.refresher.refresh(sites, 0);
+  }
+
+  /** What the sidecar knows of a cluster beyond the gateway's answer. */
+  private decorate(site: string, cluster: IClusterInfo): void {
+    const unreachable = this.liveness.of(site, cluster.name);
+    if (unreachable && cluster.status === 'RUNNING') {
+      cluster.unreachable = unreachable;
+    }
+    const forKernels = this.owners.info(site, cluster.name);
+    if (forKernels) {
+      cluster.forKernels = forKernels;
+    }
+  }
+
+  /** Kernels came or went: the clusters made for them show it. */
+  private showOwners(site: string): void {
+    const entry = this.states.find(site);
+    if (!entry) {
+      return;
+    }
+    for (const cluster of entry.state.clusters) {
+      delete cluster.forKernels;
+      this.decorate(site, cluster);
+    }
+    this.states.changed([site]);
   }
 
   /**

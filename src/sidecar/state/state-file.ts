@@ -23,6 +23,8 @@ export interface IStateDocument {
   knownClusters: { [site: string]: IKnownClusters };
   /** login key → the user logged in there (a restart without a kept token says why it asks again). */
   loggedIn: { [loginKey: string]: string };
+  /** site → cluster made for kernels → the kernels that used it (`<kernel id>/<pid>`). */
+  kernelClusters: { [site: string]: { [cluster: string]: string[] } };
 }
 
 /** A site's cluster list as last seen. */
@@ -45,7 +47,8 @@ function emptyState(): IStateDocument {
     chosenClusters: {},
     refreshTokens: {},
     knownClusters: {},
-    loggedIn: {}
+    loggedIn: {},
+    kernelClusters: {}
   };
 }
 

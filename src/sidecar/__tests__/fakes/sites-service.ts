@@ -25,11 +25,17 @@ export async function serviceOnFakes(
     sites?: string[];
     login?: LoginState;
     autoCreateCluster?: boolean;
+    kernelClusters?: 'stop-with-kernel' | 'keep';
+    kernelClusterGraceMs?: number;
     state?: StateFile;
+    /** The gateways of an earlier service (a sidecar restart). */
+    gateways?: Map<string, FakeGateway>;
   } = {}
 ): Promise<IServiceOnFakes> {
   const sites = options.sites ?? ['central', 'lumi'];
-  const gateways = new Map(sites.map(site => [site, new FakeGateway(site)]));
+  const gateways =
+    options.gateways ??
+    new Map(sites.map(site => [site, new FakeGateway(site)]));
   const sessions = new FakeSessions(sites, options.login);
   const state = options.state ?? (await StateFile.open());
   const names = DisplayNames.fromJSON(state.state.displayNames); // as main.ts reads them
@@ -48,6 +54,8 @@ export async function serviceOnFakes(
     state,
     basePath: '/user/alice/dask-sites/',
     autoCreateCluster: options.autoCreateCluster ?? false,
+    kernelClusters: options.kernelClusters,
+    kernelClusterGraceMs: options.kernelClusterGraceMs,
     log: line => logs.push(line),
     gatewayOf: site => gateways.get(site.name)!,
     metricsOf: site => ({
