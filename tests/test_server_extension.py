@@ -261,7 +261,8 @@ class TestDeepRuntimeDirectory:
         assert [s["name"] for s in json.loads(response.body)["sites"]] == ["central"]
 
 
-ATTACKS = [
+# Paths that would mean one thing here and another at the sidecar.
+PATH_ATTACKS = [
     "./kernel/sites",
     "%2e/kernel/sites",
     "%2E/kernel/sites",
@@ -273,7 +274,14 @@ ATTACKS = [
     "api/sites/central%3Fx/clusters",
     "api/sites/central%23/clusters",
     "api/sites/%252e%252e/clusters",
+]
+# And the routes the browser must never reach: the kernel API, the server's own.
+ATTACKS = [
+    *PATH_ATTACKS,
     "api//sites",
+    "server/kernels",
+    "./server/kernels",
+    "%73erver/kernels",
 ]
 
 
@@ -358,7 +366,7 @@ UNKNOWN_CAPABILITY = "A" * 43
         ("frame/", 404, "dashboard-link-expired"),
         *(
             (f"frame/{UNKNOWN_CAPABILITY}/{attack}", 400, "invalid-request")
-            for attack in ATTACKS[:-1]
+            for attack in PATH_ATTACKS
         ),
         ("frame/./api/sites", 400, "invalid-request"),
         ("frame/%2e%2e/api/sites", 400, "invalid-request"),
