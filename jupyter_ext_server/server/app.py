@@ -6,6 +6,7 @@ which stops the sidecar.
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
@@ -24,6 +25,9 @@ from .sidecar_process import (
     SidecarEndpoint,
     SidecarProcess,
 )
+
+# Where tornado logs requests and their failures.
+TORNADO_LOGGERS = ("tornado.access", "tornado.application", "tornado.general")
 
 
 def _is_url(location: str) -> bool:
@@ -170,10 +174,12 @@ class DaskSites(ExtensionApp):
     def initialize_handlers(self):
         if self.endpoint:
             self.handlers.extend(proxy_handlers(self.endpoint))
-            # The server's own log (access lines, the proxy's) names frame URLs.
+            # The server's own log (access lines, the proxy's) and tornado's (a
+            # failed request's summary) name frame URLs: never their capability.
             server_log = self.serverapp.log if self.serverapp else self.log
-            if not any(isinstance(f, CapabilityRedaction) for f in server_log.filters):
-                server_log.addFilter(CapabilityRedaction())
+            for logger in (server_log, *map(logging.getLogger, TORNADO_LOGGERS)):
+                if not any(isinstance(f, CapabilityRedaction) for f in logger.filters):
+                    logger.addFilter(CapabilityRedaction())
 
     def _public_url(self) -> str | None:
         url = self.public_url or (self.serverapp.connection_url if self.serverapp else "")

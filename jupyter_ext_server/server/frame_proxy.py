@@ -2,12 +2,14 @@
 
 A dashboard page runs code its site controls. The panel shows it in a frame
 with an opaque origin, and every answer here carries a ``sandbox`` policy, so
-the page can read no Jupyter cookie, call no Jupyter API as the user and
-script no other window (ARCHITECTURE.md, "Dashboards"). Such a page sends no
-cookie with its requests, and does not need to: the capability in the path,
-issued by the sidecar for one cluster after Jupyter authenticated the user
-(the stable ``dashboard/<site>/<cluster>/`` link redirects here), is the only
-credential, and the sidecar checks it.
+the page can read no Jupyter cookie, read no answer of Jupyter's API (no CORS
+for an opaque origin) and script no other window (ARCHITECTURE.md,
+"Dashboards"). It does not need Jupyter's cookie, which Chromium does not
+send for it (Firefox may: Jupyter's cookies have no SameSite attribute; its
+XSRF check then still refuses writes, and reads stay unreadable): the
+capability in the path, issued by the sidecar for one cluster after Jupyter
+authenticated the user (the stable ``dashboard/<site>/<cluster>/`` link
+redirects here), is the only credential, and the sidecar checks it.
 
 So this handler skips Jupyter's authentication, and in exchange forwards
 nothing that authenticates anyone: no cookie, no token, no secret of ours.

@@ -121,6 +121,7 @@ async function buildServer(
     }
   });
   const names = DisplayNames.fromJSON(state.state.displayNames);
+  const capabilities = new DashboardCapabilities();
   const service = new SitesService({
     registry,
     sessions,
@@ -128,6 +129,7 @@ async function buildServer(
     state,
     basePath,
     autoCreateCluster: options.autoCreateCluster,
+    onDashboardsEnd: (site, cluster) => capabilities.revoke(site, cluster),
     kernelClusters: options.kernelClusters,
     kernelClusterGraceMs: options.kernelClusterGraceMs,
     log
@@ -138,7 +140,7 @@ async function buildServer(
 
   const dashboards = new DashboardProxy({
     gatewayOf: (site, cluster) => service.dashboardGatewayOf(site, cluster),
-    capabilities: new DashboardCapabilities()
+    capabilities
   });
   const live = new LiveSocket({
     source: service,

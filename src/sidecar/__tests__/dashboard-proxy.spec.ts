@@ -1,4 +1,9 @@
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import {
+  createServer,
+  request,
+  type IncomingHttpHeaders,
+  type Server
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 import { WebSocket, WebSocketServer } from 'ws';
@@ -56,9 +61,21 @@ function capabilityOf(framePath: string): string {
 beforeAll(async () => {
   upstream = createServer((req, res) => {
     seen.push({ url: req.url ?? '', headers: req.headers });
+    const asked = new URL(req.url ?? '/', 'http://upstream');
+    if (asked.pathname.endsWith('/redirect')) {
+      res.writeHead(302, { Location: asked.searchParams.get('to') ?? '' });
+      res.end();
+      return;
+    }
     res.writeHead(200, {
       'Content-Type': 'text/html',
-      'Set-Cookie': 'evil=1; Path=/'
+      'Set-Cookie': 'evil=1; Path=/',
+      'Clear-Site-Data': '"cookies", "storage"',
+      'Strict-Transport-Security': 'max-age=31536000; includeSubDomains',
+      Refresh: '0; url=https://evil.example/',
+      Link: '<https://evil.example/x.js>; rel=preload',
+      'Cache-Control': 'max-age=60',
+      ETag: '"abc"'
     });
     res.end(
       `<a href="/clusters/abc/workers">workers</a><img src="statics/x.png">`
@@ -181,6 +198,80 @@ describe('a dashboard frame under its capability', () => {
     const capability = capabilityOf(path);
     expect(text).toContain(`href="${BASE_URL}frame/${capability}/workers"`);
     expect(text).toContain('src="statics/x.png"');
+  });
+
+  it('passes on only the answer headers a page needs', async () => {
+    const path = await open();
+    const answer = await fetch(`${base}${path}`, { headers: frameOnly });
+    for (const name of [
+      'set-cookie',
+      'clear-site-data',
+      'strict-transport-security',
+      'refresh',
+      'link'
+    ]) {
+      expect(answer.headers.get(name)).toBeNull();
+    }
+    expect(answer.headers.get('cache-control')).toBe('max-age=60');
+    expect(answer.headers.get('etag')).toBe('"abc"');
+  });
+
+  it.each([
+    ['/clusters/abc/workers', `${BASE_URL}frame/CAP/workers`],
+    ['workers', 'workers'],
+    ['workers?x=1', 'workers?x=1'],
+    ['https://evil.example/', null],
+    ['\\\\evil.example/x', null],
+    ['//evil.example/x', null],
+    ['javascript:alert(1)', null]
+  ])(
+    'keeps a redirect to %s inside the dashboard, or drops it',
+    async (to, expected) => {
+      const path = await open();
+      const capability = capabilityOf(path);
+      const answer = await fetch(
+        `${base}/frame/${capability}/redirect?to=${encodeURIComponent(to)}`,
+        { headers: frameOnly, redirect: 'manual' }
+      );
+      expect(answer.status).toBe(302);
+      expect(answer.headers.get('location')).toBe(
+        expected === null ? null : expected.replace('CAP', capability)
+      );
+    }
+  );
+
+  it('survives a client that goes away in the middle of its body', async () => {
+    const path = await open();
+    await new Promise<void>(resolve => {
+      const req = request(`${base}${path}`, {
+        method: 'POST',
+        headers: { ...frameOnly, 'Content-Length': '1000000' }
+      });
+      req.on('error', () => resolve());
+      req.write('x'.repeat(1000));
+      setTimeout(() => {
+        req.destroy();
+        resolve();
+      }, 50);
+    });
+    await new Promise(resolve => setTimeout(resolve, 50));
+    // Still answering.
+    expect((await fetch(`${base}${path}`, { headers: frameOnly })).status).toBe(
+      200
+    );
+  });
+
+  it('closes open pages when its capabilities are revoked (cluster stopped, logged out)', async () => {
+    const path = await open();
+    const ws = new WebSocket(`${base.replace('http', 'ws')}${path}/ws`, {
+      headers: frameOnly
+    });
+    await new Promise(resolve => ws.once('message', resolve));
+    const closed = new Promise(resolve => ws.once('close', resolve));
+    capabilities.revoke('central', 'abc');
+    await closed;
+    const after = await fetch(`${base}${path}`, { headers: frameOnly });
+    expect(after.status).toBe(404);
   });
 
   it('opens only the cluster it was issued for', async () => {

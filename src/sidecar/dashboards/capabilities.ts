@@ -13,6 +13,7 @@
  * restarts: a leaked link soon opens nothing.
  */
 import { randomBytes } from 'node:crypto';
+import type { Duplex } from 'node:stream';
 
 /** What a capability opens. */
 export interface IDashboardGrant {
@@ -24,6 +25,8 @@ interface IEntry extends IDashboardGrant {
   lastUsed: number;
   /** Open WebSockets: while any is open the capability does not expire. */
   sockets: number;
+  /** Those sockets, closed when the capability is revoked. */
+  open: Set<Duplex>;
 }
 
 /** 32 random bytes, base64url: 43 characters. */
@@ -47,7 +50,8 @@ export class DashboardCapabilities {
       site: grant.site,
       cluster: grant.cluster,
       lastUsed: this.now(),
-      sockets: 0
+      sockets: 0,
+      open: new Set()
     });
     return capability;
   }
@@ -65,24 +69,34 @@ export class DashboardCapabilities {
   /**
    * Keep `capability` alive while a WebSocket opened with it is open; call
    * the returned function when it closes (once is enough, more is harmless).
+   * Revoking the capability closes the socket.
    */
-  hold(capability: string): () => void {
+  hold(capability: string, socket?: Duplex): () => void {
     const entry = this.live(capability);
     if (!entry) {
       return () => undefined;
     }
     entry.sockets += 1;
+    if (socket) {
+      entry.open.add(socket);
+    }
     let released = false;
     return () => {
       if (!released) {
         released = true;
         entry.sockets -= 1;
         entry.lastUsed = this.now();
+        if (socket) {
+          entry.open.delete(socket);
+        }
       }
     };
   }
 
-  /** Forget every capability of a site (or of one of its clusters). */
+  /**
+   * Forget every capability of a site (or of one of its clusters), and close
+   * the WebSockets open with them: its cluster stopped, or its login ended.
+   */
   revoke(site: string, cluster?: string): void {
     for (const [capability, entry] of this.entries) {
       if (
@@ -90,6 +104,9 @@ export class DashboardCapabilities {
         (cluster === undefined || entry.cluster === cluster)
       ) {
         this.entries.delete(capability);
+        for (const socket of entry.open) {
+          socket.destroy();
+        }
       }
     }
   }

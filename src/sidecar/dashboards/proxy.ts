@@ -27,7 +27,7 @@ import { createProxyServer } from 'http-proxy-3';
 
 import type { SidecarErrorCode } from '../http/error-answers';
 import { checkPath } from '../http/paths';
-import { discardBody, sendError, sendHtml } from '../http/replies';
+import { discardBody, escapeHtml, sendError, sendHtml } from '../http/replies';
 import type { DashboardCapabilities, IDashboardGrant } from './capabilities';
 import { dashboardHeaders, dashboardQuery } from './request';
 
@@ -46,15 +46,27 @@ const FRAME_PREFIX = 'frame';
 const CLUSTER_NAME = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$/;
 // Dashboards are read, never written to: anything else is refused.
 const METHODS = new Set(['GET', 'HEAD']);
-// Dropped from dashboard answers: cookies must not land on the Jupyter origin.
-const DROPPED_RESPONSE_HEADERS = [
-  'set-cookie',
-  'connection',
-  'keep-alive',
-  'transfer-encoding',
-  'proxy-authenticate',
-  'proxy-connection'
-];
+/**
+ * What of a dashboard's answer reaches the browser: what a page, its files
+ * and plots need, nothing else. A hostile dashboard must not set cookies,
+ * clear the Jupyter origin's storage (`Clear-Site-Data`), pin it to HTTPS
+ * (`Strict-Transport-Security`) or reload the frame elsewhere (`Refresh`).
+ */
+const PASSED_RESPONSE_HEADERS = new Set([
+  'accept-ranges',
+  'cache-control',
+  'content-language',
+  'content-length',
+  'content-range',
+  'content-security-policy',
+  'content-type',
+  'date',
+  'etag',
+  'expires',
+  'last-modified',
+  'location',
+  'vary'
+]);
 /**
  * Added to every answer under a capability. `sandbox` without
  * `allow-same-origin` gives the page an opaque origin wherever it is shown
@@ -179,12 +191,21 @@ export class DashboardProxy {
     if (!asked) {
       return false;
     }
+    // Watched from now: a socket closed while the capability is checked
+    // must not keep it alive for ever.
+    let closed = false;
+    socket.once('close', () => {
+      closed = true;
+    });
     void this.frameTarget(req, asked, baseUrl, true).then(target => {
       if ('code' in target) {
         socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
         return;
       }
-      const release = this.options.capabilities.hold(asked.names[0]);
+      if (closed || socket.destroyed) {
+        return;
+      }
+      const release = this.options.capabilities.hold(asked.names[0], socket);
       socket.once('close', release);
       req.headers = dashboardHeaders(req.headers, true);
       this.proxy.ws(req, socket, head, { target: target.url });
@@ -329,7 +350,7 @@ function refuse(
 }
 
 function refusalPage(message: string): string {
-  const text = message.replace(/[&<>"]/g, c => `&#${c.charCodeAt(0)};`);
+  const text = escapeHtml(message);
   return (
     '<!doctype html><meta charset="utf-8"><title>Dask dashboard</title>' +
     '<style>body{font:14px sans-serif;margin:2em;color:#555}</style>' +
@@ -343,14 +364,20 @@ function relay(
   res: ServerResponse,
   target: ITarget
 ): void {
-  const headers: Record<string, string | string[] | number | undefined> = {
-    ...proxyRes.headers
-  };
-  for (const name of DROPPED_RESPONSE_HEADERS) {
-    delete headers[name];
+  const headers: Record<string, string | string[] | number | undefined> = {};
+  for (const [name, value] of Object.entries(proxyRes.headers)) {
+    if (PASSED_RESPONSE_HEADERS.has(name)) {
+      headers[name] = value;
+    }
   }
   if (typeof headers.location === 'string') {
-    headers.location = headers.location.replace(target.from, target.to);
+    // A redirect stays on this origin (a path), never to another one.
+    const location = headers.location.replace(target.from, target.to);
+    if (/^([a-z][a-z0-9+.-]*:|[\\/]{2})/i.test(location.trim())) {
+      delete headers.location;
+    } else {
+      headers.location = location;
+    }
   }
   // The dashboard's own policy (if any) still applies; ours is added to it.
   const own = headers['content-security-policy'];

@@ -55,15 +55,26 @@ const DRAIN_LIMIT = 16 * 1024 * 1024;
  * Read and drop a body the answer does not need (up to `DRAIN_LIMIT`;
  * beyond, the socket goes). Answering before the body is read resets the
  * connection, and through Jupyter the browser would get an HTML 500.
+ * Never rejects: a client that aborts mid-body only loses its answer (an
+ * unhandled rejection would end the sidecar).
  */
 export async function discardBody(req: IncomingMessage): Promise<undefined> {
   let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > DRAIN_LIMIT) {
-      req.socket.destroy();
-      break;
+  try {
+    for await (const chunk of req) {
+      size += (chunk as Buffer).length;
+      if (size > DRAIN_LIMIT) {
+        req.socket.destroy();
+        break;
+      }
     }
+  } catch {
+    req.socket.destroy(); // aborted: nobody is left to answer
   }
   return undefined;
+}
+
+/** Text made safe to put in HTML (element content or a quoted attribute). */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, c => `&#${c.charCodeAt(0)};`);
 }

@@ -29,6 +29,7 @@ import {
 import { atMost } from '../at-most';
 import { quoted } from '../errors';
 import { HttpError } from './error-answers';
+import { escapeHtml } from './replies';
 import type { IRoute } from './router';
 
 /** What the routes need from the rest of the sidecar. */
@@ -67,7 +68,7 @@ export interface ISitesService {
     create?: boolean,
     owner?: string
   ): Promise<IKernelConnection>;
-  kernelsRunning(kernels: readonly string[]): void;
+  kernelsRunning(server: string, kernels: readonly string[]): void;
 }
 
 /** How long a status answer waits for sites to answer. */
@@ -283,7 +284,8 @@ export function apiRoutes(service: ISitesService, version: string): IRoute[] {
       callers: ['server'],
       body: kernelsRunningRequest,
       handle: ({ body }) => {
-        service.kernelsRunning((body as IKernelsRunningRequest).running);
+        const { server, running } = body as IKernelsRunningRequest;
+        service.kernelsRunning(server, running);
         return { status: 204 };
       }
     }
@@ -306,7 +308,7 @@ function kernelOwner(text: string | null): string | undefined {
 
 /** The page the login popup lands on; it tells the opener and closes itself. */
 function callbackPage(ok: boolean, message: string): string {
-  const text = message.replace(/[&<>"']/g, c => `&#${c.charCodeAt(0)};`);
+  const text = escapeHtml(message);
   const payload = JSON.stringify({ type: 'dask-sites-login', ok }).replace(
     /</g,
     '\\u003c'
