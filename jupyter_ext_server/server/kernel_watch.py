@@ -13,13 +13,17 @@ kernels a grace period after none of them runs (``c.DaskSites.kernel_clusters``)
 from __future__ import annotations
 
 import asyncio
+import re
 import time
+import uuid
 
 from ..sidecar_client import SidecarClient, SidecarError
 from .sidecar_process import SidecarEndpoint
 
 # The sidecar's route for it: never forwarded from the browser (proxy.py).
 ROUTE = "/server/kernels"
+# Kernel ids the sidecar takes (the protocol's KERNEL_OWNER); jupyter_server's are uuids.
+_KERNEL_ID = re.compile(r"^[A-Za-z0-9-]{1,64}$")
 
 
 def running_kernels(kernel_manager) -> list[str]:
@@ -27,6 +31,8 @@ def running_kernels(kernel_manager) -> list[str]:
     process is not known here, e.g. a kernel on a remote provisioner)."""
     names = []
     for kernel_id in list(kernel_manager.list_kernel_ids()):
+        if not _KERNEL_ID.match(kernel_id):
+            continue  # not a name the sidecar takes: its clusters are never stopped
         try:
             manager = kernel_manager.get_kernel(kernel_id)
         except KeyError:
@@ -48,6 +54,8 @@ class KernelWatch:
     ):
         self.kernel_manager = kernel_manager
         self.sidecar = SidecarClient(endpoint.url, endpoint.server_secret, timeout=10)
+        # This server's id for this run: kernels it never reported are not its to end.
+        self.server = uuid.uuid4().hex
         self.log = log
         self.interval = interval
         self.resend_after = resend_after
@@ -69,15 +77,18 @@ class KernelWatch:
         told_at = 0.0
         loop = asyncio.get_running_loop()
         while True:
-            running = running_kernels(self.kernel_manager)
-            due = running != told or time.monotonic() - told_at > self.resend_after
-            if due and await loop.run_in_executor(None, self._tell, running):
-                told, told_at = running, time.monotonic()
+            try:
+                running = running_kernels(self.kernel_manager)
+                due = running != told or time.monotonic() - told_at > self.resend_after
+                if due and await loop.run_in_executor(None, self._tell, running):
+                    told, told_at = running, time.monotonic()
+            except Exception as err:  # never let the watch end: kernels would be kept for good
+                self.log.warning("Dask Sites: watching kernels failed: %s", err)
             await asyncio.sleep(self.interval)
 
     def _tell(self, running: list[str]) -> bool:
         try:
-            self.sidecar.request("PUT", ROUTE, body={"running": running})
+            self.sidecar.request("PUT", ROUTE, body={"server": self.server, "running": running})
             return True
         except SidecarError as err:
             # Starting or restarting: told on the next round.

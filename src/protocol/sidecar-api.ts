@@ -80,8 +80,9 @@ export const MAX_DISPLAY_NAME_LENGTH = 64;
 /** A kernel's name: `<kernel id>/<pid>`, or `<kernel id>/*` when its process is not known. */
 export const KERNEL_OWNER = /^[A-Za-z0-9-]{1,64}\/(\d{1,10}|\*)$/;
 
-/** Which kernels run (names as `KERNEL_OWNER`). */
+/** Which kernels run (names as `KERNEL_OWNER`), by whom: the server's id for this run. */
 export interface IKernelsRunningRequest {
+  server: string;
   running: string[];
 }
 

@@ -77,6 +77,9 @@ export const chooseClusterRequest = z.strictObject({
 
 /** PUT /server/kernels: the kernels that run, as `<kernel id>/<pid>` (or `/*`). */
 export const kernelsRunningRequest = z.strictObject({
+  server: z
+    .string()
+    .regex(/^[A-Za-z0-9-]{1,64}$/, 'a server id is letters, digits and -'),
   running: z
     .array(
       z

@@ -100,7 +100,9 @@ export class KernelConnections {
     await this.options.sessions.authorizationHeader(site);
     await this.options.refresher.refresh([site], 0);
     const running = entry.state.clusters.filter(
-      c => c.status === 'RUNNING' || c.status === 'PENDING'
+      c =>
+        (c.status === 'RUNNING' || c.status === 'PENDING') &&
+        !this.options.owners.stopping(site, c.name)
     );
     const chosen = running.find(c => c.name === entry.state.chosenCluster);
     if (chosen) {

@@ -9,12 +9,23 @@
  * A kernel is named `<kernel id>/<pid>`: a restart keeps the id but not the
  * process, so a restarted kernel is a new owner. Which kernels run is told
  * by the Jupyter server (it sees kernels end, whatever killed them:
- * `jupyter_ext_server/server/kernel_watch.py`); until it first tells, no
- * cluster is stopped. Owners are kept in the state file, so a sidecar
- * restart does not orphan or forget them.
+ * `jupyter_ext_server/server/kernel_watch.py`), with an id of its own.
+ * Stopping a cluster someone still uses would lose their work, so the rules
+ * lean to keeping it:
+ *
+ * - an owner this server never reported (a kernel started elsewhere, or by
+ *   another server sharing the state file) never ends;
+ * - an owner whose pid never matched the server's (a kernel started through
+ *   a wrapper: `conda run`, a shell script) is matched by its id alone, so
+ *   only its shutdown ends it, not a restart;
+ * - a kernel that does not name itself and uses such a cluster makes it the
+ *   user's (it is never stopped this way);
+ * - nothing is stopped before the server first said which kernels run.
+ *
+ * Owners are kept in the state file, so a sidecar restart does not forget them.
  */
 import type { IClusterForKernels } from '../../protocol';
-import type { StateFile } from '../state/state-file';
+import type { IKernelOwner, StateFile } from '../state/state-file';
 
 export interface IKernelOwnersOptions {
   state: Pick<StateFile, 'state' | 'update'>;
@@ -29,16 +40,20 @@ export interface IKernelOwnersOptions {
 }
 
 interface IOwned {
-  owners: Set<string>;
+  /** `<kernel id>/<pid>` → what the server told of it. */
+  owners: Map<string, Omit<IKernelOwner, 'kernel'>>;
   /** When its last owner was found gone. */
   orphanedAt?: number;
   stopping?: boolean;
+  /** The last failure to stop it, logged once. */
+  failure?: string;
 }
 
 export class KernelOwners {
   /** site → cluster → its owners. */
   private readonly clusters = new Map<string, Map<string, IOwned>>();
-  /** The kernels the server last said run; undefined until it first says. */
+  /** The server that last said which kernels run, and what it said. */
+  private server: string | undefined;
   private running: Set<string> | undefined;
   private readonly now: () => number;
 
@@ -47,27 +62,36 @@ export class KernelOwners {
     const saved = options.state.state.kernelClusters;
     for (const [site, clusters] of Object.entries(saved)) {
       for (const [cluster, owners] of Object.entries(clusters)) {
-        this.site(site).set(cluster, { owners: new Set(owners) });
+        this.site(site).set(cluster, {
+          owners: new Map(owners.map(({ kernel, ...told }) => [kernel, told]))
+        });
       }
     }
   }
 
   /** The sidecar made `cluster` for the kernel `owner`. */
   created(site: string, cluster: string, owner: string | undefined): void {
-    if (!owner) {
+    if (!owner || this.options.mode === 'keep') {
       return; // a kernel that did not say who it is: nothing ends it but the user
     }
-    this.site(site).set(cluster, { owners: new Set([owner]) });
+    const owned: IOwned = { owners: new Map([[owner, {}]]) };
+    this.site(site).set(cluster, owned);
+    this.learn(owned);
     this.saveAndShow(site);
   }
 
   /** A kernel was given `cluster`: if it was made for kernels, it is this one's too. */
   used(site: string, cluster: string, owner: string | undefined): void {
     const owned = this.clusters.get(site)?.get(cluster);
-    if (!owner || !owned || owned.owners.has(owner)) {
+    if (!owned || (owner && owned.owners.has(owner))) {
       return;
     }
-    owned.owners.add(owner);
+    if (!owner) {
+      this.release(site, cluster); // a kernel we cannot watch uses it: never stop it
+      return;
+    }
+    owned.owners.set(owner, {});
+    this.learn(owned);
     delete owned.orphanedAt;
     this.saveAndShow(site);
   }
@@ -90,24 +114,27 @@ export class KernelOwners {
     }
   }
 
-  /** The server's word on which kernels run (`<kernel id>/<pid>` or `<kernel id>/*`). */
-  kernelsRunning(kernels: readonly string[]): void {
-    const before = this.running;
+  /** Server `server`'s word on which kernels run (`<kernel id>/<pid>` or `<kernel id>/*`). */
+  kernelsRunning(server: string, kernels: readonly string[]): void {
+    this.server = server;
     this.running = new Set(kernels);
-    if (before && sameSet(before, this.running)) {
-      return;
-    }
     for (const [site, owned] of this.clusters) {
+      let learnt = false;
       for (const cluster of owned.values()) {
-        const alive = [...cluster.owners].some(owner => this.isRunning(owner));
+        learnt = this.learn(cluster) || learnt;
+        const alive = [...cluster.owners].some(([kernel, told]) =>
+          this.isRunning(kernel, told)
+        );
         if (alive) {
           delete cluster.orphanedAt;
         } else if (cluster.orphanedAt === undefined) {
           cluster.orphanedAt = this.now();
         }
       }
-      if (owned.size) {
-        this.options.changed(site); // the count of kernels shown changed too
+      if (learnt) {
+        this.saveAndShow(site);
+      } else if (owned.size) {
+        this.options.changed(site); // the count of kernels shown may have changed
       }
     }
   }
@@ -127,7 +154,7 @@ export class KernelOwners {
         ) {
           continue;
         }
-        state.stopping = true;
+        state.stopping = true; // kernels asking meanwhile are not given it
         try {
           await this.options.stop(site, cluster);
           this.options.log(
@@ -136,14 +163,23 @@ export class KernelOwners {
           );
           this.release(site, cluster);
         } catch (err) {
-          // Not logged in, site down: tried again on the next round.
-          this.options.log(
-            `sidecar: could not stop kernel cluster ${cluster} at ${site} yet: ${(err as Error).message}`
-          );
+          // Not logged in, site down: tried again on the next round, said once.
+          const message = (err as Error).message;
+          if (state.failure !== message) {
+            state.failure = message;
+            this.options.log(
+              `sidecar: could not stop kernel cluster ${cluster} at ${site} yet: ${message}`
+            );
+          }
           state.stopping = false;
         }
       }
     }
+  }
+
+  /** Is a cluster being stopped (it must not be handed to a kernel now)? */
+  stopping(site: string, cluster: string): boolean {
+    return this.clusters.get(site)?.get(cluster)?.stopping === true;
   }
 
   /** What the panel shows of a cluster made for kernels. */
@@ -152,23 +188,52 @@ export class KernelOwners {
     if (!owned) {
       return undefined;
     }
-    const kernels = this.running
-      ? [...owned.owners].filter(owner => this.isRunning(owner)).length
-      : owned.owners.size;
+    const kernels = [...owned.owners].filter(([kernel, told]) =>
+      this.isRunning(kernel, told)
+    ).length;
     return {
       kernels,
-      ...(owned.orphanedAt !== undefined && this.options.mode !== 'keep'
+      ...(owned.orphanedAt !== undefined
         ? { stopsAt: owned.orphanedAt + this.options.graceMs }
         : {})
     };
   }
 
-  private isRunning(owner: string): boolean {
-    if (!this.running) {
-      return true; // not told yet: assume so
+  /** What the last report says of a cluster's owners; true when something was learnt. */
+  private learn(owned: IOwned): boolean {
+    if (!this.running || !this.server) {
+      return false;
     }
-    const id = owner.split('/')[0];
-    return this.running.has(owner) || this.running.has(`${id}/*`);
+    let learnt = false;
+    for (const [kernel, told] of owned.owners) {
+      const reported =
+        this.running.has(kernel) ||
+        [...this.running].some(k => idOf(k) === idOf(kernel));
+      if (reported && told.seenBy === undefined) {
+        told.seenBy = this.server;
+        learnt = true;
+      }
+      if (this.running.has(kernel) && !told.confirmed) {
+        told.confirmed = true;
+        learnt = true;
+      }
+    }
+    return learnt;
+  }
+
+  private isRunning(
+    kernel: string,
+    told: Omit<IKernelOwner, 'kernel'>
+  ): boolean {
+    if (!this.running || told.seenBy !== this.server) {
+      return true; // not told yet, or not this server's kernel: not ours to end
+    }
+    const id = idOf(kernel);
+    if (this.running.has(kernel) || this.running.has(`${id}/*`)) {
+      return true;
+    }
+    // Its pid never matched (a wrapper started it): the id alone decides.
+    return !told.confirmed && [...this.running].some(k => idOf(k) === id);
   }
 
   private site(site: string): Map<string, IOwned> {
@@ -181,9 +246,12 @@ export class KernelOwners {
   }
 
   private saveAndShow(site: string): void {
-    const document: { [cluster: string]: string[] } = {};
+    const document: { [cluster: string]: IKernelOwner[] } = {};
     for (const [cluster, owned] of this.clusters.get(site) ?? []) {
-      document[cluster] = [...owned.owners];
+      document[cluster] = [...owned.owners].map(([kernel, told]) => ({
+        kernel,
+        ...told
+      }));
     }
     this.options.state
       .update(state => {
@@ -202,6 +270,6 @@ export class KernelOwners {
   }
 }
 
-function sameSet(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
-  return a.size === b.size && [...a].every(item => b.has(item));
+function idOf(kernel: string): string {
+  return kernel.split('/')[0];
 }

@@ -78,6 +78,11 @@ export interface ISitesServiceOptions {
   metricsOf?: (site: ISiteConfig) => ISiteMetrics;
   /** The clock of refreshes (tests give their own). */
   now?: () => number;
+  /**
+   * A site's dashboards (or one cluster's) must stop being served now: the
+   * cluster was stopped, or the login ended (open pages are closed too).
+   */
+  onDashboardsEnd?: (site: string, cluster?: string) => void;
 }
 
 /** An unknown dashboard's cluster is looked for at the gateway at most this often. */
@@ -138,7 +143,7 @@ export class SitesService {
     });
     this.owners = new KernelOwners({
       state,
-      stop: (site, cluster) => this.operations.stop(site, cluster),
+      stop: (site, cluster) => this.stopCluster(site, cluster),
       changed: site => this.showOwners(site),
       mode: config.kernelClusters ?? 'stop-with-kernel',
       graceMs: config.kernelClusterGraceMs ?? 60_000,
@@ -302,7 +307,8 @@ export class SitesService {
 
   async stopCluster(site: string, cluster: string): Promise<void> {
     await this.operations.stop(site, cluster);
-    this.owners.release(site, cluster); // the user took charge of it
+    this.owners.release(site, cluster);
+    this.config.onDashboardsEnd?.(site, cluster);
   }
 
   async chooseCluster(
@@ -326,9 +332,9 @@ export class SitesService {
     return this.kernels.connection(site, cluster, create, owner);
   }
 
-  /** The Jupyter server's word on which kernels run. */
-  kernelsRunning(kernels: readonly string[]): void {
-    this.owners.kernelsRunning(kernels);
+  /** The Jupyter server's word on which kernels run (`server`: its id for this run). */
+  kernelsRunning(server: string, kernels: readonly string[]): void {
+    this.owners.kernelsRunning(server, kernels);
   }
 
   /** Stop the clusters made for kernels that all ended a grace period ago (a timer calls it). */
@@ -489,6 +495,7 @@ export class SitesService {
    */
   private keepAsLastSeen(entry: ISiteEntry): void {
     const state = entry.state;
+    this.config.onDashboardsEnd?.(state.name);
     if (state.clustersAsOf !== undefined) {
       return;
     }

@@ -23,8 +23,18 @@ export interface IStateDocument {
   knownClusters: { [site: string]: IKnownClusters };
   /** login key → the user logged in there (a restart without a kept token says why it asks again). */
   loggedIn: { [loginKey: string]: string };
-  /** site → cluster made for kernels → the kernels that used it (`<kernel id>/<pid>`). */
-  kernelClusters: { [site: string]: { [cluster: string]: string[] } };
+  /** site → cluster made for kernels → the kernels that used it. */
+  kernelClusters: { [site: string]: { [cluster: string]: IKernelOwner[] } };
+}
+
+/** A kernel that used a cluster made for kernels, and what its server told of it. */
+export interface IKernelOwner {
+  /** `<kernel id>/<pid>`. */
+  kernel: string;
+  /** The server (its id for this run) that reported this kernel id running. */
+  seenBy?: string;
+  /** That server reported this very pid (not only the id: no wrapper between). */
+  confirmed?: boolean;
 }
 
 /** A site's cluster list as last seen. */
