@@ -17,7 +17,7 @@ import subprocess
 import pytest
 
 from jupyter_ext_server.testbed import Testbed
-from support.running import SIDECAR_CALLBACK, RunningIssuer, RunningSidecar, log_in, stop_clusters
+from support.running import SIDECAR_CALLBACK, RunningIssuer, sidecar_session
 
 
 @pytest.fixture
@@ -55,19 +55,14 @@ def testbed(tmp_path_factory):
 @pytest.fixture(scope="session")
 def routing_sidecar(testbed, tmp_path_factory):
     """A sidecar logged in as alice that creates each site's cluster on a kernel's first use."""
-    running = RunningSidecar(
+    # At the end, the clusters kernels had created are stopped (the testbed would too).
+    with sidecar_session(
         testbed.registry_path,
         tmp_path_factory.mktemp("routing-sidecar"),
         extra_args=("--auto-create-cluster",),
-    ).start()
-    try:
-        log_in(running)
+        user="alice",
+    ) as running:
         yield running
-    finally:
-        try:  # the clusters kernels had created (the testbed would stop them too)
-            stop_clusters(running)
-        finally:
-            running.stop()
 
 
 @pytest.hookimpl(hookwrapper=True)

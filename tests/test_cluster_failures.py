@@ -18,7 +18,7 @@ from distributed import Client
 
 from jupyter_ext_server.sidecar_client import SidecarError
 from support.kernels import kernel_environment, kernel_running, run, start_kernel, stop_kernel
-from support.running import RunningSidecar, log_in, stop_clusters
+from support.running import sidecar_session
 from support.waiting import wait_for
 
 pytestmark = pytest.mark.integration
@@ -43,19 +43,13 @@ float(a.sum() + b.sum())
 
 @pytest.fixture(scope="module")
 def sidecar(testbed, tmp_path_factory):
-    running = RunningSidecar(
+    with sidecar_session(
         testbed.registry_path,
         tmp_path_factory.mktemp("failures-sidecar"),
         extra_args=("--auto-create-cluster",),
-    ).start()
-    try:
-        log_in(running, user="bob", password="bob-dask-sites")
+        user="bob",
+    ) as running:
         yield running
-    finally:
-        try:
-            stop_clusters(running)
-        finally:
-            running.stop()
 
 
 class Scheduler:

@@ -109,6 +109,14 @@ class Server:
         self.clients[kernel_id] = await in_thread(connect)
         return kernel_id
 
+    async def cluster_made_for(self, kernel_id: str) -> str:
+        """Run a cell tagged leonardo in the kernel; the cluster the sidecar made for it."""
+        assert (await self.run(kernel_id, WHERE, AT_LEONARDO)).result == "'leonardo'"
+        state = await self.api("GET", "api/sites/leonardo")
+        made = [c["name"] for c in state["clusters"] if c.get("forKernels")]
+        assert len(made) == 1, state["clusters"]
+        return made[0]
+
     async def run(self, kernel_id: str, code: str, metadata: dict | None = None):
         return await in_thread(run, self.clients[kernel_id], code, metadata)
 
@@ -154,11 +162,7 @@ def gone(name: str):
 async def test_a_cluster_two_kernels_share_stops_when_the_last_ends(server):
     await server.ready()
     first = await server.start_kernel()
-    assert (await server.run(first, WHERE, AT_LEONARDO)).result == "'leonardo'"
-    cluster = (await server.api("GET", "api/sites/leonardo"))["clusters"]
-    made = [c for c in cluster if c.get("forKernels")]
-    assert len(made) == 1, cluster
-    name = made[0]["name"]
+    name = await server.cluster_made_for(first)
 
     second = await server.start_kernel()
     assert (await server.run(second, WHERE, AT_LEONARDO)).result == "'leonardo'"
@@ -185,9 +189,7 @@ async def test_a_cluster_two_kernels_share_stops_when_the_last_ends(server):
 async def test_a_restarted_kernel_ends_the_cluster_made_for_it(server):
     await server.ready()
     kernel = await server.start_kernel()
-    assert (await server.run(kernel, WHERE, AT_LEONARDO)).result == "'leonardo'"
-    state = await server.api("GET", "api/sites/leonardo")
-    name = next(c["name"] for c in state["clusters"] if c.get("forKernels"))
+    name = await server.cluster_made_for(kernel)
     await server.kernels.restart_kernel(kernel, now=True)
     restarted = time.monotonic()
     stopping = await server.until(
@@ -206,9 +208,7 @@ async def test_a_restarted_kernel_ends_the_cluster_made_for_it(server):
 async def test_a_cluster_chosen_for_kernels_is_kept(server):
     await server.ready()
     kernel = await server.start_kernel()
-    assert (await server.run(kernel, WHERE, AT_LEONARDO)).result == "'leonardo'"
-    state = await server.api("GET", "api/sites/leonardo")
-    name = next(c["name"] for c in state["clusters"] if c.get("forKernels"))
+    name = await server.cluster_made_for(kernel)
     await server.api("PUT", "api/sites/leonardo/chosen-cluster", {"cluster": name})
     await server.kernels.shutdown_kernel(kernel)
     await asyncio.sleep(GRACE + 8)

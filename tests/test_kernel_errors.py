@@ -15,7 +15,7 @@ import pytest
 
 from jupyter_ext_server.testbed.processes import free_port
 from support.kernels import kernel_environment, run, start_kernel, stop_kernel
-from support.running import RunningSidecar, log_in, stop_clusters
+from support.running import log_in, sidecar_session, stop_clusters
 from support.waiting import wait_for
 
 pytestmark = pytest.mark.integration
@@ -30,16 +30,10 @@ AT_LUMI = {"dask-sites": {"site": "lumi"}}
 
 @pytest.fixture(scope="module")
 def sidecar(testbed, tmp_path_factory):
-    running = RunningSidecar(
+    with sidecar_session(
         testbed.registry_path, tmp_path_factory.mktemp("strict-sidecar")
-    ).start()
-    try:
+    ) as running:
         yield running
-    finally:
-        try:
-            stop_clusters(running)
-        finally:
-            running.stop()
 
 
 @pytest.fixture(scope="module")

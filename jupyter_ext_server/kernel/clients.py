@@ -20,6 +20,10 @@ from urllib.parse import quote
 from ..sidecar_client import SidecarClient, SidecarError
 from .errors import site_error_from
 
+# Answers that say nothing about the cluster (a working connection is kept);
+# others (no cluster, its scheduler gone, another one chosen) replace it.
+CANNOT_SAY_NOW = ("network", "login-needed")
+
 
 @dataclass
 class _Entry:
@@ -65,7 +69,11 @@ class SiteClients:
                 owner=self.owner,
             )
         except SidecarError as err:
-            if entry and getattr(entry.client, "status", None) == "running":
+            if (
+                err.code in CANNOT_SAY_NOW
+                and entry
+                and getattr(entry.client, "status", None) == "running"
+            ):
                 # The sidecar cannot say now (it restarted and lost its login, or
                 # is away a moment); the connection in hand still works: keep it.
                 entry.checked_at = time.monotonic()

@@ -38,8 +38,9 @@ from .units import format_bytes
 
 DEFAULT_MOVE_LIMIT = "256 MB"
 
-#: A part's futures in these states end the split (the scheduler's reasons are on them).
-FAILED = ("error", "cancelled", "lost")
+#: A part's futures in these states end the split (the scheduler's reasons are on
+#: them). Not "lost": the scheduler recomputes lost data, and the future finishes.
+FAILED = ("error", "cancelled")
 #: How often a split looks at its sites' parts: soon at first, then every 0.2 s.
 WAIT_FIRST_PAUSE = 0.005
 WAIT_MAX_PAUSE = 0.2
@@ -255,9 +256,6 @@ class SplitRun:
                 f"Look at {site}'s cluster in the Dask Sites panel; if it stopped, start a new "
                 "one (or let kernels create one), then run the cell again."
             )
-        elif failed.status == "lost":
-            what = "the data of its part was lost (a worker holding it died)"
-            fix = "Run the cell again; if it happens again, look at the cluster's workers."
         else:
             what = f"its part was cancelled at the site ({reason})"
             fix = "Run the cell again."

@@ -7,8 +7,9 @@ calls) and one for kernels (the only calls that may receive TLS keys).
 A Unix socket's path has a hard limit (108 bytes on Linux, 104 on macOS),
 and a deep Jupyter runtime directory passes it. The socket goes in the
 runtime directory when its path is short enough, else in a private
-directory under the system's temporary directory, else (both too deep) the
-sidecar listens on a loopback port, still behind the secrets.
+directory under the system's temporary directory (or ``/tmp``). Not on a
+loopback port: another local user could take the port while the sidecar
+restarts and receive both secrets.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ import asyncio
 import os
 import secrets
 import signal
-import socket
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,12 +37,12 @@ _SOCKET_DIR_PART = len("/dask-sites-12345678/")
 
 def choose_listen_address(
     runtime_dir: Path, temp_dirs: tuple[Path, ...] | None = None
-) -> tuple[str, Path | None, str]:
-    """Where the sidecar listens: ``(url, private directory or None, why)``.
+) -> tuple[str, Path, str]:
+    """Where the sidecar listens: ``(url, its private directory, why there)``.
 
     The first base (the runtime directory, then the temporary directories)
     under which a socket path fits gets a private 0700 directory holding the
-    socket; when none does, a free loopback port (the secrets still apply).
+    socket. ``OSError`` (naming the setting to change) when none does.
     """
     bases = (runtime_dir, *(temp_dirs or (Path(tempfile.gettempdir()), Path("/tmp"))))
     for base in bases:
@@ -61,14 +61,11 @@ def choose_listen_address(
             f"Unix socket path ({SOCKET_PATH_MAX} bytes at most)"
         )
         return f"unix:{directory / SOCKET_NAME}", directory, why
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    why = (
-        f"on loopback port {port} (with its secrets): no directory gives a Unix socket path "
-        f"under {SOCKET_PATH_MAX} bytes (runtime directory {runtime_dir})"
+    raise OSError(
+        f"no directory for the sidecar's socket: {', '.join(map(str, bases))} are too deep "
+        f"for a Unix socket path ({SOCKET_PATH_MAX} bytes) or not writable; set TMPDIR to a "
+        "short writable directory"
     )
-    return f"http://127.0.0.1:{port}", None, why
 
 
 @dataclass
@@ -157,8 +154,6 @@ class SidecarProcess:
             except asyncio.TimeoutError:
                 process.kill()
                 await process.wait()
-        if self.socket_dir is None:
-            return
         try:
             for child in self.socket_dir.iterdir():
                 child.unlink()
@@ -175,7 +170,7 @@ class SidecarProcess:
             "--registry",
             self.registry,
             "--listen",
-            self._listen_argument(),
+            self.endpoint.url,
             "--state-dir",
             str(self.state_dir),
             "--parent-pid",
@@ -194,11 +189,6 @@ class SidecarProcess:
             repr(float(self.kernel_cluster_grace)),
         ]
         return command
-
-    def _listen_argument(self) -> str:
-        """`unix:/path` as it is; `http://127.0.0.1:PORT` as `127.0.0.1:PORT`."""
-        url = self.endpoint.url
-        return url if url.startswith("unix:") else url.removeprefix("http://")
 
     async def _supervise(self) -> None:
         delay = 1.0

@@ -12,9 +12,15 @@ from dask.sizeof import sizeof
 
 
 class FakeFuture:
+    """A future already computed (as distributed's says: ``status`` "finished")."""
+
     def __init__(self, key, value):
         self.key, self.value = key, value
         self.cancelled = False
+
+    @property
+    def status(self) -> str:
+        return "cancelled" if self.cancelled else "finished"
 
     def cancel(self):
         self.cancelled = True

@@ -7,6 +7,8 @@ whatever it started (processes are found by a marker in their environment).
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import requests
@@ -151,3 +153,25 @@ def stop_clusters(sidecar: RunningSidecar, sites=("central", "lumi", "leonardo")
         for cluster in clusters:
             if cluster["status"] in ("PENDING", "RUNNING"):
                 sidecar.browser.request("DELETE", f"/api/sites/{site}/clusters/{cluster['name']}")
+
+
+@contextmanager
+def sidecar_session(
+    registry_path: str,
+    state_dir: Path,
+    extra_args: tuple[str, ...] = (),
+    user: str | None = None,
+    sites: tuple[str, ...] = ("central",),
+) -> Iterator[RunningSidecar]:
+    """A started sidecar (logged in as ``user`` at ``sites``, if given); at the end the
+    user's clusters are stopped and the sidecar with them, also when the test failed."""
+    running = RunningSidecar(registry_path, state_dir, extra_args=extra_args).start()
+    try:
+        for site in sites if user else ():
+            log_in(running, site=site, user=user, password=f"{user}-dask-sites")
+        yield running
+    finally:
+        try:
+            stop_clusters(running)
+        finally:
+            running.stop()
