@@ -174,7 +174,8 @@ async def test_a_dashboard_under_a_capability_through_jupyter(jupyter, caplog):
         assert time.monotonic() < deadline, "the sidecar still serves the stopped cluster"
         await asyncio.sleep(0.5)
     assert closed.code == 404
-    assert (await json_of(closed))["code"] == "unknown-dashboard"
+    # (stopped through the sidecar: its capabilities were revoked with it)
+    assert (await json_of(closed))["code"] == "dashboard-link-expired"
     # The server's log names frame URLs (access lines, the proxy's WebSocket lines)
     # without their capability.
     assert "frame/…/" in caplog.text

@@ -377,7 +377,7 @@ def test_dashboard_links_lead_to_capability_urls_of_registered_sites_only(logged
         assert bokeh_websocket_status("127.0.0.1", logged_in.port, ws, page.text) == 101
     finally:
         logged_in.browser.request("DELETE", f"/api/sites/central/clusters/{name}")
-    # Once the cluster is gone, its capability opens nothing.
+    # Stopping the cluster revoked its capabilities: they open nothing.
     deadline = time.monotonic() + 30
     seen = []
     while "json" not in (gone := requests.get(f"{base}{under}status", timeout=10)).headers.get(
@@ -387,7 +387,7 @@ def test_dashboard_links_lead_to_capability_urls_of_registered_sites_only(logged
         assert time.monotonic() < deadline, f"the stopped cluster is still served: {seen[-3:]}"
         time.sleep(0.25)
     assert gone.status_code == 404
-    assert gone.json()["code"] == "unknown-dashboard"
+    assert gone.json()["code"] == "dashboard-link-expired"
 
 
 def test_dashboard_links_serve_only_the_users_own_clusters(logged_in, testbed):
