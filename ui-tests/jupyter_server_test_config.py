@@ -91,6 +91,9 @@ if _info is None:
 
 c.DaskSites.registry = _info.registry_path
 c.DaskSites.auto_create_cluster = True
+# lumi's cluster is made for the notebook's kernel, which each test's end shuts
+# down; later tests still use it (and the panel shows when it will stop).
+c.DaskSites.kernel_cluster_grace = 900
 c.DaskSites.state_dir = tempfile.mkdtemp(prefix="dask-sites-ui-state-")
 # Kernels inherit the server's environment: the testbed's object-store credentials.
 os.environ.update(notebook_environment())

@@ -23,18 +23,17 @@ HOSTILE_PATH = "hostile"
 # Files the page tries to create in the user's Jupyter root; tests check they do not exist.
 PLANTED_FILE = "hostile-was-here.txt"
 
-# The page itself: hostile-dashboard.html, beside this file.
-PAGE = (
-    (Path(__file__).with_name("hostile-dashboard.html"))
-    .read_text(encoding="utf-8")
-    .replace("{{PLANTED_FILE}}", PLANTED_FILE)
-)
+
+def page() -> str:
+    """The page itself: hostile-dashboard.html, beside this file (read when served)."""
+    html = Path(__file__).with_name("hostile-dashboard.html").read_text(encoding="utf-8")
+    return html.replace("{{PLANTED_FILE}}", PLANTED_FILE)
 
 
 class HostilePage(web.RequestHandler):
     def get(self) -> None:
         self.set_header("Content-Type", "text/html; charset=utf-8")
-        self.write(PAGE)
+        self.write(page())
 
 
 def dask_setup(scheduler) -> None:
