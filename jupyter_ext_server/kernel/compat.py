@@ -18,6 +18,7 @@ from dask.highlevelgraph import HighLevelGraph
 __all__ = [
     "DataNode",
     "Task",
+    "cancel_reason",
     "graph_of_expr",
     "run_here",
     "tasks_of",
@@ -68,3 +69,10 @@ def wait_on(client, futures) -> None:
     from distributed.client import _wait  # noqa: PLC0415 (see above)
 
     client.sync(_wait, futures)
+
+
+def cancel_reason(future) -> str | None:
+    """Why distributed cancelled ``future`` (e.g. ``scheduler-connection-lost``), if
+    it says: the reason rides on the future's private state."""
+    cancelled = getattr(getattr(future, "_state", None), "exception", None)
+    return getattr(cancelled, "reason", None)

@@ -5,8 +5,10 @@ and stops once they have all ended (``c.DaskSites.kernel_clusters``); the
 Jupyter server tells the sidecar which kernels run, by the same names. The
 kernel id is in the name of the connection file the server gave this kernel
 (``kernel-<id>.json``); the pid tells a restarted kernel from the one before.
-A kernel started elsewhere has no such file: it gives no name, and what is
-made for it is stopped only by the user (or the gateway's idle timeout).
+A kernel without such a file gives no name. One started elsewhere (``jupyter
+console``) may have one, but the server never reports it running, so what is
+made for it is never stopped this way either (``kernel-owners.ts``): only by
+the user, or the gateway's idle timeout.
 """
 
 from __future__ import annotations

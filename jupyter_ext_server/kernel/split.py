@@ -28,7 +28,7 @@ from typing import Any
 import dask
 from dask.utils import parse_bytes
 
-from .compat import DataNode, run_here, tasks_of, wait_on
+from .compat import DataNode, cancel_reason, run_here, tasks_of, wait_on
 from .describe import describe
 from .errors import MoveRefused, SiteError
 from .placement import HERE, PLACEMENT_MARGIN, PartSize, Placement, choose_placement
@@ -210,7 +210,7 @@ class SplitRun:
         """Seconds until each site's part was done (they run at the same time).
 
         All sites are watched at once: the first site whose part fails (its
-        scheduler lost, a worker's data lost, an error in the work) ends the
+        scheduler lost, an error in the work, a cancel) ends the
         wait at once with an error naming it; the caller then cancels the
         other sites' parts (``cancel``)."""
         seconds: dict[str, float] = {}
@@ -245,8 +245,7 @@ class SplitRun:
                         f"(raised at site {site}, in its part of a split computation.{cancelled})"
                     )
                 return err
-        reason = getattr(getattr(failed, "_state", None), "exception", None)
-        reason = getattr(reason, "reason", None) or failed.status
+        reason = cancel_reason(failed) or failed.status
         if reason == "scheduler-connection-lost":
             what = (
                 f"the connection to its cluster's scheduler was lost (the scheduler stopped, "

@@ -25,7 +25,7 @@ import type { Duplex } from 'node:stream';
 
 import { createProxyServer } from 'http-proxy-3';
 
-import type { SidecarErrorCode } from '../http/error-answers';
+import { HTTP_STATUS, type SidecarErrorCode } from '../http/error-answers';
 import { checkPath } from '../http/paths';
 import { discardBody, escapeHtml, sendError, sendHtml } from '../http/replies';
 import type { DashboardCapabilities, IDashboardGrant } from './capabilities';
@@ -95,6 +95,11 @@ interface ITarget {
 }
 
 type Refusal = { code: SidecarErrorCode; message: string };
+
+const READ_ONLY: Refusal = {
+  code: 'method-not-allowed',
+  message: 'dashboards are read-only: GET or HEAD'
+};
 
 export class DashboardProxy {
   private readonly proxy = createProxyServer({
@@ -220,10 +225,7 @@ export class DashboardProxy {
   ): Promise<{ location: string } | Refusal> {
     const [site, cluster] = asked.names;
     if (!METHODS.has(req.method ?? '')) {
-      return {
-        code: 'method-not-allowed',
-        message: 'dashboards are read-only: GET or HEAD'
-      };
+      return READ_ONLY;
     }
     if (!CLUSTER_NAME.test(cluster) || !(await this.gatewayOf(site, cluster))) {
       return { code: 'unknown-dashboard', message: REFUSED };
@@ -241,10 +243,7 @@ export class DashboardProxy {
     ws: boolean
   ): Promise<ITarget | Refusal> {
     if (!ws && !METHODS.has(req.method ?? '')) {
-      return {
-        code: 'method-not-allowed',
-        message: 'dashboards are read-only: GET or HEAD'
-      };
+      return READ_ONLY;
     }
     const capability = asked.names[0];
     const grant = this.options.capabilities.use(capability);
@@ -341,8 +340,7 @@ function refuse(
       res.setHeader('Allow', 'GET, HEAD');
     }
     if (/text\/html/.test(String(req.headers.accept ?? ''))) {
-      const status = refusal.code === 'method-not-allowed' ? 405 : 404;
-      sendHtml(res, status, refusalPage(refusal.message));
+      sendHtml(res, HTTP_STATUS[refusal.code], refusalPage(refusal.message));
     } else {
       sendError(res, refusal.code, refusal.message);
     }

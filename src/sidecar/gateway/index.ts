@@ -10,6 +10,7 @@ export type { IWaitOptions } from './cluster-start';
 export { proxyAddressFor } from './proxy-address';
 export {
   isActive,
+  isUp,
   isGatewayCluster,
   toClusterInfo,
   type IClusterInfoExtras,

@@ -9,6 +9,7 @@
  */
 import type { IClusterInfo, IKernelConnection } from '../../protocol';
 import type { SessionManager } from '../auth';
+import { isUp } from '../gateway';
 import type { ClusterLiveness } from './cluster-liveness';
 import type { ClusterOperations } from './cluster-operations';
 import type { KernelOwners } from './kernel-owners';
@@ -100,9 +101,7 @@ export class KernelConnections {
     await this.options.sessions.authorizationHeader(site);
     await this.options.refresher.refresh([site], 0);
     const running = entry.state.clusters.filter(
-      c =>
-        (c.status === 'RUNNING' || c.status === 'PENDING') &&
-        !this.options.owners.stopping(site, c.name)
+      c => isUp(c.status) && !this.options.owners.stopping(site, c.name)
     );
     const chosen = running.find(c => c.name === entry.state.chosenCluster);
     if (chosen) {

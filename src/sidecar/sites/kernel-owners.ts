@@ -55,6 +55,8 @@ export class KernelOwners {
   /** The server that last said which kernels run, and what it said. */
   private server: string | undefined;
   private running: Set<string> | undefined;
+  /** Their kernel ids. */
+  private runningIds = new Set<string>();
   private readonly now: () => number;
 
   constructor(private readonly options: IKernelOwnersOptions) {
@@ -118,6 +120,7 @@ export class KernelOwners {
   kernelsRunning(server: string, kernels: readonly string[]): void {
     this.server = server;
     this.running = new Set(kernels);
+    this.runningIds = new Set(kernels.map(idOf));
     for (const [site, owned] of this.clusters) {
       let learnt = false;
       for (const cluster of owned.values()) {
@@ -206,9 +209,7 @@ export class KernelOwners {
     }
     let learnt = false;
     for (const [kernel, told] of owned.owners) {
-      const reported =
-        this.running.has(kernel) ||
-        [...this.running].some(k => idOf(k) === idOf(kernel));
+      const reported = this.runningIds.has(idOf(kernel));
       if (reported && told.seenBy === undefined) {
         told.seenBy = this.server;
         learnt = true;
@@ -233,7 +234,7 @@ export class KernelOwners {
       return true;
     }
     // Its pid never matched (a wrapper started it): the id alone decides.
-    return !told.confirmed && [...this.running].some(k => idOf(k) === id);
+    return !told.confirmed && this.runningIds.has(id);
   }
 
   private site(site: string): Map<string, IOwned> {

@@ -8,7 +8,7 @@
  * or a key.
  */
 import type { IClusterInfo, ISiteState } from '../../protocol';
-import type { DisplayNames } from '../gateway';
+import { isUp, type DisplayNames } from '../gateway';
 import type { IKnownClusters, StateFile } from '../state/state-file';
 
 /** Shown when a restart lost a login that was not kept. */
@@ -44,10 +44,11 @@ export class KnownClusters {
   remember(site: string, clusters: readonly IClusterInfo[], at: number): void {
     const running: IKnownClusters['clusters'] = [];
     for (const c of clusters) {
-      if (c.status === 'RUNNING' || c.status === 'PENDING') {
+      const status = c.status;
+      if (isUp(status)) {
         running.push({
           name: c.name,
-          status: c.status,
+          status,
           ...(c.startTime ? { startTime: c.startTime } : {})
         });
       }

@@ -21,7 +21,12 @@ import type {
   LoginState
 } from '../../protocol';
 import type { SessionManager } from '../auth';
-import { GatewayClient, isGatewayError, type DisplayNames } from '../gateway';
+import {
+  GatewayClient,
+  isGatewayError,
+  isUp,
+  type DisplayNames
+} from '../gateway';
 import {
   LiveWatcher,
   SCHEDULER_GONE,
@@ -103,11 +108,13 @@ export class SitesService {
   private readonly owners: KernelOwners;
   private readonly ownersTimer: NodeJS.Timeout;
   private readonly log: (line: string) => void;
+  private readonly now: () => number;
   private listTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly config: ISitesServiceOptions) {
     const { sessions, names, state } = config;
     this.log = config.log ?? (line => process.stderr.write(`${line}\n`));
+    this.now = config.now ?? Date.now;
     const gatewayOf = config.gatewayOf ?? (site => this.gatewayClient(site));
     const metricsOf =
       config.metricsOf ??
@@ -165,7 +172,7 @@ export class SitesService {
         const names = clusters.map(c => c.name);
         this.liveness.prune(site, names);
         this.owners.prune(site, names);
-        this.known.remember(site, clusters, (config.now ?? Date.now)());
+        this.known.remember(site, clusters, this.now());
       },
       now: config.now
     });
@@ -345,8 +352,7 @@ export class SitesService {
   /**
    * Where a cluster's dashboard is, for the dashboard proxy: only for a
    * registered site and a running (or pending) cluster the logged-in user
-   * has there, since Dask
-   * Gateway does not check who asks for a dashboard. A cluster not in the
+   * has there, since Dask Gateway does not check who asks for a dashboard. A cluster not in the
    * list yet (just started elsewhere) is looked for once more at the gateway.
    */
   async dashboardGatewayOf(
@@ -361,11 +367,7 @@ export class SitesService {
     // one's capability must open nothing, even while it is still listed.
     const isTheUsers = (): boolean =>
       entry.state.clustersAsOf === undefined &&
-      entry.state.clusters.some(
-        c =>
-          c.name === cluster &&
-          (c.status === 'RUNNING' || c.status === 'PENDING')
-      );
+      entry.state.clusters.some(c => c.name === cluster && isUp(c.status));
     if (!isTheUsers()) {
       await this.refresher
         .refresh([site], DASHBOARD_RELIST_MS)
@@ -500,10 +502,10 @@ export class SitesService {
       return;
     }
     state.clusters = state.clusters
-      .filter(c => c.status === 'RUNNING' || c.status === 'PENDING')
+      .filter(c => isUp(c.status))
       .map(({ live: _live, unreachable: _unreachable, ...rest }) => rest);
     if (state.clusters.length) {
-      state.clustersAsOf = entry.refreshedAt || (this.config.now ?? Date.now)();
+      state.clustersAsOf = entry.refreshedAt || this.now();
     }
   }
 
