@@ -209,8 +209,22 @@ def test_cluster_lifecycle_with_live_figures(logged_in, live):
     try:
         assert created["status"] == "RUNNING" and created["displayName"] == "flood run"
         assert "tls_key" not in created and "tlsKey" not in created
+        # Above the site's limit: the answer says what the gateway did instead.
+        capped = api.post(f"/api/sites/central/clusters/{name}/scale", {"count": 10000})
+        assert capped["limited"]["maximum"] == 4
+        assert "resource limit of 4 workers" in capped["limited"]["message"]
         scaled = api.post(f"/api/sites/central/clusters/{name}/scale", {"count": 2})
-        assert scaled["name"] == name
+        assert scaled["name"] == name and "limited" not in scaled
+        # The scheduler's own list of plots, through the sidecar.
+        plots = api.get(f"/api/sites/central/clusters/{name}/plots")["plots"]
+        assert {"name": "Task Stream", "path": "individual-task-stream"} in plots
+        assert all(not p["path"].startswith(("/", ".")) for p in plots)
+        with pytest.raises(SidecarError) as not_yours:
+            api.get("/api/sites/central/clusters/" + "f" * 32 + "/plots")
+        assert not_yours.value.code == "no-cluster"
+        with pytest.raises(SidecarError) as dotted:
+            api.get("/api/sites/central/clusters/%2e%2e/plots")
+        assert dotted.value.status == 400
         live_figures = wait_for(
             lambda: (
                 (c := feed.cluster("central", name))

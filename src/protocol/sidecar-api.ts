@@ -11,8 +11,9 @@
  *   GET    /api/sites/:site/clusters                     IClustersResponse
  *   POST   /api/sites/:site/clusters      ICreateClusterRequest  IClusterInfo
  *   PATCH  /api/sites/:site/clusters/:c   IRenameClusterRequest  IClusterInfo
- *   POST   /api/sites/:site/clusters/:c/scale  IScaleRequest     IClusterInfo
- *   POST   /api/sites/:site/clusters/:c/adapt  IAdaptRequest     IClusterInfo
+ *   POST   /api/sites/:site/clusters/:c/scale  IScaleRequest     IScaleResponse
+ *   POST   /api/sites/:site/clusters/:c/adapt  IAdaptRequest     IScaleResponse
+ *   GET    /api/sites/:site/clusters/:c/plots  -                 IPlotsResponse
  *   DELETE /api/sites/:site/clusters/:c                  204
  *   PUT    /api/sites/:site/chosen-cluster IChooseClusterRequest ISiteState
  *   GET    /oidc/callback?code&state                     HTML page (code flow)
@@ -97,6 +98,35 @@ export interface IScaleRequest {
 export interface IAdaptRequest {
   minimum: number;
   maximum: number;
+}
+
+/**
+ * The answer to a scale or adapt: the cluster, and whether the gateway
+ * changed the request (a site caps the workers of a cluster).
+ */
+export interface IScaleResponse extends IClusterInfo {
+  limited?: IScaleLimit;
+}
+
+/** GET /api/sites/:site/clusters/:c/plots: the plots its dashboard offers. */
+export interface IPlotsResponse {
+  plots: IDashboardPlot[];
+}
+
+/** One page of a cluster's dashboard. */
+export interface IDashboardPlot {
+  /** As the scheduler names it ("Task Stream"). */
+  name: string;
+  /** Under the cluster's dashboard, without a leading slash ("individual-task-stream"). */
+  path: string;
+}
+
+/** The gateway used fewer workers than asked for. */
+export interface IScaleLimit {
+  /** The site's maximum of workers per cluster, when the gateway said it. */
+  maximum?: number;
+  /** The gateway's own words. */
+  message: string;
 }
 
 export interface IChooseClusterRequest {

@@ -61,6 +61,11 @@ export interface IReachability {
 export type ClusterStatus =
   'PENDING' | 'RUNNING' | 'STOPPING' | 'STOPPED' | 'FAILED';
 
+/** States in which a cluster runs or is about to (it has, or will have, a scheduler). */
+export function isUp(status: ClusterStatus): status is 'PENDING' | 'RUNNING' {
+  return status === 'PENDING' || status === 'RUNNING';
+}
+
 /** Figures from a running cluster's scheduler. */
 export interface IClusterLive {
   workers: number;

@@ -84,7 +84,43 @@ describe('SitesService clusters', () => {
     const name = world.gateways.get('central')!.add('c'.repeat(32)).name;
     const info = await world.service.scale('central', name, 5);
     expect(info.name).toBe(name);
-    expect(world.logs.join('\n')).toMatch(/scale of c+ clamped: .*max of 4/);
+    expect(info.limited).toEqual({
+      maximum: 4,
+      message: expect.stringMatching(/resource limit of 4 workers/)
+    });
+    expect(world.logs.join('\n')).toMatch(
+      /scale of c+ capped: .*resource limit of 4/
+    );
+    // The cap is told once, to the one who asked: never kept in the state.
+    expect(
+      world.service.siteState('central').clusters.find(c => c.name === name)
+    ).not.toHaveProperty('limited');
+    expect(await world.service.scale('central', name, 3)).not.toHaveProperty(
+      'limited'
+    );
+  });
+
+  it('lists the plots of a running cluster, read as untrusted', async () => {
+    world = await serviceOnFakes({
+      plotList: {
+        'Individual Task Stream': '/individual-task-stream',
+        'Individual <b>Bad</b>': '/individual-bad',
+        Escape: '/../../api/sites',
+        Encoded: '/individual-%2e%2e'
+      }
+    });
+    const lumi = world.gateways.get('lumi')!;
+    const name = lumi.add('e'.repeat(32)).name;
+    await world.service.refreshSites(['lumi'], 0);
+    expect(await world.service.dashboardPlots('lumi', name)).toEqual([
+      { name: 'bBad/b', path: 'individual-bad' },
+      { name: 'Task Stream', path: 'individual-task-stream' }
+    ]);
+    const { err, answer } = await refused(
+      world.service.dashboardPlots('lumi', 'someone-elses')
+    );
+    expect(err.code).toBe('no-cluster');
+    expect(answer?.status).toBe(409);
   });
 
   it('keeps a chosen cluster in the state file, and forgets it when that cluster stops', async () => {

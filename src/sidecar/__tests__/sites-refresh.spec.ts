@@ -17,7 +17,12 @@ function setUp(sites = ['central', 'lumi']) {
     states.add({
       config: openSite(name),
       gateway,
-      metrics: { fetch: jest.fn(), forget: jest.fn(), ping: jest.fn() },
+      metrics: {
+        fetch: jest.fn(),
+        forget: jest.fn(),
+        ping: jest.fn(),
+        plotList: jest.fn()
+      },
       state: initialState(
         openSite(name),
         `key-${name}`,

@@ -69,6 +69,8 @@ export interface IScaleResult {
   ok: boolean;
   /** The gateway's explanation when it clamped. */
   message?: string;
+  /** The limit it clamped to, when its explanation names it. */
+  maximum?: number;
 }
 
 /** What a kernel needs to connect. Holds the TLS key: kernel only, never the browser. */
@@ -465,6 +467,11 @@ function scaleResult(body: unknown): IScaleResult {
   const result: IScaleResult = { ok: b.ok !== false };
   if (typeof b.msg === 'string' && b.msg) {
     result.message = b.msg;
+    // dask-gateway-server: "... would exceed resource limit of 4 workers ..."
+    const limit = /resource limit of (\d+) workers/.exec(b.msg);
+    if (limit) {
+      result.maximum = Number(limit[1]);
+    }
   }
   return result;
 }

@@ -34,10 +34,7 @@ export function isActive(status: ClusterStatus): boolean {
   return status === 'PENDING' || status === 'RUNNING' || status === 'STOPPING';
 }
 
-/** States in which a cluster runs or is about to (it has, or will have, a scheduler). */
-export function isUp(status: ClusterStatus): status is 'PENDING' | 'RUNNING' {
-  return status === 'PENDING' || status === 'RUNNING';
-}
+export { isUp } from '../../protocol';
 
 /** Does `value` look like the gateway's cluster JSON? */
 export function isGatewayCluster(value: unknown): value is IGatewayCluster {

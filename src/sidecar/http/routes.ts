@@ -13,7 +13,9 @@ import {
   type IKernelSitesResponse,
   type IKernelsRunningRequest,
   type IRenameClusterRequest,
+  type IDashboardPlot,
   type IScaleRequest,
+  type IScaleResponse,
   type ISiteState,
   type LoginState
 } from '../../protocol';
@@ -53,13 +55,15 @@ export interface ISitesService {
     cluster: string,
     displayName: string
   ): Promise<IClusterInfo>;
-  scale(site: string, cluster: string, count: number): Promise<IClusterInfo>;
+  scale(site: string, cluster: string, count: number): Promise<IScaleResponse>;
   adapt(
     site: string,
     cluster: string,
     minimum: number,
     maximum: number
-  ): Promise<IClusterInfo>;
+  ): Promise<IScaleResponse>;
+  /** The plots of a running cluster's dashboard. */
+  dashboardPlots(site: string, cluster: string): Promise<IDashboardPlot[]>;
   stopCluster(site: string, cluster: string): Promise<void>;
   chooseCluster(site: string, cluster: string | null): Promise<ISiteState>;
   kernelConnection(
@@ -205,6 +209,17 @@ export function apiRoutes(service: ISitesService, version: string): IRoute[] {
           )
         };
       }
+    },
+    {
+      method: 'GET',
+      path: '/api/sites/:site/clusters/:cluster/plots',
+      callers: [...browser],
+      handle: async ({ params }) => ({
+        status: 200,
+        body: {
+          plots: await service.dashboardPlots(params.site, params.cluster)
+        }
+      })
     },
     {
       method: 'DELETE',

@@ -114,6 +114,11 @@ export class SchedulerMetrics {
     }
   }
 
+  /** The raw `individual-plots.json` of the cluster's dashboard (see `dashboards/plot-list.ts`). */
+  plotList(cluster: string, signal?: AbortSignal): Promise<unknown> {
+    return this.get(cluster, 'individual-plots.json', 'json', signal);
+  }
+
   /** Drop what is remembered about a cluster (it stopped). */
   forget(cluster: string): void {
     this.lastMemory.delete(cluster);

@@ -8,10 +8,11 @@ import type {
   IClusterInfo,
   IClusterOptionSpec,
   ICreateClusterRequest,
+  IScaleResponse,
   ISiteState
 } from '../../protocol';
 import type { SessionManager } from '../auth';
-import type { DisplayNames } from '../gateway';
+import type { DisplayNames, IScaleResult } from '../gateway';
 import type { LiveWatcher } from '../live';
 import type { StateFile } from '../state/state-file';
 import { SitesError } from './errors';
@@ -98,15 +99,10 @@ export class ClusterOperations {
     site: string,
     cluster: string,
     count: number
-  ): Promise<IClusterInfo> {
+  ): Promise<IScaleResponse> {
     const entry = this.entry(site);
     const result = await entry.gateway.scale(cluster, count);
-    if (!result.ok) {
-      this.deps.log(
-        `sidecar: ${site}: scale of ${cluster} clamped: ${result.message ?? ''}`
-      );
-    }
-    return this.reload(entry, cluster);
+    return this.scaled(entry, cluster, result);
   }
 
   async adapt(
@@ -114,10 +110,30 @@ export class ClusterOperations {
     cluster: string,
     minimum: number,
     maximum: number
-  ): Promise<IClusterInfo> {
+  ): Promise<IScaleResponse> {
     const entry = this.entry(site);
-    await entry.gateway.adapt(cluster, minimum, maximum);
-    return this.reload(entry, cluster);
+    const result = await entry.gateway.adapt(cluster, minimum, maximum);
+    return this.scaled(entry, cluster, result);
+  }
+
+  /** The cluster after a scale or adapt, saying when the site capped the request. */
+  private async scaled(
+    entry: ISiteEntry,
+    cluster: string,
+    result: IScaleResult
+  ): Promise<IScaleResponse> {
+    // A copy: the site's state keeps the cluster, not this answer's notice.
+    const info: IScaleResponse = { ...(await this.reload(entry, cluster)) };
+    if (!result.ok) {
+      info.limited = {
+        ...(result.maximum !== undefined ? { maximum: result.maximum } : {}),
+        message: result.message ?? 'the gateway changed the request'
+      };
+      this.deps.log(
+        `sidecar: ${entry.config.name}: scale of ${cluster} capped: ${info.limited.message}`
+      );
+    }
+    return info;
   }
 
   async stop(site: string, cluster: string): Promise<void> {

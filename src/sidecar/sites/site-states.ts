@@ -7,11 +7,12 @@
  * One `SiteStates` holds them all and says when a site's state changed; the
  * other parts of `sites/` change the states through it.
  */
-import type {
-  IClusterInfo,
-  ISiteConfig,
-  ISiteState,
-  LoginState
+import {
+  isUp,
+  type IClusterInfo,
+  type ISiteConfig,
+  type ISiteState,
+  type LoginState
 } from '../../protocol';
 import type { GatewayClient } from '../gateway';
 import type { SchedulerMetrics } from '../live';
@@ -34,7 +35,10 @@ export type ISiteGateway = Pick<
 >;
 
 /** What the sites layer uses of the scheduler figures reader. */
-export type ISiteMetrics = Pick<SchedulerMetrics, 'fetch' | 'forget' | 'ping'>;
+export type ISiteMetrics = Pick<
+  SchedulerMetrics,
+  'fetch' | 'forget' | 'ping' | 'plotList'
+>;
 
 export interface ISiteEntry {
   config: ISiteConfig;
@@ -139,6 +143,24 @@ export class SiteStates {
 }
 
 /** A site's state for change detection: when it was last checked is no change. */
+/**
+ * Without a login the list cannot be refreshed, but its clusters keep
+ * running: keep showing those that ran, as last seen at the last refresh
+ * (or `now`), without figures.
+ */
+export function keepAsLastSeen(entry: ISiteEntry, now: number): void {
+  const state = entry.state;
+  if (state.clustersAsOf !== undefined) {
+    return;
+  }
+  state.clusters = state.clusters
+    .filter(c => isUp(c.status))
+    .map(({ live: _live, unreachable: _unreachable, ...rest }) => rest);
+  if (state.clusters.length) {
+    state.clustersAsOf = entry.refreshedAt || now;
+  }
+}
+
 export function comparable(state: ISiteState): string {
   return JSON.stringify({
     ...state,

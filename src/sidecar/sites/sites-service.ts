@@ -10,40 +10,41 @@
  * It knows nothing of HTTP: its errors are `CodedError`s, which the HTTP
  * layer answers through one table (`http/error-answers.ts`).
  */
-import type {
-  IClusterInfo,
-  IClusterOptionSpec,
-  ICreateClusterRequest,
-  IKernelConnection,
-  ISiteConfig,
-  ISiteRegistry,
-  ISiteState,
-  LoginState
+import {
+  isUp,
+  type IClusterInfo,
+  type IClusterOptionSpec,
+  type ICreateClusterRequest,
+  type IDashboardPlot,
+  type IKernelConnection,
+  type IScaleResponse,
+  type ISiteConfig,
+  type ISiteRegistry,
+  type ISiteState,
+  type LoginState
 } from '../../protocol';
 import type { SessionManager } from '../auth';
+import { parsePlotList } from '../dashboards/plot-list';
+import { quoted } from '../errors';
+import { GatewayClient, type DisplayNames } from '../gateway';
 import {
-  GatewayClient,
-  isGatewayError,
-  isUp,
-  type DisplayNames
-} from '../gateway';
-import {
-  LiveWatcher,
-  SCHEDULER_GONE,
   SchedulerMetrics,
+  type LiveWatcher,
   type ILiveSubscription
 } from '../live';
 import type { StateFile } from '../state/state-file';
 import { ClusterLiveness } from './cluster-liveness';
 import { ClusterOperations } from './cluster-operations';
+import { SitesError } from './errors';
 import { KernelConnections } from './kernel-connections';
 import { KernelOwners } from './kernel-owners';
 import { KnownClusters, RESTARTED } from './known-clusters';
+import { liveFigures } from './live-figures';
 import { FRESH_MS, SiteRefresher } from './site-refresher';
 import {
   initialState,
+  keepAsLastSeen,
   SiteStates,
-  type ISiteEntry,
   type ISiteGateway,
   type ISiteMetrics
 } from './site-states';
@@ -162,7 +163,12 @@ export class SitesService {
       KERNEL_CLUSTER_CHECK_MS
     );
     this.ownersTimer.unref();
-    this.watcher = this.liveWatcher();
+    this.watcher = liveFigures({
+      states: this.states,
+      liveness: this.liveness,
+      intervalMs: config.liveIntervalMs,
+      log: this.log
+    });
     this.refresher = new SiteRefresher({
       states: this.states,
       names,
@@ -299,7 +305,7 @@ export class SitesService {
     return this.operations.rename(site, cluster, displayName);
   }
 
-  scale(site: string, cluster: string, count: number): Promise<IClusterInfo> {
+  scale(site: string, cluster: string, count: number): Promise<IScaleResponse> {
     return this.operations.scale(site, cluster, count);
   }
 
@@ -308,8 +314,23 @@ export class SitesService {
     cluster: string,
     minimum: number,
     maximum: number
-  ): Promise<IClusterInfo> {
+  ): Promise<IScaleResponse> {
     return this.operations.adapt(site, cluster, minimum, maximum);
+  }
+
+  /** The plots a running cluster of the user's offers (its scheduler's list, checked). */
+  async dashboardPlots(
+    site: string,
+    cluster: string
+  ): Promise<IDashboardPlot[]> {
+    if ((await this.dashboardGatewayOf(site, cluster)) === undefined) {
+      throw new SitesError(
+        'no-cluster',
+        `${quoted(site)} has no running cluster ${quoted(cluster)} of yours: its dashboard has no plots to list`
+      );
+    }
+    const raw = await this.states.entry(site).metrics.plotList(cluster);
+    return parsePlotList(raw);
   }
 
   async stopCluster(site: string, cluster: string): Promise<void> {
@@ -406,46 +427,6 @@ export class SitesService {
     });
   }
 
-  private liveWatcher(): LiveWatcher {
-    return new LiveWatcher({
-      intervalMs: this.config.liveIntervalMs,
-      // Only a fresh list's clusters: those last seen are shown as they were.
-      clusters: site => {
-        const state = this.states.entry(site).state;
-        return state.clustersAsOf === undefined
-          ? state.clusters.filter(c => c.status === 'RUNNING').map(c => c.name)
-          : [];
-      },
-      fetch: (site, cluster, signal) =>
-        this.states.entry(site).metrics.fetch(cluster, signal),
-      onUpdate: (site, cluster, live) => {
-        this.liveness.answered(site, cluster);
-        const info = this.states
-          .entry(site)
-          .state.clusters.find(c => c.name === cluster);
-        if (info) {
-          info.live = live;
-          this.states.changed([site]);
-        }
-      },
-      onForget: (site, cluster) =>
-        this.states.entry(site).metrics.forget(cluster),
-      onError: (site, cluster, error) => {
-        // Figures that stopped because the scheduler is gone: the panel says so.
-        if (
-          cluster &&
-          isGatewayError(error) &&
-          SCHEDULER_GONE.has(error.kind)
-        ) {
-          this.liveness.silent(site, cluster, error.message);
-        }
-        this.log(
-          `sidecar: live figures of ${site}/${cluster ?? '*'}: ${(error as Error).message}`
-        );
-      }
-    });
-  }
-
   private loginChanged(sites: string[], login: LoginState): void {
     for (const name of sites) {
       const entry = this.states.find(name);
@@ -458,7 +439,8 @@ export class SitesService {
           if (login.status === 'logged-out') {
             this.known.loginChanged(entry.state.loginKey, undefined);
           }
-          this.keepAsLastSeen(entry);
+          this.config.onDashboardsEnd?.(entry.state.name);
+          keepAsLastSeen(entry, this.now());
         }
       }
     }
@@ -489,24 +471,6 @@ export class SitesService {
       this.decorate(site, cluster);
     }
     this.states.changed([site]);
-  }
-
-  /**
-   * Without a login the list cannot be refreshed, but its clusters keep
-   * running: keep showing those that ran, as last seen (no figures).
-   */
-  private keepAsLastSeen(entry: ISiteEntry): void {
-    const state = entry.state;
-    this.config.onDashboardsEnd?.(state.name);
-    if (state.clustersAsOf !== undefined) {
-      return;
-    }
-    state.clusters = state.clusters
-      .filter(c => isUp(c.status))
-      .map(({ live: _live, unreachable: _unreachable, ...rest }) => rest);
-    if (state.clusters.length) {
-      state.clustersAsOf = entry.refreshedAt || this.now();
-    }
   }
 
   /** While someone watches, cluster lists are refreshed periodically (clusters started elsewhere show up). */

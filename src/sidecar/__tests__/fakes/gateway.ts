@@ -129,10 +129,12 @@ export class FakeGateway implements ISiteGateway {
 
   async scale(name: string, count: number): Promise<IScaleResult> {
     this.calls.push(`scale ${name} ${count}`);
+    // dask-gateway-server's words (routes.py) when a request is above the limit.
     return count > 4
       ? {
           ok: false,
-          message: 'Scale request of 5 workers exceeds the max of 4'
+          message: `Scale request of ${count} workers would exceed resource limit of 4 workers. Scaling to 4 instead.`,
+          maximum: 4
         }
       : { ok: true };
   }

@@ -30,6 +30,8 @@ export async function serviceOnFakes(
     state?: StateFile;
     /** The gateways of an earlier service (a sidecar restart). */
     gateways?: Map<string, FakeGateway>;
+    /** What schedulers answer for `individual-plots.json`. */
+    plotList?: unknown;
   } = {}
 ): Promise<IServiceOnFakes> {
   const sites = options.sites ?? ['central', 'lumi'];
@@ -61,6 +63,7 @@ export async function serviceOnFakes(
     metricsOf: site => ({
       fetch: () => Promise.reject(new Error('no live figures here')),
       forget: () => undefined,
+      plotList: () => Promise.resolve(options.plotList ?? {}),
       ping: (cluster: string) =>
         deadSchedulers.has(cluster)
           ? Promise.reject(
