@@ -4,6 +4,8 @@ export namespace CommandIDs {
   export const openSidebar = 'dask-sites:open-sidebar';
   /** Open a cluster's dashboard; args `{site, cluster, plot?}` (plot defaults to `status`). */
   export const openDashboard = 'dask-sites:open-dashboard';
+  /** Open any Dask dashboard address in a pane (e.g. a LocalCluster's); args `{url}`. */
+  export const openDashboardUrl = 'dask-sites:open-dashboard-url';
   /** Reload every site's state from the sidecar. */
   export const refresh = 'dask-sites:refresh';
   /** Set the Dask site of the selected cells; args `{site}` (none: ask). */

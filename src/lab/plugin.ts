@@ -4,6 +4,7 @@ import {
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
 import { ICommandPalette } from '@jupyterlab/apputils';
+import { ILauncher } from '@jupyterlab/launcher';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
@@ -29,13 +30,20 @@ export const sidebarPlugin: JupyterFrontEndPlugin<IDaskSites> = {
     'The Dask Sites panel: log in to sites, start and scale their clusters.',
   autoStart: true,
   provides: IDaskSites,
-  optional: [ITranslator, ISettingRegistry, ICommandPalette, ILayoutRestorer],
+  optional: [
+    ITranslator,
+    ISettingRegistry,
+    ICommandPalette,
+    ILayoutRestorer,
+    ILauncher
+  ],
   activate: (
     app: JupyterFrontEnd,
     translator: ITranslator | null,
     settingRegistry: ISettingRegistry | null,
     palette: ICommandPalette | null,
-    restorer: ILayoutRestorer | null
+    restorer: ILayoutRestorer | null,
+    launcher: ILauncher | null
   ): IDaskSites => {
     const trans = (translator ?? nullTranslator).load(TRANSLATION_DOMAIN);
     const serverSettings = app.serviceManager.serverSettings;
@@ -76,7 +84,10 @@ export const sidebarPlugin: JupyterFrontEndPlugin<IDaskSites> = {
     restorer?.add(sidebar, sidebar.id);
 
     app.commands.addCommand(CommandIDs.openSidebar, {
-      label: trans.__('Show Dask Sites'),
+      label: args =>
+        args['isLauncher']
+          ? trans.__('Dask Sites')
+          : trans.__('Show Dask Sites'),
       caption: trans.__('Open the Dask Sites panel in the left sidebar'),
       icon: args => (args['isPalette'] ? undefined : sitesIcon),
       describedBy: { args: { type: 'object', properties: {} } },
@@ -90,6 +101,12 @@ export const sidebarPlugin: JupyterFrontEndPlugin<IDaskSites> = {
       execute: () => model.refresh()
     });
 
+    // In the Launcher beside notebooks: where a new user finds the panel.
+    launcher?.add({
+      command: CommandIDs.openSidebar,
+      category: trans.__('Other'),
+      rank: 0
+    });
     palette?.addItem({
       command: CommandIDs.openSidebar,
       category: trans.__('Dask')

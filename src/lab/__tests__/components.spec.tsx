@@ -205,10 +205,13 @@ describe('SitesPanel', () => {
     const row = within(
       screen.getByRole('listitem', { name: 'Cluster c0ffee00' })
     );
-    expect(row.getByText('running')).toBeTruthy();
+    expect(row.getByText('running — log in to manage')).toBeTruthy();
     expect(
       (row.getByRole('button', { name: /Stop/ }) as HTMLButtonElement).disabled
     ).toBe(true);
+    // No scaling and no figures for a cluster it cannot see now.
+    expect(row.queryByRole('spinbutton')).toBeNull();
+    expect(row.queryByText('waiting…')).toBeNull();
   });
 
   it('marks a cluster made for kernels, and when it will stop', async () => {
@@ -440,7 +443,7 @@ describe('SitesPanel', () => {
       },
       { count: 1 }
     ]);
-    expect(screen.queryByRole('form')).toBeNull();
+    expect(screen.queryByRole('form', { name: /^New cluster/ })).toBeNull();
     expect(screen.getByText('flood')).toBeTruthy();
   });
 });

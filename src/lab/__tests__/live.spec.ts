@@ -99,6 +99,24 @@ describe('LiveConnection', () => {
     expect(FakeWebSocket.instances).toHaveLength(4);
   });
 
+  it('gives up on a socket that never opens, and tries again', () => {
+    live.start();
+    const stuck = FakeWebSocket.last;
+    jest.advanceTimersByTime(9_999);
+    expect(live.status).toBe('connecting');
+    jest.advanceTimersByTime(1);
+    expect(live.status).toBe('waiting');
+    expect(live.lastError).toBe('the live connection did not open within 10 s');
+    expect(stuck.closedByClient).toBeDefined();
+    jest.advanceTimersByTime(1_000);
+    expect(FakeWebSocket.instances).toHaveLength(2);
+    // One that opens in time stays open.
+    FakeWebSocket.last.open();
+    jest.advanceTimersByTime(60_000);
+    expect(live.status).toBe('open');
+    expect(FakeWebSocket.instances).toHaveLength(2);
+  });
+
   it('caps the delay at maxDelayMs', () => {
     live.start();
     for (let i = 0; i < 6; i++) {

@@ -12,11 +12,14 @@ import type {
   IClusterInfo,
   IClustersResponse,
   ICreateClusterRequest,
+  IDashboardPlot,
   IHealthResponse,
   ILoginRequest,
   IOptionsResponse,
+  IPlotsResponse,
   IRenameClusterRequest,
   IScaleRequest,
+  IScaleResponse,
   ISitesResponse,
   ISiteState,
   LoginState
@@ -121,7 +124,7 @@ export class SidecarClient {
     return this.request('PATCH', Private.clusterPath(site, cluster), body);
   }
 
-  scale(site: string, cluster: string, count: number): Promise<IClusterInfo> {
+  scale(site: string, cluster: string, count: number): Promise<IScaleResponse> {
     const body: IScaleRequest = { count };
     return this.request(
       'POST',
@@ -135,13 +138,26 @@ export class SidecarClient {
     cluster: string,
     minimum: number,
     maximum: number
-  ): Promise<IClusterInfo> {
+  ): Promise<IScaleResponse> {
     const body: IAdaptRequest = { minimum, maximum };
     return this.request(
       'POST',
       `${Private.clusterPath(site, cluster)}/adapt`,
       body
     );
+  }
+
+  /** The plots a running cluster's dashboard offers (its scheduler's list). */
+  async dashboardPlots(
+    site: string,
+    cluster: string
+  ): Promise<IDashboardPlot[]> {
+    return (
+      await this.request<IPlotsResponse>(
+        'GET',
+        `${Private.clusterPath(site, cluster)}/plots`
+      )
+    ).plots;
   }
 
   async stopCluster(site: string, cluster: string): Promise<void> {

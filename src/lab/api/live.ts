@@ -32,6 +32,7 @@ export class LiveConnection implements IDisposable {
     this._minDelay = options.minDelayMs ?? 1_000;
     this._maxDelay = options.maxDelayMs ?? 30_000;
     this._random = options.random ?? Math.random;
+    this._connectTimeout = options.connectTimeoutMs ?? 10_000;
   }
 
   get status(): LiveStatus {
@@ -128,6 +129,16 @@ export class LiveConnection implements IDisposable {
       return;
     }
     socket.binaryType = 'arraybuffer';
+    // A handshake that never ends (a stalled proxy, a browser's connection
+    // limit while a page loads) would leave the panel without figures.
+    this._timer = setTimeout(() => {
+      this._timer = undefined;
+      if (socket === this._socket && this._status === 'connecting') {
+        this.drop(
+          `the live connection did not open within ${Math.round(this._connectTimeout / 1000)} s`
+        );
+      }
+    }, this._connectTimeout);
     // One decoder per connection: the stream's record structures are per connection.
     const unpackr = new Unpackr(liveStreamMsgpackOptions());
     let seq = 0;
@@ -135,6 +146,7 @@ export class LiveConnection implements IDisposable {
       if (socket !== this._socket) {
         return;
       }
+      this.clearTimer();
       this._lastError = undefined;
       this.setStatus('open');
       this.sendWatch();
@@ -190,6 +202,7 @@ export class LiveConnection implements IDisposable {
     if (this._status === 'stopped' || this._disposed) {
       return;
     }
+    this.clearTimer(); // the connect timeout of the socket that closed
     this._lastError = reason;
     const base = Math.min(this._maxDelay, this._minDelay * 2 ** this._attempt);
     // Jitter (50-100 %) so many tabs do not reconnect in step after a restart.
@@ -245,6 +258,7 @@ export class LiveConnection implements IDisposable {
   private readonly _minDelay: number;
   private readonly _maxDelay: number;
   private readonly _random: () => number;
+  private readonly _connectTimeout: number;
   private _socket: WebSocket | undefined;
   private _timer: ReturnType<typeof setTimeout> | undefined;
   private _attempt = 0;
@@ -268,6 +282,8 @@ export namespace LiveConnection {
     minDelayMs?: number;
     /** Longest reconnect delay (default 30 s). */
     maxDelayMs?: number;
+    /** Give up on a socket that has not opened after this long (default 10 s). */
+    connectTimeoutMs?: number;
     /** For tests: the jitter's random source. */
     random?: () => number;
   }

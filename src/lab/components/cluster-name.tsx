@@ -83,7 +83,10 @@ export function ClusterName(props: IClusterNameProps): JSX.Element {
   }
   return (
     <span className="jp-DaskSites-name">
-      <span className="jp-DaskSites-nameText" title={props.id}>
+      <span
+        className="jp-DaskSites-nameText"
+        title={trans.__('%1 (cluster %2)', props.name, props.id)}
+      >
         {props.name}
       </span>
       <Button

@@ -8,7 +8,7 @@ import { Button, stopIcon } from '@jupyterlab/ui-components';
 import type { CommandRegistry } from '@lumino/commands';
 import * as React from 'react';
 
-import type { IClusterInfo, ISiteState } from '../../protocol';
+import { isUp, type IClusterInfo, type ISiteState } from '../../protocol';
 import { whyNoClusters, whyNotRunning } from '../model/availability';
 import type { SitesModel } from '../model/sites-model';
 import { ClusterName } from './cluster-name';
@@ -28,7 +28,8 @@ export interface IClusterRowProps {
 
 export function ClusterRow(props: IClusterRowProps): JSX.Element {
   const { model, site, cluster, commands, trans } = props;
-  const now = useNow(30_000);
+  // Every second: the age shows seconds for its first minute.
+  const now = useNow(1_000);
   const pending = (action: Parameters<SitesModel['isPending']>[1]) =>
     model.isPending(site.name, action, cluster.name);
   const siteBlocked = whyNoClusters(site, trans);
@@ -37,6 +38,8 @@ export function ClusterRow(props: IClusterRowProps): JSX.Element {
   const stopping = cluster.status === 'STOPPING' || pending('stop');
   const ended = cluster.status === 'STOPPED' || cluster.status === 'FAILED';
   const chosen = site.chosenCluster === cluster.name;
+  // Logged out: the list is as last seen; these clusters may still run.
+  const lastSeen = site.clustersAsOf !== undefined;
   const error = model.error(site.name, cluster.name);
 
   const stop = async () => {
@@ -78,9 +81,22 @@ export function ClusterRow(props: IClusterRowProps): JSX.Element {
         <span
           className="jp-DaskSites-status"
           data-status={cluster.status}
-          title={trans.__('Status reported by the gateway')}
+          data-last-seen={lastSeen || undefined}
+          title={
+            lastSeen
+              ? trans.__(
+                  'Status when last seen; log in to %1 to see and manage it',
+                  site.label
+                )
+              : trans.__('Status reported by the gateway')
+          }
         >
-          {statusText(cluster.status, trans)}
+          {lastSeen && isUp(cluster.status)
+            ? trans.__(
+                '%1 — log in to manage',
+                statusText(cluster.status, trans)
+              )
+            : statusText(cluster.status, trans)}
         </span>
         {cluster.unreachable && cluster.status === 'RUNNING' && (
           <span
@@ -129,14 +145,21 @@ export function ClusterRow(props: IClusterRowProps): JSX.Element {
           </span>
         )}
       </div>
-      <Figures cluster={cluster} now={now} trans={trans} />
-      {cluster.status === 'RUNNING' && (
+      <Figures
+        cluster={cluster}
+        now={now}
+        trans={trans}
+        asOf={site.clustersAsOf}
+      />
+      {cluster.status === 'RUNNING' && !lastSeen && (
         <ScalingControls
           cluster={cluster}
           trans={trans}
           disabledReason={blocked}
           scaling={pending('scale')}
           adapting={pending('adapt')}
+          notice={model.notice(site.name, cluster.name)}
+          onDismissNotice={() => model.dismissError(site.name, cluster.name)}
           onScale={count => void model.scale(site.name, cluster.name, count)}
           onAdapt={(lo, hi) =>
             void model.adapt(site.name, cluster.name, lo, hi)
@@ -182,11 +205,12 @@ export function ClusterRow(props: IClusterRowProps): JSX.Element {
         </Button>
       </div>
       <DashboardLinks
+        model={model}
         site={site.name}
         cluster={cluster.name}
         commands={commands}
         trans={trans}
-        disabledReason={notRunning}
+        disabledReason={siteBlocked ?? notRunning}
       />
       {error && (
         <ErrorNote
@@ -204,9 +228,13 @@ function Figures(props: {
   cluster: IClusterInfo;
   now: number;
   trans: TranslationBundle;
+  /** The site's list is as last seen (logged out): no figures come. */
+  asOf?: number;
 }): JSX.Element {
   const { cluster, now, trans } = props;
   const live = cluster.live;
+  const waiting =
+    !live && cluster.status === 'RUNNING' && props.asOf === undefined;
   // [term, value, wide]: memory takes two columns of the grid.
   const items: [string, string, boolean][] = [];
   if (live) {
@@ -235,11 +263,17 @@ function Figures(props: {
       false
     ]);
   }
-  if (!items.length) {
+  if (!items.length && !waiting) {
     return <></>;
   }
   return (
-    <dl className="jp-DaskSites-figures">
+    <dl className="jp-DaskSites-figures" aria-busy={waiting}>
+      {waiting && (
+        <div className="jp-DaskSites-figure jp-mod-wide" role="status">
+          <dt>{trans.__('Workers')}</dt>
+          <dd className="jp-DaskSites-muted">{trans.__('waiting…')}</dd>
+        </div>
+      )}
       {items.map(([term, value, wide]) => (
         <div
           key={term}

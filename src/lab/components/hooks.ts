@@ -14,7 +14,11 @@ export function useSignal(signal: ISignal<unknown, unknown>): void {
   }, [signal]);
 }
 
-/** The current time, updated every `intervalMs` (not at all when `null`). */
+/**
+ * The current time, updated every `intervalMs` (not at all when `null`).
+ * Components asking for the same interval share one timer, so fifty
+ * clusters' ages tick together and cost one timer.
+ */
 export function useNow(intervalMs: number | null): number {
   const [now, setNow] = useState(() => Date.now());
   useEffect(() => {
@@ -22,8 +26,41 @@ export function useNow(intervalMs: number | null): number {
       return;
     }
     setNow(Date.now());
-    const timer = setInterval(() => setNow(Date.now()), intervalMs);
-    return () => clearInterval(timer);
+    return Private.subscribe(intervalMs, setNow);
   }, [intervalMs]);
   return now;
+}
+
+namespace Private {
+  interface IClock {
+    timer: ReturnType<typeof setInterval>;
+    listeners: Set<(now: number) => void>;
+  }
+  const clocks = new Map<number, IClock>();
+
+  /** Call `listener` every `intervalMs`; returns the unsubscribe. */
+  export function subscribe(
+    intervalMs: number,
+    listener: (now: number) => void
+  ): () => void {
+    let clock = clocks.get(intervalMs);
+    if (!clock) {
+      const listeners = new Set<(now: number) => void>();
+      const timer = setInterval(() => {
+        const now = Date.now();
+        listeners.forEach(notify => notify(now));
+      }, intervalMs);
+      clock = { timer, listeners };
+      clocks.set(intervalMs, clock);
+    }
+    const own = clock;
+    own.listeners.add(listener);
+    return () => {
+      own.listeners.delete(listener);
+      if (!own.listeners.size) {
+        clearInterval(own.timer);
+        clocks.delete(intervalMs);
+      }
+    };
+  }
 }

@@ -2,12 +2,13 @@
  * A site's login: who is logged in and until when, or the steps of a
  * pending device or code flow, with log in / log out / cancel.
  */
-import { Clipboard } from '@jupyterlab/apputils';
+import { Clipboard, Dialog, showDialog } from '@jupyterlab/apputils';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import { Button, checkIcon, copyIcon } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import type { ISiteState, LoginState } from '../../protocol';
+import { listLabels, loginGroup } from '../model/login-group';
 import type { SitesModel } from '../model/sites-model';
 import { formatClock, formatCountdown, formatDuration } from './format';
 import { useNow } from './hooks';
@@ -39,7 +40,30 @@ export function LoginSection(props: ILoginSectionProps): JSX.Element {
       openLoginPopup(state.authorizationUrl);
     }
   };
-  const logOut = () => void model.logout(site.name);
+  // Logging out of one site logs out of every site sharing its login: say so first.
+  const group = loginGroup(model.sites, site);
+  const covered = listLabels(group, trans.__('and'));
+  const logOut = async () => {
+    if (group.length > 1) {
+      const result = await showDialog({
+        title: trans.__('Log out of %1 sites?', group.length),
+        body: trans.__(
+          '%1 share one login, so logging out of %2 logs out of all of them. Their clusters keep running: the panel lists them as last seen until you log in again.',
+          covered,
+          site.label
+        ),
+        buttons: [
+          Dialog.cancelButton({ label: trans.__('Stay logged in') }),
+          Dialog.warnButton({ label: trans.__('Log out of all') })
+        ]
+      });
+      if (!result.button.accept) {
+        return;
+      }
+    }
+    await model.logout(site.name);
+  };
+  const cancel = () => void model.logout(site.name);
 
   switch (login.status) {
     case 'not-required':
@@ -57,8 +81,8 @@ export function LoginSection(props: ILoginSectionProps): JSX.Element {
           <Button
             small
             disabled={busy}
-            onClick={logOut}
-            title={trans.__('Log out of %1', site.label)}
+            onClick={() => void logOut()}
+            title={trans.__('Log out of %1', covered)}
           >
             {model.isPending(site.name, 'logout')
               ? trans.__('Logging out…')
@@ -71,9 +95,10 @@ export function LoginSection(props: ILoginSectionProps): JSX.Element {
         <PendingLogin
           login={login}
           site={site}
+          group={group}
           trans={trans}
           busy={busy}
-          onCancel={logOut}
+          onCancel={cancel}
           onRetry={logIn}
         />
       );
@@ -139,26 +164,50 @@ function LoggedIn(props: {
 function PendingLogin(props: {
   login: Extract<LoginState, { status: 'pending' }>;
   site: ISiteState;
+  /** The sites this login is for (see `loginGroup`). */
+  group: readonly ISiteState[];
   trans: TranslationBundle;
   busy: boolean;
   onCancel: () => void;
   onRetry: () => void;
 }): JSX.Element {
-  const { login, site, trans } = props;
+  const { login, site, group, trans } = props;
   const now = useNow(1_000);
   const left = login.expiresAt - now;
   const expired = left <= 0;
 
+  const covered = listLabels(group, trans.__('and'));
   const cancel = (
     <Button
       small
       disabled={props.busy}
       onClick={props.onCancel}
-      title={trans.__('Cancel the login to %1', site.label)}
+      title={trans.__('Cancel the login to %1', covered)}
     >
       {trans.__('Cancel')}
     </Button>
   );
+  // One login, shown once: on the first card of the sites it is for.
+  const shownAt = group[0];
+  if (shownAt && shownAt.name !== site.name) {
+    return (
+      <div className="jp-DaskSites-pendingLogin jp-mod-shared">
+        <p className="jp-DaskSites-muted" role="status">
+          {trans.__(
+            'Logging in with the login shown at %1 (one login for %2).',
+            shownAt.label,
+            covered
+          )}
+        </p>
+      </div>
+    );
+  }
+  const forSites =
+    group.length > 1 ? (
+      <p className="jp-DaskSites-loginFor">
+        {trans.__('One login for %1.', covered)}
+      </p>
+    ) : null;
   const waiting = expired ? (
     <p className="jp-DaskSites-muted">
       {trans.__('The login request expired.')}{' '}
@@ -179,7 +228,7 @@ function PendingLogin(props: {
   if (login.flow === 'code') {
     return (
       <div className="jp-DaskSites-pendingLogin">
-        <p>{trans.__('Log in to %1 in the login window.', site.label)}</p>
+        <p>{trans.__('Log in to %1 in the login window.', covered)}</p>
         <div className="jp-DaskSites-row">
           <Button
             small
@@ -199,6 +248,7 @@ function PendingLogin(props: {
   const link = login.verificationUriComplete ?? login.verificationUri;
   return (
     <div className="jp-DaskSites-pendingLogin">
+      {forSites}
       <p>
         {trans.__('Open')}{' '}
         <a href={link} target="_blank" rel="noopener noreferrer">

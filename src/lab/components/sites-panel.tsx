@@ -9,8 +9,10 @@ import * as React from 'react';
 
 import type { SitesModel } from '../model/sites-model';
 import { ErrorNote } from './error-note';
+import { FirstSteps } from './first-steps';
 import { formatDuration } from './format';
 import { useNow, useSignal } from './hooks';
+import { OtherDashboard } from './other-dashboard';
 import { SiteCard } from './site-card';
 
 export interface ISitesPanelProps {
@@ -53,6 +55,7 @@ export function SitesPanel(props: ISitesPanelProps): JSX.Element {
             )}
           </p>
         )}
+        {!model.loading && <FirstSteps sites={sites} trans={trans} />}
         {sites.map(site => (
           <SiteCard
             key={site.name}
@@ -62,6 +65,7 @@ export function SitesPanel(props: ISitesPanelProps): JSX.Element {
             trans={trans}
           />
         ))}
+        {!model.loading && <OtherDashboard commands={commands} trans={trans} />}
       </div>
     </div>
   );

@@ -5,7 +5,9 @@
  */
 import type { TranslationBundle } from '@jupyterlab/translation';
 
-export interface IDashboardPlot {
+import type { IDashboardPlot } from '../../protocol';
+
+export interface IPlotItem {
   /** Path under the cluster's dashboard, e.g. `individual-task-stream`. */
   path: string;
   /** Short label for the list and the pane title. */
@@ -13,7 +15,7 @@ export interface IDashboardPlot {
 }
 
 /** The plots offered per cluster, most useful first. */
-export function dashboardPlots(trans: TranslationBundle): IDashboardPlot[] {
+export function dashboardPlots(trans: TranslationBundle): IPlotItem[] {
   return [
     { path: 'status', label: trans.__('Status') },
     { path: 'individual-task-stream', label: trans.__('Task stream') },
@@ -26,6 +28,26 @@ export function dashboardPlots(trans: TranslationBundle): IDashboardPlot[] {
     { path: 'individual-workers', label: trans.__('Workers') },
     { path: 'individual-cpu', label: trans.__('CPU') }
   ];
+}
+
+/**
+ * The plots a scheduler listed (`individual-plots.json`), as the sidebar
+ * offers them: the full Status page first (the list has only individual
+ * plots), then the list, with the labels above where a path is known (so the
+ * list and the pane's tab say the same).
+ */
+export function offeredPlots(
+  listed: readonly IDashboardPlot[],
+  trans: TranslationBundle
+): IPlotItem[] {
+  const known = new Map(dashboardPlots(trans).map(p => [p.path, p.label]));
+  const items: IPlotItem[] = [{ path: 'status', label: trans.__('Status') }];
+  for (const plot of listed) {
+    if (plot.path !== 'status') {
+      items.push({ path: plot.path, label: known.get(plot.path) ?? plot.name });
+    }
+  }
+  return items;
 }
 
 /** The label of a plot path; unknown paths get a readable form of the path. */

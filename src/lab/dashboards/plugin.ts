@@ -1,6 +1,7 @@
 /**
- * Dashboard panes: the open command, the tracker that lets the layout
- * restorer reopen panes after a reload, and where a new pane goes.
+ * Dashboard panes: the open commands (a cluster's plot; any dashboard
+ * address), the trackers that let the layout restorer reopen panes after a
+ * reload, and where a new pane goes.
  */
 import {
   ILayoutRestorer,
@@ -13,6 +14,8 @@ import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import { CommandIDs, OPEN_DASHBOARD_ARGS } from '../commands';
 import { TRANSLATION_DOMAIN } from '../plugin';
 import { IDaskSites } from '../tokens';
+import { ExternalDashboardPane } from './external-pane';
+import { checkDashboardUrl, externalPaneId } from './external-url';
 import { DashboardPane } from './pane';
 import { paneId, readOpenArgs } from './pane-identity';
 import { placeNewPane } from './placement';
@@ -74,10 +77,61 @@ export const dashboardsPlugin: JupyterFrontEndPlugin<void> = {
       }
     });
 
+    const external = new WidgetTracker<ExternalDashboardPane>({
+      namespace: 'dask-sites-external-dashboards'
+    });
+    app.commands.addCommand(CommandIDs.openDashboardUrl, {
+      label: trans.__('Open Dask Dashboard URL'),
+      caption: trans.__(
+        "Open any Dask dashboard address in a pane (e.g. a LocalCluster's)"
+      ),
+      describedBy: {
+        args: {
+          type: 'object',
+          properties: {
+            url: {
+              type: 'string',
+              description: 'http(s) address, or a path on this server'
+            }
+          },
+          required: ['url']
+        }
+      },
+      execute: async args => {
+        const checked = checkDashboardUrl(String(args['url'] ?? ''), trans);
+        if ('error' in checked) {
+          throw new Error(checked.error);
+        }
+        const open = external.find(
+          pane => pane.id === externalPaneId(checked.url)
+        );
+        if (open) {
+          app.shell.activateById(open.id);
+          return open;
+        }
+        const pane = new ExternalDashboardPane({ url: checked.url, trans });
+        await external.add(pane);
+        // Beside the current cluster pane, to compare the two.
+        const ref = tracker.currentWidget;
+        app.shell.add(
+          pane,
+          'main',
+          ref?.isAttached ? { ref: ref.id, mode: 'split-right' } : {}
+        );
+        app.shell.activateById(pane.id);
+        return pane;
+      }
+    });
+
     if (restorer) {
       void restorer.restore(tracker, {
         command: CommandIDs.openDashboard,
         args: pane => ({ ...pane.restoreArgs }),
+        name: pane => pane.id
+      });
+      void restorer.restore(external, {
+        command: CommandIDs.openDashboardUrl,
+        args: pane => ({ url: pane.url }),
         name: pane => pane.id
       });
     }

@@ -1,10 +1,11 @@
 /**
  * The actions users take on sites and clusters, as the panel shows them:
- * one pending flag per action, and one error per site (or per cluster) that
- * stays on its card until it is dismissed or the next action there starts.
- * A failing site never marks another.
+ * one pending flag per action, and one error (or notice: it worked, but not
+ * quite as asked) per site or cluster that stays on its card until it is
+ * dismissed or the next action there starts. A failing site never marks
+ * another.
  */
-import type { ErrorCode } from '../../protocol';
+import type { ErrorCode, IScaleLimit } from '../../protocol';
 import { SidecarError } from '../api/errors';
 
 /** What a user can do to a site or a cluster (one pending flag and one error each). */
@@ -32,6 +33,14 @@ export interface IActionError {
   needsLogin: boolean;
 }
 
+/** An action that worked, but not as asked: the site capped the workers. */
+export interface IActionNotice {
+  action: 'scale' | 'adapt';
+  /** What the user asked for ("10000", "2–10000"). */
+  requested: string;
+  limit: IScaleLimit;
+}
+
 /** Pending flags and errors of every site's and cluster's actions. */
 export class ActionTracker {
   isPending(site: string, action: SiteAction, cluster?: string): boolean {
@@ -53,9 +62,25 @@ export class ActionTracker {
     return this._errors.get(Private.key(site, cluster));
   }
 
-  /** Forget the error; true if there was one. */
+  /** What the last action here did differently from the request (e.g. a site's cap on workers). */
+  notice(site: string, cluster?: string): IActionNotice | undefined {
+    return this._notices.get(Private.key(site, cluster));
+  }
+
+  /** Say how the action that just ended differed from the request. */
+  setNotice(
+    site: string,
+    cluster: string | undefined,
+    notice: IActionNotice
+  ): void {
+    this._notices.set(Private.key(site, cluster), notice);
+  }
+
+  /** Forget the error and notice; true if there was one. */
   dismiss(site: string, cluster?: string): boolean {
-    return this._errors.delete(Private.key(site, cluster));
+    const key = Private.key(site, cluster);
+    const notice = this._notices.delete(key);
+    return this._errors.delete(key) || notice;
   }
 
   /**
@@ -74,6 +99,7 @@ export class ActionTracker {
     const pending = Private.pendingKey(site, cluster, action);
     this._pending.add(pending);
     this._errors.delete(key);
+    this._notices.delete(key);
     changed();
     try {
       const result = await work();
@@ -90,6 +116,7 @@ export class ActionTracker {
 
   private readonly _pending = new Set<string>();
   private readonly _errors = new Map<string, IActionError>();
+  private readonly _notices = new Map<string, IActionNotice>();
 }
 
 /** Any failure as the error a card shows: the sidecar's message, status and code. */

@@ -11,6 +11,7 @@ import {
   applyLiveMessage,
   type IClusterInfo,
   type IClusterOptionSpec,
+  type IScaleResponse,
   type ISiteState,
   type LiveMessage,
   type LoginState
@@ -21,11 +22,19 @@ import {
   ActionTracker,
   toActionError,
   type IActionError,
+  type IActionNotice,
   type SiteAction
 } from './actions';
+import { PlotLists } from './plot-lists';
 import { DEFAULT_SETTINGS, type IPanelSettings } from './settings';
+import {
+  withCluster,
+  withClusterPatch,
+  withLogin,
+  withSite
+} from './site-list';
 
-export type { IActionError, SiteAction };
+export type { IActionError, IActionNotice, SiteAction };
 
 export type OptionsState =
   | { status: 'loading' }
@@ -51,11 +60,15 @@ export class SitesModel implements IDisposable {
     this.client = options.client;
     this._live = options.live;
     this._settings = options.settings ?? { ...DEFAULT_SETTINGS };
+    this.plots = new PlotLists(this.client, () => this.emit());
     this._live?.received.connect(this.onLive, this);
     this._live?.statusChanged.connect(this.onLiveStatus, this);
   }
 
   readonly client: SidecarClient;
+
+  /** Each cluster's list of dashboard plots, loaded on demand. */
+  readonly plots: PlotLists;
 
   get sites(): readonly ISiteState[] {
     return this._sites;
@@ -167,6 +180,11 @@ export class SitesModel implements IDisposable {
     return this._actions.error(site, cluster);
   }
 
+  /** How the last action of a site or cluster differed from the request (see `ActionTracker.notice`). */
+  notice(site: string, cluster?: string): IActionNotice | undefined {
+    return this._actions.notice(site, cluster);
+  }
+
   dismissError(site: string, cluster?: string): void {
     if (this._actions.dismiss(site, cluster)) {
       this.emit();
@@ -183,6 +201,9 @@ export class SitesModel implements IDisposable {
       const sites = await this.client.sites();
       this._loadError = undefined;
       this._loaded = true;
+      if (this._active && this._live?.status === 'waiting') {
+        this._live.reconnect(); // the server answers: no need to wait out the backoff
+      }
       if (this._streaming) {
         // The live stream is newer: this answer may have been made before a
         // diff that arrived first, and the stream would not send it again.
@@ -207,7 +228,7 @@ export class SitesModel implements IDisposable {
       undefined,
       'login',
       () => this.client.login(site, flow),
-      login => this.setLogin(site, login)
+      login => this.setSites(withLogin(this._sites, site, login))
     );
   }
 
@@ -218,7 +239,7 @@ export class SitesModel implements IDisposable {
       undefined,
       'logout',
       () => this.client.logout(site),
-      login => this.setLogin(site, login)
+      login => this.setSites(withLogin(this._sites, site, login))
     );
   }
 
@@ -260,7 +281,7 @@ export class SitesModel implements IDisposable {
           ...(request.displayName ? { displayName: request.displayName } : {}),
           wait: true
         }),
-      cluster => this.upsertCluster(site, cluster)
+      cluster => this.setSites(withCluster(this._sites, site, cluster))
     );
     if (info && info.status === 'RUNNING' && request.workers) {
       return (await this.scale(site, info.name, request.workers)) ?? info;
@@ -278,7 +299,7 @@ export class SitesModel implements IDisposable {
       cluster,
       'rename',
       () => this.client.renameCluster(site, cluster, displayName),
-      info => this.upsertCluster(site, info)
+      info => this.setSites(withCluster(this._sites, site, info))
     );
   }
 
@@ -292,7 +313,7 @@ export class SitesModel implements IDisposable {
       cluster,
       'scale',
       () => this.client.scale(site, cluster, count),
-      info => this.upsertCluster(site, info)
+      answer => this.scaled(site, cluster, answer, 'scale', String(count))
     );
   }
 
@@ -307,7 +328,8 @@ export class SitesModel implements IDisposable {
       cluster,
       'adapt',
       () => this.client.adapt(site, cluster, minimum, maximum),
-      info => this.upsertCluster(site, info)
+      answer =>
+        this.scaled(site, cluster, answer, 'adapt', `${minimum}–${maximum}`)
     );
   }
 
@@ -320,7 +342,9 @@ export class SitesModel implements IDisposable {
       () => this.client.stopCluster(site, cluster),
       () => {
         stopped = true;
-        this.patchCluster(site, cluster, { status: 'STOPPING' });
+        this.setSites(
+          withClusterPatch(this._sites, site, cluster, { status: 'STOPPING' })
+        );
       }
     );
     return stopped;
@@ -336,7 +360,7 @@ export class SitesModel implements IDisposable {
       cluster ?? undefined,
       'choose',
       () => this.client.chooseCluster(site, cluster),
-      state => this.replaceSite(state)
+      state => this.setSites(withSite(this._sites, state))
     );
   }
 
@@ -378,54 +402,28 @@ export class SitesModel implements IDisposable {
     this.emit();
   }
 
-  private setSites(sites: ISiteState[]): void {
+  private setSites(sites: readonly ISiteState[]): void {
     this._sites = sites;
     this.updateWatch();
     this.emit();
   }
 
-  private replaceSite(state: ISiteState): void {
-    this.setSites(
-      this._sites.some(s => s.name === state.name)
-        ? this._sites.map(s => (s.name === state.name ? state : s))
-        : [...this._sites, state]
-    );
-  }
-
-  /** Sites sharing the login key share the login state. */
-  private setLogin(site: string, login: LoginState): void {
-    const key = this.site(site)?.loginKey;
-    this.setSites(
-      this._sites.map(s =>
-        s.name === site || (key !== undefined && s.loginKey === key)
-          ? { ...s, login }
-          : s
-      )
-    );
-  }
-
-  private upsertCluster(site: string, info: IClusterInfo): void {
-    const state = this.site(site);
-    if (!state) {
-      return;
-    }
-    const known = state.clusters.some(c => c.name === info.name);
-    this.replaceSite({
-      ...state,
-      clusters: known
-        ? state.clusters.map(c => (c.name === info.name ? info : c))
-        : [...state.clusters, info]
-    });
-  }
-
-  private patchCluster(
+  /** A scale or adapt answer: the cluster, and the site's cap if it applied one. */
+  private scaled(
     site: string,
     cluster: string,
-    patch: Partial<IClusterInfo>
+    answer: IScaleResponse,
+    action: IActionNotice['action'],
+    requested: string
   ): void {
-    const info = this.site(site)?.clusters.find(c => c.name === cluster);
-    if (info) {
-      this.upsertCluster(site, { ...info, ...patch });
+    const { limited, ...info } = answer;
+    this.setSites(withCluster(this._sites, site, info));
+    if (limited) {
+      this._actions.setNotice(site, cluster, {
+        action,
+        requested,
+        limit: limited
+      });
     }
   }
 
@@ -442,7 +440,7 @@ export class SitesModel implements IDisposable {
   }
 
   private readonly _live: LiveConnection | undefined;
-  private _sites: ISiteState[] = [];
+  private _sites: readonly ISiteState[] = [];
   private _loaded = false;
   private _loadError: IActionError | undefined;
   /** A snapshot came over the live socket that is open now: it is the source of the sites. */
