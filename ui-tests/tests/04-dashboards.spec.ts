@@ -22,6 +22,7 @@ import {
   openPlot,
   openSidebar,
   saveInBothThemes,
+  runningCluster,
   saveScreenshot,
   test
 } from './support/lab';
@@ -185,13 +186,7 @@ test('every plot the scheduler offers, searchable; the full dashboard in a tab; 
 
   // Any dashboard address: here the gateway's own address of lumi's cluster,
   // as a user of dask_gateway would have it (`cluster.dashboard_link`).
-  const lumi = (
-    (await (
-      await request.get('/dask-sites/api/sites/lumi/clusters')
-    ).json()) as {
-      clusters: { name: string; status: string }[];
-    }
-  ).clusters.find(cluster => cluster.status === 'RUNNING');
+  const lumi = await runningCluster(request, 'lumi');
   expect(lumi, "lumi's cluster").toBeDefined();
   const registry = JSON.parse(
     fs.readFileSync(
@@ -205,7 +200,7 @@ test('every plot the scheduler offers, searchable; the full dashboard in a tab; 
     }[];
   };
   const gateway = registry.sites.find(site => site.name === 'lumi')!.gateway;
-  const url = `${gateway.public_address ?? gateway.address}/clusters/${lumi!.name}/status`;
+  const url = `${gateway.public_address ?? gateway.address}/clusters/${lumi!}/status`;
   const other = panel.locator('.jp-DaskSites-otherDashboard');
   await other.getByText('Open another dashboard').click();
   const address = other.getByRole('textbox', { name: 'Dashboard address' });
@@ -224,7 +219,7 @@ test('every plot the scheduler offers, searchable; the full dashboard in a tab; 
   await bokehRendered(external);
   await expect(
     page.getByRole('tab', {
-      name: new RegExp(`· clusters/${lumi!.name}/status$`)
+      name: new RegExp(`· clusters/${lumi!}/status$`)
     })
   ).toBeVisible();
   await saveInBothThemes(page, page, 'dashboard-external-url', testInfo);

@@ -14,6 +14,7 @@ import {
   inOrder,
   openPlot,
   openSidebar,
+  runningCluster,
   saveScreenshot,
   test
 } from './support/lab';
@@ -56,13 +57,7 @@ test('a hostile dashboard page cannot act as the user, and real dashboards stay 
   await bokehRendered(real);
 
   // lumi's scheduler image is "compromised": its dashboard serves /hostile.
-  const lumi = (
-    (await (
-      await request.get('/dask-sites/api/sites/lumi/clusters')
-    ).json()) as {
-      clusters: { name: string; status: string }[];
-    }
-  ).clusters.find(cluster => cluster.status === 'RUNNING');
+  const lumi = await runningCluster(request, 'lumi');
   expect(lumi, "lumi's cluster (made for the tagged cell)").toBeDefined();
   await page.evaluate(
     async ({ id, cluster }) => {
@@ -72,7 +67,7 @@ test('a hostile dashboard page cannot act as the user, and real dashboards stay 
         plot: 'hostile'
       });
     },
-    { id: 'dask-sites:open-dashboard', cluster: lumi!.name }
+    { id: 'dask-sites:open-dashboard', cluster: lumi! }
   );
   const iframe = page.locator(
     '.jp-DaskSites-dashboard iframe[src*="/dashboard/lumi/"][src$="/hostile"]'

@@ -203,6 +203,18 @@ export async function runCell(
   await page.notebook.runCell(index, { inplace: true });
 }
 
+/** The name of a running cluster of `site`, as the sidecar lists it (undefined if none). */
+export async function runningCluster(
+  request: APIRequestContext,
+  site: string
+): Promise<string | undefined> {
+  const answer = await request.get(`/dask-sites/api/sites/${site}/clusters`);
+  const { clusters } = (await answer.json()) as {
+    clusters: { name: string; status: string }[];
+  };
+  return clusters.find(cluster => cluster.status === 'RUNNING')?.name;
+}
+
 /**
  * Resolves once the workspace holding `text` (e.g. a pane's tracker
  * namespace) has been saved: JupyterLab saves its layout ~0.75 s after a
