@@ -27,6 +27,7 @@
  * Kernel routes (kernel secret only, never proxied to the browser):
  *   GET    /kernel/sites                                 IKernelSitesResponse
  *   GET    /kernel/sites/:site/connection?cluster=&create=&owner=  IKernelConnection
+ *   PUT    /kernel/sites/:site/clusters/:cluster/versions  IVersionReport  204
  *
  * Server routes (the Jupyter server itself, never proxied to the browser):
  *   PUT    /server/kernels                IKernelsRunningRequest  204
@@ -36,6 +37,7 @@ import type {
   IClusterInfo,
   IClusterOptionSpec,
   ISiteState,
+  IVersionMismatch,
   LoginState
 } from './site-state';
 
@@ -85,6 +87,11 @@ export const KERNEL_OWNER = /^[A-Za-z0-9-]{1,64}\/(\d{1,10}|\*)$/;
 export interface IKernelsRunningRequest {
   server: string;
   running: string[];
+}
+
+/** What a kernel found comparing its package versions with a cluster's (empty: all match). */
+export interface IVersionReport {
+  mismatches: IVersionMismatch[];
 }
 
 export interface IRenameClusterRequest {

@@ -107,6 +107,21 @@ export interface IClusterInfo {
    * used it have ended (`c.DaskSites.kernel_clusters`).
    */
   forKernels?: IClusterForKernels;
+  /**
+   * Packages whose versions differ between a kernel that connected and the
+   * cluster's scheduler or workers, as that kernel reported them.
+   */
+  versionMismatches?: IVersionMismatch[];
+}
+
+export interface IVersionMismatch {
+  package: string;
+  /** The kernel's version (`null`: not installed there). */
+  here: string | null;
+  /** The cluster's, e.g. "1.26.4 (scheduler and 2 workers)". */
+  there: string;
+  /** Pickled work cannot cross it (Python minor, cloudpickle major): the kernel refuses the cluster. */
+  fatal: boolean;
 }
 
 export interface IClusterForKernels {

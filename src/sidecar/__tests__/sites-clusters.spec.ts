@@ -100,6 +100,36 @@ describe('SitesService clusters', () => {
     );
   });
 
+  it("shows a kernel's version report on the cluster until the cluster goes", async () => {
+    world = await serviceOnFakes();
+    const lumi = world.gateways.get('lumi')!;
+    const name = lumi.add('f'.repeat(32)).name;
+    await world.service.refreshSites(['lumi'], 0);
+    const numpy = {
+      package: 'numpy',
+      here: '2.4.6',
+      there: '1.26.4 (scheduler)',
+      fatal: false
+    };
+    world.service.reportVersions('lumi', name, [numpy]);
+    const card = () =>
+      world.service.siteState('lumi').clusters.find(c => c.name === name);
+    expect(card()?.versionMismatches).toEqual([numpy]);
+    await world.service.refreshSites(['lumi'], 0); // kept across refreshes
+    expect(card()?.versionMismatches).toEqual([numpy]);
+    world.service.reportVersions('lumi', name, []); // a matching kernel clears it
+    expect(card()).not.toHaveProperty('versionMismatches');
+    world.service.reportVersions('lumi', name, [numpy]);
+    await world.service.stopCluster('lumi', name); // a stopped cluster's report goes
+    expect(card()?.versionMismatches).toBeUndefined();
+    const { err } = await refused(
+      Promise.resolve().then(() =>
+        world.service.reportVersions('lumi', 'someone-elses', [numpy])
+      )
+    );
+    expect(err.code).toBe('no-cluster');
+  });
+
   it('lists the plots of a running cluster, read as untrusted', async () => {
     world = await serviceOnFakes({
       plotList: {

@@ -91,3 +91,22 @@ export const kernelsRunningRequest = z.strictObject({
     )
     .max(10_000)
 });
+
+/** What a kernel found when it compared its versions with a cluster's (`kernel/versions.py`). */
+export const versionReportRequest = z.strictObject({
+  mismatches: z
+    .array(
+      z.strictObject({
+        package: z
+          .string()
+          .regex(
+            /^[A-Za-z0-9_.-]{1,64}$/,
+            'a package name is letters, digits, _ . -'
+          ),
+        here: z.string().max(64).nullable(),
+        there: z.string().max(256),
+        fatal: z.boolean()
+      })
+    )
+    .max(16)
+});

@@ -12,6 +12,8 @@ import {
   type IKernelConnection,
   type IKernelSitesResponse,
   type IKernelsRunningRequest,
+  type IVersionMismatch,
+  type IVersionReport,
   type IRenameClusterRequest,
   type IDashboardPlot,
   type IScaleRequest,
@@ -24,6 +26,7 @@ import {
   chooseClusterRequest,
   createClusterRequest,
   kernelsRunningRequest,
+  versionReportRequest,
   loginRequest,
   renameClusterRequest,
   scaleRequest
@@ -73,6 +76,11 @@ export interface ISitesService {
     owner?: string
   ): Promise<IKernelConnection>;
   kernelsRunning(server: string, kernels: readonly string[]): void;
+  reportVersions(
+    site: string,
+    cluster: string,
+    mismatches: IVersionMismatch[]
+  ): void;
 }
 
 /** How long a status answer waits for sites to answer. */
@@ -291,6 +299,18 @@ export function apiRoutes(service: ISitesService, version: string): IRoute[] {
           kernelOwner(url.searchParams.get('owner'))
         )
       })
+    },
+    {
+      // A kernel compared its package versions with the cluster's (kernel/versions.py).
+      method: 'PUT',
+      path: '/kernel/sites/:site/clusters/:cluster/versions',
+      callers: ['kernel'],
+      body: versionReportRequest,
+      handle: ({ params, body }) => {
+        const { mismatches } = body as IVersionReport;
+        service.reportVersions(params.site, params.cluster, mismatches);
+        return { status: 204 };
+      }
     },
     {
       // The Jupyter server tells which kernels run (its proxy never forwards `server/`).

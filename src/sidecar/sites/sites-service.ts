@@ -10,21 +10,20 @@
  * It knows nothing of HTTP: its errors are `CodedError`s, which the HTTP
  * layer answers through one table (`http/error-answers.ts`).
  */
-import {
-  isUp,
-  type IClusterInfo,
-  type IClusterOptionSpec,
-  type ICreateClusterRequest,
-  type IDashboardPlot,
-  type IKernelConnection,
-  type IScaleResponse,
-  type ISiteConfig,
-  type ISiteRegistry,
-  type ISiteState,
-  type LoginState
+import type {
+  IClusterInfo,
+  IClusterOptionSpec,
+  ICreateClusterRequest,
+  IDashboardPlot,
+  IKernelConnection,
+  IScaleResponse,
+  ISiteConfig,
+  ISiteRegistry,
+  ISiteState,
+  IVersionMismatch,
+  LoginState
 } from '../../protocol';
 import type { SessionManager } from '../auth';
-import { parsePlotList } from '../dashboards/plot-list';
 import { quoted } from '../errors';
 import { GatewayClient, type DisplayNames } from '../gateway';
 import {
@@ -33,6 +32,7 @@ import {
   type ILiveSubscription
 } from '../live';
 import type { StateFile } from '../state/state-file';
+import { ClusterDashboards } from './cluster-dashboards';
 import { ClusterLiveness } from './cluster-liveness';
 import { ClusterOperations } from './cluster-operations';
 import { SitesError } from './errors';
@@ -48,6 +48,7 @@ import {
   type ISiteGateway,
   type ISiteMetrics
 } from './site-states';
+import { VersionReports } from './version-reports';
 
 /** What the sites layer uses of the logins (tests give a fake). */
 export type ISiteSessions = Pick<
@@ -91,12 +92,8 @@ export interface ISitesServiceOptions {
   onDashboardsEnd?: (site: string, cluster?: string) => void;
 }
 
-/** An unknown dashboard's cluster is looked for at the gateway at most this often. */
-const DASHBOARD_RELIST_MS = 2000;
 /** How often clusters made for kernels that ended are looked for. */
 const KERNEL_CLUSTER_CHECK_MS = 2_000;
-/** A listed dashboard's cluster is checked again (in the background) at most this often. */
-const DASHBOARD_RECHECK_MS = 10_000;
 
 export class SitesService {
   private readonly states = new SiteStates();
@@ -106,6 +103,8 @@ export class SitesService {
   private readonly kernels: KernelConnections;
   private readonly liveness: ClusterLiveness;
   private readonly known: KnownClusters;
+  private readonly dashboards: ClusterDashboards;
+  private readonly versions = new VersionReports();
   private readonly owners: KernelOwners;
   private readonly ownersTimer: NodeJS.Timeout;
   private readonly log: (line: string) => void;
@@ -178,9 +177,14 @@ export class SitesService {
         const names = clusters.map(c => c.name);
         this.liveness.prune(site, names);
         this.owners.prune(site, names);
+        this.versions.prune(site, names);
         this.known.remember(site, clusters, this.now());
       },
       now: config.now
+    });
+    this.dashboards = new ClusterDashboards({
+      states: this.states,
+      refresher: this.refresher
     });
     this.operations = new ClusterOperations({
       states: this.states,
@@ -319,21 +323,35 @@ export class SitesService {
   }
 
   /** The plots a running cluster of the user's offers (its scheduler's list, checked). */
-  async dashboardPlots(
+  /** The plots a running cluster's dashboard offers. */
+  dashboardPlots(site: string, cluster: string): Promise<IDashboardPlot[]> {
+    return this.dashboards.plots(site, cluster);
+  }
+
+  /** A kernel's comparison of its package versions with a cluster's, for the cluster's card. */
+  reportVersions(
     site: string,
-    cluster: string
-  ): Promise<IDashboardPlot[]> {
-    if ((await this.dashboardGatewayOf(site, cluster)) === undefined) {
+    cluster: string,
+    mismatches: IVersionMismatch[]
+  ): void {
+    const info = this.states
+      .entry(site)
+      .state.clusters.find(c => c.name === cluster);
+    if (!info) {
       throw new SitesError(
         'no-cluster',
-        `${quoted(site)} has no running cluster ${quoted(cluster)} of yours: its dashboard has no plots to list`
+        `${quoted(site)} has no cluster ${quoted(cluster)} of yours`
       );
     }
-    const raw = await this.states.entry(site).metrics.plotList(cluster);
-    return parsePlotList(raw);
+    if (this.versions.report(site, cluster, mismatches)) {
+      delete info.versionMismatches;
+      this.decorate(site, info);
+      this.states.changed([site]);
+    }
   }
 
   async stopCluster(site: string, cluster: string): Promise<void> {
+    this.versions.report(site, cluster, []); // before the stop's refresh shows the card
     await this.operations.stop(site, cluster);
     this.owners.release(site, cluster);
     this.config.onDashboardsEnd?.(site, cluster);
@@ -370,40 +388,12 @@ export class SitesService {
     return this.owners.stopOrphans();
   }
 
-  /**
-   * Where a cluster's dashboard is, for the dashboard proxy: only for a
-   * registered site and a running (or pending) cluster the logged-in user
-   * has there, since Dask Gateway does not check who asks for a dashboard. A cluster not in the
-   * list yet (just started elsewhere) is looked for once more at the gateway.
-   */
-  async dashboardGatewayOf(
+  /** Where a cluster's dashboard is, for the dashboard proxy (see `cluster-dashboards.ts`). */
+  dashboardGatewayOf(
     site: string,
     cluster: string
   ): Promise<string | undefined> {
-    const entry = this.states.find(site);
-    if (!entry) {
-      return undefined;
-    }
-    // Only a cluster that has (or is about to have) a dashboard: a stopped
-    // one's capability must open nothing, even while it is still listed.
-    const isTheUsers = (): boolean =>
-      entry.state.clustersAsOf === undefined &&
-      entry.state.clusters.some(c => c.name === cluster && isUp(c.status));
-    if (!isTheUsers()) {
-      await this.refresher
-        .refresh([site], DASHBOARD_RELIST_MS)
-        .catch(() => undefined);
-    } else {
-      // Listed: serve it now, and check the list in the background now and
-      // then, so a cluster stopped elsewhere stops being served.
-      void this.refresher
-        .refresh([site], DASHBOARD_RECHECK_MS)
-        .catch(() => undefined);
-    }
-    const gateway = entry.config.gateway;
-    return isTheUsers()
-      ? (gateway.public_address ?? gateway.address)
-      : undefined;
+    return this.dashboards.gatewayOf(site, cluster);
   }
 
   dispose(): void {
@@ -457,6 +447,10 @@ export class SitesService {
     const forKernels = this.owners.info(site, cluster.name);
     if (forKernels) {
       cluster.forKernels = forKernels;
+    }
+    const mismatches = this.versions.of(site, cluster.name);
+    if (mismatches) {
+      cluster.versionMismatches = mismatches;
     }
   }
 
