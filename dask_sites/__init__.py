@@ -8,7 +8,7 @@ each computation run where its data lives.
 
 from jupyter_ext_server import __version__
 from jupyter_ext_server.kernel import load_ipython_extension, unload_ipython_extension
-from jupyter_ext_server.kernel.api import Explanation, at, explain, last_record, open_zarr
+from jupyter_ext_server.kernel.api import Explanation, at, client, explain, last_record, open_zarr
 from jupyter_ext_server.kernel.errors import DataWouldCrossSites, MoveRefused, SiteError
 from jupyter_ext_server.kernel.widget import widget
 
@@ -19,6 +19,7 @@ __all__ = [
     "SiteError",
     "__version__",
     "at",
+    "client",
     "explain",
     "last_record",
     "load_ipython_extension",

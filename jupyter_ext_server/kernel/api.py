@@ -1,4 +1,5 @@
-"""What notebook users call: ``dask_sites.open_zarr``, ``at``, ``explain``, ``last_record``.
+"""What notebook users call: ``dask_sites.open_zarr``, ``at``, ``client``, ``explain``,
+``last_record``.
 
 Data opened or marked here routes without a tag: a computation on it runs at
 its site, and one that mixes sites is split (see ``scheduler.py``).
@@ -46,10 +47,39 @@ def open_zarr(url: str, site: str | None = None, storage_options: dict | None = 
     if storage_options is None and url.startswith(("s3://", "s3a://")):
         endpoint = catalogue.endpoint_of(site)
         storage_options = {"client_kwargs": {"endpoint_url": endpoint}} if endpoint else None
-    dataset = xr.open_zarr(url, storage_options=storage_options, **kwargs)
+    try:
+        dataset = xr.open_zarr(url, storage_options=storage_options, **kwargs)
+    except Exception as err:
+        if not _is_missing(err):
+            raise
+        raise SiteError(
+            f"no dataset at {url} (site {site}): {type(err).__name__}. Check the path "
+            "(and that the data is published at that site)."
+        ) from None
     dataset.attrs["location"] = site
     locations.record(dataset, site, lambda variable: f"{variable or 'data'} from {url}")
     return dataset
+
+
+def _is_missing(err: BaseException) -> bool:
+    """Did opening fail because nothing is there (zarr, fsspec and xarray say it
+    in several ways)?"""
+    names = {type(e).__name__ for e in (err, err.__cause__, err.__context__) if e is not None}
+    return bool(names & _MISSING) or (isinstance(err, KeyError) and ".zmetadata" in str(err))
+
+
+_MISSING = {"FileNotFoundError", "GroupNotFoundError", "NodeNotFoundError", "PathNotFoundError"}
+
+
+def client(site: str):
+    """The connected ``distributed.Client`` of ``site``'s cluster: the one its
+    tagged cells use, created on demand as a tagged cell would. For what needs
+    a ``Client``: futures (``submit``, ``map``), ``run``, ``upload_file``,
+    ``wait_for_workers``. It is not made the default client, so untagged cells
+    keep routing by their data."""
+    router = loaded_router()
+    router.require_site(site)
+    return router.client_for(site)
 
 
 def at(obj, site: str):

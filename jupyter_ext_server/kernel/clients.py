@@ -7,18 +7,26 @@ asked again at most every ``recheck_seconds`` while the client is connected
 the connection is lost. A working connection is kept when the sidecar
 cannot answer (a restart that lost the login): only a lost connection, or
 another cluster, replaces it.
+
+On each new connection the kernel compares its package versions with the
+cluster's (``versions.py``): a difference is said once, under the cell, and
+reported to the sidecar for the cluster's card; one that cannot work
+refuses the cluster until it changes.
 """
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
 from ..sidecar_client import SidecarClient, SidecarError
-from .errors import site_error_from
+from .errors import SiteError, site_error_from
+from .versions import EXTRA_PACKAGES, compare, message
 
 # Answers that say nothing about the cluster (a working connection is kept);
 # others (no cluster, its scheduler gone, another one chosen) replace it.
@@ -31,6 +39,8 @@ class _Entry:
     client: Any  # a distributed.Client (not imported here: see _connect)
     dashboard_path: str
     checked_at: float = field(default_factory=time.monotonic)
+    #: Why this cluster cannot be used from this kernel (versions that cannot work).
+    refusal: str | None = None
 
 
 class SiteClients:
@@ -52,7 +62,11 @@ class SiteClients:
     def client_for(self, site: str):
         """The Client of ``site``'s current cluster (building it if needed)."""
         with self._lock:
-            return self._client_for(site)
+            client = self._client_for(site)
+            refusal = self._entries[site].refusal
+        if refusal:
+            raise SiteError(refusal)
+        return client
 
     def _client_for(self, site: str):
         entry = self._entries.get(site)
@@ -85,8 +99,37 @@ class SiteClients:
         if entry:
             self._close(entry)
         client = _connect(connection)
-        self._entries[site] = _Entry(connection["cluster"], client, connection["dashboardPath"])
+        entry = _Entry(connection["cluster"], client, connection["dashboardPath"])
+        entry.refusal = self._check_versions(site, entry)
+        self._entries[site] = entry
         return client
+
+    def _check_versions(self, site: str, entry: _Entry) -> str | None:
+        """Compare versions with a newly connected cluster: say a difference once
+        (stderr, under the cell), tell the sidecar, and return why the cluster
+        cannot be used, if so."""
+        try:
+            report = entry.client.get_versions(check=False, packages=EXTRA_PACKAGES)
+        except Exception:
+            return None  # the cluster cannot say now; its work will
+        mismatches = compare(report)
+        try:
+            self.sidecar.request(
+                "PUT",
+                f"/kernel/sites/{quote(site, safe='')}/clusters/"
+                f"{quote(entry.cluster, safe='')}/versions",
+                {"mismatches": [m.as_dict() for m in mismatches]},
+                timeout=5,
+            )
+        except SidecarError:
+            pass  # only the card misses it
+        if not mismatches:
+            return None
+        text = message(site, mismatches)
+        if any(m.fatal for m in mismatches):
+            return text
+        print(text, file=sys.stderr)
+        return None
 
     def close_all(self) -> None:
         for entry in self._entries.values():
@@ -111,6 +154,10 @@ def _connect(connection: dict):
     """
     from dask_gateway.client import GatewaySecurity  # noqa: PLC0415 (see above)
     from distributed import Client  # noqa: PLC0415 (see above)
+    from distributed.versions import VersionMismatchWarning  # noqa: PLC0415 (see above)
 
     security = GatewaySecurity(tls_key=connection["tlsKey"], tls_cert=connection["tlsCert"])
-    return Client(connection["address"], security=security, set_as_default=False, timeout=60)
+    with warnings.catch_warnings():
+        # distributed's own warning is long and names no site: versions.py says it better.
+        warnings.simplefilter("ignore", VersionMismatchWarning)
+        return Client(connection["address"], security=security, set_as_default=False, timeout=60)

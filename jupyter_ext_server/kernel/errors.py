@@ -6,14 +6,41 @@ exports for users to catch.
 
 from __future__ import annotations
 
+from IPython.core.error import InputRejected
+
 from ..echo import quoted
 from ..sidecar_client import SidecarError
 
-__all__ = ["DataWouldCrossSites", "MoveRefused", "SiteError", "quoted", "site_error_from"]
+__all__ = [
+    "CellRefused",
+    "DataWouldCrossSites",
+    "MoveRefused",
+    "SiteError",
+    "quoted",
+    "site_error_from",
+]
+
+RED, RESET = "\x1b[0;31m", "\x1b[0m"
+
+
+def short_traceback(error: BaseException) -> list[str]:
+    """What IPython shows for one of our errors: its name and message, no frames
+    (they are Dask Sites' own; the message says what to do)."""
+    return [f"{RED}{type(error).__name__}{RESET}: {error}"]
 
 
 class SiteError(RuntimeError):
     """Why a cell cannot run at a site, and what to do about it."""
+
+    def _render_traceback_(self) -> list[str]:  # IPython's hook for a custom traceback
+        return short_traceback(self)
+
+
+class CellRefused(InputRejected):
+    """A cell that does not run at all (its site cannot be used)."""
+
+    def _render_traceback_(self) -> list[str]:
+        return short_traceback(self)
 
 
 class MoveRefused(SiteError):

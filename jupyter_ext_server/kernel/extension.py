@@ -12,9 +12,8 @@ import ast
 import atexit
 import os
 
-from IPython.core.error import InputRejected
-
 from ..sidecar_client import SidecarClient
+from .errors import CellRefused
 from .magics import SiteMagics
 from .router import SiteRouter
 from .routing import site_from_cell_magic
@@ -46,7 +45,7 @@ class RefuseUnroutableCells(ast.NodeTransformer):
 
     def visit(self, node):
         if self.router.refusal:
-            raise InputRejected(self.router.refusal)
+            raise CellRefused(self.router.refusal)
         return node
 
 

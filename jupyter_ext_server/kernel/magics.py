@@ -42,10 +42,10 @@ class SiteMagics(Magics):
         if words[0] == "--from-notebook" and len(words) == 2:
             # The Lab UI passing on the notebook's default (silently, before a
             # cell): no output, no widget; a bad name is reported when a cell uses it.
-            self.router.default_site = None if words[1] == "--off" else words[1]
+            self.router.set_default(None if words[1] == "--off" else words[1], tell_lab=False)
             return None
         if words == ["--off"]:
-            self.router.default_site = None
+            self.router.set_default(None)
             print("Dask work of untagged cells runs on this machine.")
             return None
         if words[0] == "login" and len(words) == 2:
@@ -55,7 +55,7 @@ class SiteMagics(Magics):
             return explain_plan(self.router.shell.ev(expression))
         if len(words) == 1:
             self.router.require_site(words[0])
-            self.router.default_site = words[0]
+            self.router.set_default(words[0])
             print(f"Dask work of untagged cells now runs at {words[0]}.")
             show_widget(self.shell, words[0])
             return None

@@ -9,6 +9,7 @@ site, where data lives, and the cell running now. The IPython glue
 from __future__ import annotations
 
 import dask
+from comm import create_comm
 from IPython.display import publish_display_data
 
 from ..sidecar_client import SidecarClient, SidecarError
@@ -18,6 +19,7 @@ from .clients import SiteClients
 from .errors import SiteError, quoted, site_error_from
 from .locations import DataLocations
 from .owner import kernel_owner
+from .progress import CellProgress
 from .record import CellRecord
 from .routing import NOTEBOOK_DEFAULT, Route, decide, is_site_command
 from .scheduler import SiteScheduler
@@ -40,6 +42,7 @@ class SiteRouter:
         self.last_route: Route | None = None
         self.last_record: CellRecord | None = None
         self._record: CellRecord | None = None
+        self._progress: CellProgress | None = None
         # The cells running now: the top one, and nested ones (run_cell inside a cell).
         self._cells: list = []
         # A cell whose site cannot be used must not run at all (not locally either).
@@ -90,6 +93,13 @@ class SiteRouter:
                 "toolbar), or tag this cell with a site."
             ) from None
 
+    def set_default(self, site: str | None, tell_lab: bool = True) -> None:
+        """The notebook default for untagged cells. Unless it came from the Lab,
+        the Lab is told (its toolbar follows): a comm ``dask-sites.default``."""
+        self.default_site = site
+        if tell_lab:
+            tell_lab_default(site)
+
     def cell_metadata(self) -> dict:
         kernel = getattr(self.shell, "kernel", None)
         parent = kernel.get_parent() if kernel and hasattr(kernel, "get_parent") else None
@@ -113,7 +123,8 @@ class SiteRouter:
             return
         self.last_route = route
         self._record = CellRecord(route.site, route.source)
-        scheduler = SiteScheduler(route, self.client_for, self.locations, self._record)
+        self._progress = CellProgress()
+        scheduler = self._scheduler(route, self.client_for)
         site = route.site
         if site is None:  # no tag: the data decides, computation by computation
             if self._routes_by_data():
@@ -125,9 +136,7 @@ class SiteRouter:
             if route.source == NOTEBOOK_DEFAULT:
                 # The default applies to every untagged cell: those without Dask
                 # work run, and Dask work fails saying how to clear the default.
-                self.activation.enter(
-                    SiteScheduler(route, self._default_client_for, self.locations, self._record)
-                )
+                self.activation.enter(self._scheduler(route, self._default_client_for))
                 return
             self.refusal = f"Not run ({route.source} says site {quoted(route.site)}): {err}"
         except BaseException as err:  # IPython swallows hook errors; the cell must not run
@@ -151,9 +160,15 @@ class SiteRouter:
         self.refusal = None  # silent requests (no hooks) must not inherit it
         self.activation.leave()
         record, self._record = self._record, None
+        progress, self._progress = self._progress, None
+        shown = progress.close() if progress else None
         if record is not None and record.remote:
             self.last_record = record
-            publish_display_data(*record.bundle())
+            data, metadata = record.bundle()
+            if shown:  # the progress output becomes the record
+                publish_display_data(data, metadata, transient={"display_id": shown}, update=True)
+            else:
+                publish_display_data(data, metadata)
 
     def run_nested(self, site: str, cell: str) -> None:
         """A ``%%site NAME`` body inside another cell (``%%time`` + ``%%site``, or
@@ -162,7 +177,8 @@ class SiteRouter:
         record = self._record or CellRecord(site, route.source)
         nested = Activation()
         nested.enter(
-            SiteScheduler(route, self.client_for, self.locations, record), self.client_for(site)
+            SiteScheduler(route, self.client_for, self.locations, record, self._progress),
+            self.client_for(site),
         )
         try:
             self.shell.run_cell(cell, store_history=False).raise_error()
@@ -189,7 +205,12 @@ class SiteRouter:
             or dask.config.get("scheduler", None) is not None
         ):
             return
-        self.activation.enter(SiteScheduler(route, self.client_for, self.locations, self._record))
+        self.activation.enter(self._scheduler(route, self.client_for))
+
+    def _scheduler(self, route: Route, client_for) -> SiteScheduler:
+        """The scheduler of the cell running now (its record and progress)."""
+        assert self._record is not None
+        return SiteScheduler(route, client_for, self.locations, self._record, self._progress)
 
     def _routes_by_data(self) -> bool:
         """Untagged cells go through the site scheduler only when some data has a site
@@ -207,3 +228,12 @@ def drop_stale_scheduler() -> None:
     cells later; a scheduler of an ended cell must not stay Dask's choice."""
     if isinstance(dask.config.config.get("scheduler"), SiteScheduler):
         dask.config.config.pop("scheduler", None)
+
+
+def tell_lab_default(site: str | None) -> None:
+    """Open and close a ``dask-sites.default`` comm saying the default (the Lab
+    registers that target per notebook; elsewhere nobody listens)."""
+    try:
+        create_comm(target_name="dask-sites.default", data={"site": site}).close()
+    except Exception:
+        pass  # no frontend that listens: nothing to tell

@@ -29,8 +29,10 @@ from .errors import DataWouldCrossSites, SiteError
 from .locations import DataLocations, graph_of
 from .placement import Placement, hops_for
 from .planner import Plan, layers_needed, plan_graph, short_name
+from .progress import CellProgress
 from .record import CellRecord, bytes_of
 from .routing import Route
+from .site_errors import site_failure
 from .split import SplitRun, move_limit, refusal
 
 
@@ -41,11 +43,14 @@ class SiteScheduler:
         client_for: Callable[[str], object],
         locations: DataLocations,
         record: CellRecord,
+        progress: CellProgress | None = None,
     ):
         self.route = route
         self.client_for = client_for
         self.locations = locations
         self.record = record
+        #: What the cell shows while its remote work runs (nothing without one).
+        self.progress = progress or CellProgress(publish=lambda *a, **k: None)
         self._warned: set[str] = set()
 
     # -- dask.compute ------------------------------------------------------------
@@ -118,7 +123,14 @@ class SiteScheduler:
     def _run_at(self, site: str, expr, keys, kwargs, plan: Plan | None = None):
         client = self._client(site, plan)
         started = time.perf_counter()
-        results = client.get(expr, keys, **kwargs)
+        try:
+            with self.progress.step(site, site, client, flatten(keys)):
+                results = client.get(expr, keys, **kwargs)
+        except BaseException as err:
+            failure = site_failure(err, site, client)
+            if failure is err:
+                raise
+            raise failure from None
         self.record.add(site, time.perf_counter() - started, bytes_of(results))
         return results
 
@@ -135,7 +147,15 @@ class SiteScheduler:
         split.run_shared_work_here(clients)
         try:
             split.start(clients)
-            seconds = split.wait()
+            steps = {
+                site: self.progress.begin(site, site, clients[site], split.part_keys(site))
+                for site in split.sites
+            }
+            try:
+                seconds = split.wait(on_done=lambda site: self.progress.end(steps[site]))
+            finally:
+                for step in steps.values():
+                    self.progress.end(step, failed=step.ended is None)
             # The estimates can be wrong (or unknown): decide on what was computed.
             placement = split.placement()
             if placement.total is not None and placement.total > limit:
@@ -157,7 +177,8 @@ class SiteScheduler:
         for site, brought_back in split.fetch():
             self.record.add(site, seconds[site], brought_back)
         started = time.perf_counter()
-        results = split.combine_here()
+        with self.progress.step("combine here"):
+            results = split.combine_here()
         self.record.add("local", time.perf_counter() - started, 0)
         return results
 
@@ -174,7 +195,10 @@ class SiteScheduler:
         started = time.perf_counter()
         split.send_to(target)
         split.start_mix(target)
-        result_bytes = split.wait_mix(target)
+        with self.progress.step(
+            f"mix at {target}", target, split.client_of(target), split.mix_keys()
+        ):
+            result_bytes = split.wait_mix(target)
         placement = measured(placement, split, result_bytes)
         if placement.total is not None and placement.total > limit:
             parts = split.described_parts(split.measured_sizes())

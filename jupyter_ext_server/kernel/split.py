@@ -22,7 +22,7 @@ sites still compute or hold.
 from __future__ import annotations
 
 import time
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from typing import Any
 
 import dask
@@ -206,8 +206,20 @@ class SplitRun:
             needed = self.needed(site)
             self._futures[site] = client.get(cull(self.tasks, needed), needed, sync=False)
 
-    def wait(self) -> dict[str, float]:
-        """Seconds until each site's part was done (they run at the same time).
+    def part_keys(self, site: str) -> list:
+        """The keys of ``site``'s part, once started (for its progress)."""
+        return [future.key for future in self._futures.get(site, ())]
+
+    def client_of(self, site: str) -> Any:
+        return self._clients[site]
+
+    def mix_keys(self) -> list:
+        """The keys of the mix running at a site, once started."""
+        return [future.key for future in self._mix]
+
+    def wait(self, on_done: Callable[[str], None] | None = None) -> dict[str, float]:
+        """Seconds until each site's part was done (they run at the same time);
+        ``on_done(site)`` is called as each one is.
 
         All sites are watched at once: the first site whose part fails (its
         scheduler lost, an error in the work, a cancel) ends the
@@ -224,6 +236,8 @@ class SplitRun:
                 if all(f.status == "finished" for f in futures):
                     seconds[site] = time.perf_counter() - self._started
                     del pending[site]
+                    if on_done is not None:
+                        on_done(site)
             if pending:
                 time.sleep(pause)  # an interrupt lands here: the caller cancels
                 pause = min(pause * 2, WAIT_MAX_PAUSE)

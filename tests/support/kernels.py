@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import queue
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -11,6 +12,16 @@ from dataclasses import dataclass, field
 from jupyter_client.manager import start_new_kernel
 
 RECORD_MIMETYPE = "application/vnd.dask-sites.record+json"
+
+
+@dataclass
+class Message:
+    """A display message of the cell, with when it arrived (``time.monotonic``)."""
+
+    kind: str  # "display_data" or "update_display_data"
+    data: dict
+    display_id: str | None
+    at: float
 
 
 @dataclass
@@ -22,13 +33,21 @@ class CellOutputs:
     error: str | None = None
     displays: list[dict] = field(default_factory=list)
     status: str = ""  # the execute_reply's: "ok", "error" or "aborted"
+    traceback: list[str] = field(default_factory=list)
+    #: Display messages in order, updates included.
+    messages: list[Message] = field(default_factory=list)
+    #: Comms the kernel opened during the cell (target_name, data).
+    comm_opens: list[dict] = field(default_factory=list)
+    #: When the kernel went idle after the cell (``time.monotonic``).
+    ended_at: float = 0.0
 
     @property
     def record(self) -> dict | None:
-        """The Dask Sites record the cell published, if any."""
-        for data in self.displays:
-            if RECORD_MIMETYPE in data:
-                return data[RECORD_MIMETYPE]
+        """The Dask Sites record the cell published, if any (as its own output, or
+        in place of the cell's progress output)."""
+        for message in reversed(self.messages):
+            if RECORD_MIMETYPE in message.data:
+                return message.data[RECORD_MIMETYPE]
         return None
 
 
@@ -98,15 +117,24 @@ def run(
         if kind == "execute_result":
             outputs.result = content["data"]["text/plain"]
             outputs.results += 1
-        elif kind == "display_data":
-            outputs.displays.append(content["data"])
+        elif kind in ("display_data", "update_display_data"):
+            if kind == "display_data":
+                outputs.displays.append(content["data"])
+            display_id = (content.get("transient") or {}).get("display_id")
+            outputs.messages.append(Message(kind, content["data"], display_id, time.monotonic()))
+        elif kind == "comm_open":
+            outputs.comm_opens.append(
+                {"target_name": content["target_name"], "data": content["data"]}
+            )
         elif kind == "stream" and content["name"] == "stdout":
             outputs.stdout += content["text"]
         elif kind == "stream":
             outputs.stderr += content["text"]
         elif kind == "error":
             outputs.error = f"{content['ename']}: {content['evalue']}"
+            outputs.traceback = list(content.get("traceback") or [])
         elif kind == "status" and content["execution_state"] == "idle":
+            outputs.ended_at = time.monotonic()
             while True:
                 shell_reply = client.get_shell_msg(timeout=timeout)
                 if shell_reply["parent_header"].get("msg_id") == message["header"]["msg_id"]:
