@@ -221,6 +221,10 @@ describe('badges', () => {
     expect(badgeFor({ site: null, record: byDefault }, trans)?.text).toBe(
       'default → lumi'
     );
+    const byMagic = parseRecord({ ...kernelRecord, source: 'cell magic' });
+    expect(badgeFor({ site: null, record: byMagic }, trans)?.text).toBe(
+      '%%site → lumi'
+    );
   });
 });
 

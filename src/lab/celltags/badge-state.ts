@@ -74,10 +74,13 @@ export function badgeFor(
     return null;
   }
   const target = record.route ?? remote[0].site;
+  // `%%site NAME` is a tag in the code, not automatic routing.
   const why =
-    record.source === 'notebook default'
-      ? trans.__('default')
-      : trans.__('auto');
+    record.source === 'cell magic'
+      ? '%%site'
+      : record.source === 'notebook default'
+        ? trans.__('default')
+        : trans.__('auto');
   return {
     kind: 'auto',
     site: target,

@@ -67,6 +67,11 @@ export class KernelDefaults {
     return code;
   }
 
+  /** The kernel says it has `site` (the user ran `%site` there): nothing to send. */
+  received(kernel: IKernelLike, site: string | null): void {
+    this._sent.set(kernel, site);
+  }
+
   /** What `kernel` last got from us (`undefined`: nothing yet). */
   sentTo(kernel: IKernelLike): string | null | undefined {
     return this._sent.get(kernel);

@@ -22,8 +22,10 @@ import { TRANSLATION_DOMAIN } from '../plugin';
 import { IDaskSites } from '../tokens';
 import { addCellTagCommands } from './commands';
 import { KernelDefaults } from './kernel-default';
-import { getSite } from './metadata';
+import { followKernelDefault } from './kernel-reports';
+import { getSite, setSite } from './metadata';
 import { NotebookBadges } from './notebook-badges';
+import { progressRendererFactory } from './progress-renderer';
 import { recordRendererFactory } from './record-renderer';
 import {
   createCellSitePicker,
@@ -74,16 +76,20 @@ export const cellTagsPlugin: JupyterFrontEndPlugin<void> = {
       panel => createNotebookSitePicker(panel, sites, trans)
     );
 
-    rendermime?.addFactory(
-      recordRendererFactory(trans, site => sites.site(site)?.colour)
-    );
-
-    tracker.widgetAdded.connect((_, panel) => {
-      const badges = new NotebookBadges(panel.content, sites, trans);
-      panel.disposed.connect(() => badges.dispose());
-    });
+    const colour = (site: string) => sites.site(site)?.colour;
+    rendermime?.addFactory(recordRendererFactory(trans, colour));
+    rendermime?.addFactory(progressRendererFactory(trans, colour));
 
     const defaults = new KernelDefaults();
+    tracker.widgetAdded.connect((_, panel) => {
+      const badges = new NotebookBadges(panel.content, sites, trans);
+      const unfollow = followDefaults(panel, defaults);
+      panel.disposed.connect(() => {
+        badges.dispose();
+        unfollow();
+      });
+    });
+
     NotebookActions.executionScheduled.connect((_, { notebook }) => {
       const panel = tracker.find(p => p.content === notebook);
       const kernel = panel?.sessionContext.session?.kernel;
@@ -104,3 +110,28 @@ export const cellTagsPlugin: JupyterFrontEndPlugin<void> = {
     }
   }
 };
+
+/** The notebook's default follows its kernel's `%site` (whichever kernel it has now). */
+function followDefaults(
+  panel: NotebookPanel,
+  defaults: KernelDefaults
+): () => void {
+  let unfollow = () => {};
+  const follow = () => {
+    unfollow();
+    const kernel = panel.sessionContext.session?.kernel;
+    unfollow = kernel
+      ? followKernelDefault(kernel, defaults, site => {
+          if (panel.model) {
+            setSite(panel.model, site);
+          }
+        })
+      : () => {};
+  };
+  panel.sessionContext.kernelChanged.connect(follow);
+  follow();
+  return () => {
+    panel.sessionContext.kernelChanged.disconnect(follow);
+    unfollow();
+  };
+}

@@ -17,6 +17,7 @@ import { ErrorNote } from './error-note';
 import { formatBytes, formatClock, formatDuration } from './format';
 import { useNow } from './hooks';
 import { ScalingControls } from './scaling-controls';
+import { VersionChip } from './version-chip';
 
 export interface IClusterRowProps {
   model: SitesModel;
@@ -133,6 +134,9 @@ export function ClusterRow(props: IClusterRowProps): JSX.Element {
               : trans.__('for kernels')}
           </span>
         )}
+        {cluster.versionMismatches?.length ? (
+          <VersionChip mismatches={cluster.versionMismatches} trans={trans} />
+        ) : null}
         {chosen && (
           <span
             className="jp-DaskSites-chip"
