@@ -179,9 +179,26 @@ export type LiveMessage =
   | {
       type: 'diff';
       seq: number;
-      /** Sites whose state changed, whole. */
+      /** Sites sent whole: new ones, and those whose clusters changed order. */
       sites: ISiteState[];
+      /** The other changed sites: only what changed (see `applyLiveMessage`). */
+      patches?: ISitePatch[];
     };
+
+/**
+ * What changed in one site since the last message. A peer that does not
+ * know `patches` (an older browser tab) keeps what it had until its next
+ * snapshot, rather than misreading them.
+ */
+export interface ISitePatch {
+  name: string;
+  /** All the site's own fields (all but `clusters`), when any of them changed. */
+  fields?: Omit<ISiteState, 'clusters'>;
+  /** Clusters changed (in place) or new (after the others), whole. */
+  clusters?: IClusterInfo[];
+  /** Names of clusters no longer listed. */
+  removed?: string[];
+}
 
 /** Browser → sidecar over the WebSocket. */
 export type LiveRequest =

@@ -164,7 +164,9 @@ describe('LiveConnection', () => {
     ws.receive(encoder.next([site({ label: 'third' })])!);
     expect(ws.closedByClient).toBeDefined();
     expect(live.status).toBe('waiting');
-    expect(live.lastError).toMatch(/3 came after 1/);
+    // The lost message may also have defined a record structure the next
+    // one uses: then decoding fails first. Either way the stream restarts.
+    expect(live.lastError).toMatch(/3 came after 1|could not be decoded/);
   });
 
   it('reconnect() opens a new socket at once', () => {

@@ -63,9 +63,15 @@ describe('LiveEncoder and LiveDecoder', () => {
 
     expect(encoder.next([central, lumi])).toBeUndefined();
 
+    // Only the cluster whose figures changed travels.
     const lumi2 = site('lumi', [cluster('b'.repeat(32), 3)]);
     out = decoder.decode(encoder.next([central, lumi2]) as Uint8Array);
-    expect(out.message).toEqual({ type: 'diff', seq: 2, sites: [lumi2] });
+    expect(out.message).toEqual({
+      type: 'diff',
+      seq: 2,
+      sites: [],
+      patches: [{ name: 'lumi', clusters: lumi2.clusters }]
+    });
     expect(out.sites).toEqual([central, lumi2]);
 
     // A site that disappears needs a snapshot.
@@ -73,6 +79,63 @@ describe('LiveEncoder and LiveDecoder', () => {
     expect(out.message.type).toBe('snapshot');
     expect(out.sites).toEqual([lumi2]);
     expect(encoder.lastSeq).toBe(3);
+  });
+
+  it('patches a site field by field: its own fields, clusters come, change and go', () => {
+    const encoder = new LiveEncoder();
+    const decoder = new LiveDecoder();
+    const [a, b, c] = ['a', 'b', 'c'].map(x => cluster(x.repeat(32), 1));
+    const steps: ISiteState[][] = [
+      [site('central', [a, b])],
+      [{ ...site('central', [a, b]), label: 'Central (Warsaw)' }], // a field
+      [{ ...site('central', [a, b, c]), label: 'Central (Warsaw)' }], // c comes
+      [{ ...site('central', [b, c]), label: 'Central (Warsaw)' }], // a goes
+      [site('central', [b, cluster('c'.repeat(32), 4)])] // c changes, label back
+    ];
+    const kinds = steps.map(sites => {
+      const { message, sites: decoded } = decoder.decode(
+        encoder.next(sites) as Uint8Array
+      );
+      expect(decoded).toEqual(sites);
+      return message.type === 'diff'
+        ? [message.sites.length, JSON.stringify(message.patches)]
+        : 'snapshot';
+    });
+    expect(kinds[0]).toBe('snapshot');
+    expect(kinds[1]).toEqual([0, expect.stringContaining('"fields"')]);
+    expect(kinds[2][1]).toContain(`"name":"${'c'.repeat(32)}"`);
+    expect(kinds[2][1]).not.toContain(`"name":"${'a'.repeat(32)}"`);
+    expect(kinds[3][1]).toContain(`"removed":["${'a'.repeat(32)}"]`);
+    expect(kinds[4][1]).toContain('"fields"');
+  });
+
+  it('sends a site whole when it is new or its clusters changed order', () => {
+    const encoder = new LiveEncoder();
+    const decoder = new LiveDecoder();
+    const [a, b] = ['a', 'b'].map(x => cluster(x.repeat(32), 1));
+    decoder.decode(encoder.next([site('central', [a, b])]) as Uint8Array);
+    const reordered = [site('central', [b, a])];
+    let out = decoder.decode(encoder.next(reordered) as Uint8Array);
+    expect(out.message).toEqual({ type: 'diff', seq: 2, sites: reordered });
+    expect(out.sites).toEqual(reordered);
+    const more = [...reordered, site('lumi', [])];
+    out = decoder.decode(encoder.next(more) as Uint8Array);
+    expect(out.message).toEqual({ type: 'diff', seq: 3, sites: [more[1]] });
+    expect(out.sites).toEqual(more);
+  });
+
+  it('leaves a peer that knows only whole sites as it was, not broken', () => {
+    const encoder = new LiveEncoder({ stream: false });
+    const before = [site('central', [cluster('a'.repeat(32), 1)])];
+    const after = [site('central', [cluster('a'.repeat(32), 2)])];
+    encoder.next(before);
+    const diff = new Unpackr(liveMsgpackOptions()).unpack(
+      encoder.next(after) as Uint8Array
+    ) as LiveMessage;
+    // What an older browser did with a diff: replace the sites it names.
+    const { patches: _ignored, ...old } = diff as { patches?: unknown };
+    expect(applyLiveMessage(before, old as LiveMessage)).toEqual(before);
+    expect(applyLiveMessage(before, diff)).toEqual(after);
   });
 
   it('keeps optional fields out and values exact', () => {
@@ -166,9 +229,10 @@ describe('LiveEncoder and LiveDecoder', () => {
       const sites = [site('central', [cluster('f'.repeat(32), n)])];
       const bytes = encoder.next(sites) as Uint8Array;
       expect(decoder.decode(bytes).sites).toEqual(sites);
-      expect(new Unpackr(liveMsgpackOptions()).unpack(bytes).sites).toEqual(
-        sites
-      );
+      // Each message decodes on its own (no state between them).
+      const alone = new Unpackr(liveMsgpackOptions()).unpack(bytes);
+      expect(alone.seq).toBe(n);
+      expect(alone.type).toBe(n === 1 ? 'snapshot' : 'diff');
     }
   });
 });

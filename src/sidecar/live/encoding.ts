@@ -15,8 +15,10 @@
  *   connection needs a new decoder. The encoder also works out the diffs
  *   itself (which sites changed since it last sent).
  *
- * In both, the first message of a connection is a snapshot; diffs hold the
- * sites that changed, whole.
+ * In both, the first message of a connection is a snapshot. A diff holds
+ * only what changed: per site its own fields (if any changed), the clusters
+ * that changed or came (whole), the names of those gone; a site goes whole
+ * only when it is new or its clusters changed order.
  */
 import { Packr, Unpackr } from 'msgpackr';
 
@@ -24,6 +26,7 @@ import {
   applyLiveMessage,
   liveMsgpackOptions,
   liveStreamMsgpackOptions,
+  type ISitePatch,
   type ISiteState,
   type LiveMessage
 } from '../../protocol';
@@ -60,6 +63,14 @@ export interface ILiveEncoderOptions {
   stream?: boolean;
 }
 
+/** A site as last sent to a peer, to work out what changed. */
+interface ISentSite {
+  /** JSON of the site's own fields (all but `clusters`). */
+  fields: string;
+  /** Cluster name → its JSON, in the order sent. */
+  clusters: Map<string, string>;
+}
+
 /** One per connection: works out snapshots and diffs and encodes them. */
 export class LiveEncoder {
   private readonly packr: Packr;
@@ -67,8 +78,8 @@ export class LiveEncoder {
   private readonly snapshotEvery: number;
   private seq = 0;
   private sinceSnapshot = 0;
-  /** Site → its JSON as last sent; `undefined` before the first message. */
-  private sent: Map<string, string> | undefined;
+  /** Each site as last sent; `undefined` before the first message. */
+  private sent: Map<string, ISentSite> | undefined;
 
   constructor(options: ILiveEncoderOptions = {}) {
     this.packr = new Packr(
@@ -96,10 +107,7 @@ export class LiveEncoder {
 
   /** Like `next()`, without the encoding (for tests and the benchmark). */
   nextMessage(sites: readonly ISiteState[]): LiveMessage | undefined {
-    const now = new Map<string, string>();
-    for (const site of sites) {
-      now.set(site.name, JSON.stringify(site));
-    }
+    const now = new Map(sites.map(site => [site.name, sentForm(site)]));
     const previous = this.sent;
     const needSnapshot =
       this.mode === 'snapshot' ||
@@ -111,14 +119,27 @@ export class LiveEncoder {
       this.sinceSnapshot = 1;
       return { type: 'snapshot', seq: ++this.seq, sites: [...sites] };
     }
-    const changed = sites.filter(
-      site => previous.get(site.name) !== now.get(site.name)
-    );
-    if (!changed.length) {
+    const whole: ISiteState[] = [];
+    const patches: ISitePatch[] = [];
+    for (const site of sites) {
+      const before = previous.get(site.name);
+      const patch = before && sitePatch(site, before, now.get(site.name)!);
+      if (patch === undefined) {
+        whole.push(site); // new, or its clusters changed order
+      } else if (patch) {
+        patches.push(patch);
+      }
+    }
+    if (!whole.length && !patches.length) {
       return undefined;
     }
     this.sinceSnapshot += 1;
-    return { type: 'diff', seq: ++this.seq, sites: changed };
+    return {
+      type: 'diff',
+      seq: ++this.seq,
+      sites: whole,
+      ...(patches.length ? { patches } : {})
+    };
   }
 
   /** A full snapshot now, whatever was sent before. */
@@ -126,6 +147,54 @@ export class LiveEncoder {
     this.sent = undefined;
     return this.next(sites) as Uint8Array;
   }
+}
+
+function sentForm(site: ISiteState): ISentSite {
+  const { clusters, ...fields } = site;
+  return {
+    fields: JSON.stringify(fields),
+    clusters: new Map(clusters.map(c => [c.name, JSON.stringify(c)]))
+  };
+}
+
+/**
+ * What changed in `site` since `before`: a patch, `null` for nothing, or
+ * `undefined` when it must go whole (the peer could not rebuild the order
+ * of its clusters from a patch: kept ones in their old order, new ones last).
+ */
+function sitePatch(
+  site: ISiteState,
+  before: ISentSite,
+  now: ISentSite
+): ISitePatch | null | undefined {
+  const kept = [...before.clusters.keys()].filter(name =>
+    now.clusters.has(name)
+  );
+  const added = [...now.clusters.keys()].filter(
+    name => !before.clusters.has(name)
+  );
+  const rebuilt = [...kept, ...added];
+  if ([...now.clusters.keys()].some((name, i) => rebuilt[i] !== name)) {
+    return undefined;
+  }
+  const patch: ISitePatch = { name: site.name };
+  if (before.fields !== now.fields) {
+    const { clusters: _clusters, ...fields } = site;
+    patch.fields = fields;
+  }
+  const changed = site.clusters.filter(
+    c => before.clusters.get(c.name) !== now.clusters.get(c.name)
+  );
+  if (changed.length) {
+    patch.clusters = changed;
+  }
+  const removed = [...before.clusters.keys()].filter(
+    name => !now.clusters.has(name)
+  );
+  if (removed.length) {
+    patch.removed = removed;
+  }
+  return patch.fields || patch.clusters || patch.removed ? patch : null;
 }
 
 /** The browser's side, here for tests and as the reference the Lab code follows. */
