@@ -57,6 +57,14 @@ def test_only_what_pickles_cannot_cross_is_fatal(changes, package):
     assert message("lumi", mismatches).startswith("Dask Sites will not use lumi's cluster")
 
 
+def test_reports_fit_what_the_sidecar_accepts_and_missing_is_never_fatal():
+    workers = {f"tcp://w{i}": report(numpy=f"1.{i}.0") for i in range(40)}
+    [mismatch] = compare({"client": report(), "scheduler": report(), "workers": workers})
+    assert len(mismatch.there) > 256 and len(mismatch.as_dict()["there"]) == 256
+    gone = compare({"client": report(), "scheduler": report(cloudpickle=None), "workers": {}})
+    assert [(m.package, m.fatal) for m in gone] == [("cloudpickle", False)]
+
+
 def test_a_package_missing_on_one_side_is_said():
     versions = {"client": report(xarray="2026.9.0"), "scheduler": report(), "workers": {}}
     [mismatch] = compare(versions)
@@ -120,7 +128,10 @@ def test_own_errors_render_without_frames():
     assert CellRefused("Not run").__class__._render_traceback_ is not None
 
 
-def test_a_module_the_site_lacks_is_named_with_the_fix():
+def test_a_module_the_site_lacks_is_named_with_the_fix(tmp_path, monkeypatch):
+    (tmp_path / "helpers").mkdir()
+    (tmp_path / "helpers" / "__init__.py").write_text("")
+    monkeypatch.syspath_prepend(str(tmp_path))  # this kernel has it; the site does not
     try:
         try:
             raise ModuleNotFoundError("No module named 'helpers.io'", name="helpers.io")
@@ -132,6 +143,13 @@ def test_a_module_the_site_lacks_is_named_with_the_fix():
     assert isinstance(failure, SiteError)
     assert "module 'helpers'" in str(failure) and "lumi" in str(failure)
     assert "dask_sites.client('lumi').upload_file('helpers.py')" in str(failure)
+    assert "lumi said: RuntimeError: Error during deserialization" in str(failure)
+
+
+def test_an_import_error_of_the_users_own_stays_theirs():
+    err = ModuleNotFoundError("No module named 'not_anywhere'", name="not_anywhere")
+    assert site_failure(err, "lumi", client=None) is err
+    assert err.__notes__ == ["(raised at site lumi)"]
 
 
 def test_the_users_own_error_keeps_itself_with_the_site_noted():

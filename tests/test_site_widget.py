@@ -75,7 +75,12 @@ class TestInAKernel:
         assert "now runs at lumi" in out.stdout
         [display] = [d for d in out.displays if WIDGET_VIEW in d]
         assert display["text/plain"] == FALLBACK
-        [comm] = [c for c in opened if c["data"]["state"].get("_model_name") == "SiteWidgetModel"]
+        widgets = [c for c in opened if c["target_name"] == "jupyter.widget"]
+        [comm] = [c for c in widgets if c["data"]["state"].get("_model_name") == "SiteWidgetModel"]
+        # The Lab is told of the new default too (its toolbar follows).
+        assert [c["data"] for c in opened if c["target_name"] == "dask-sites.default"] == [
+            {"site": "lumi"}
+        ]
         assert display[WIDGET_VIEW]["model_id"] == comm["comm_id"]
         state = comm["data"]["state"]
         assert state["site"] == "lumi"

@@ -55,7 +55,7 @@ def open_zarr(url: str, site: str | None = None, storage_options: dict | None = 
         raise SiteError(
             f"no dataset at {url} (site {site}): {type(err).__name__}. Check the path "
             "(and that the data is published at that site)."
-        ) from None
+        ) from err
     dataset.attrs["location"] = site
     locations.record(dataset, site, lambda variable: f"{variable or 'data'} from {url}")
     return dataset
@@ -64,7 +64,7 @@ def open_zarr(url: str, site: str | None = None, storage_options: dict | None = 
 def _is_missing(err: BaseException) -> bool:
     """Did opening fail because nothing is there (zarr, fsspec and xarray say it
     in several ways)?"""
-    names = {type(e).__name__ for e in (err, err.__cause__, err.__context__) if e is not None}
+    names = {type(e).__name__ for e in (err, err.__cause__) if e is not None}
     return bool(names & _MISSING) or (isinstance(err, KeyError) and ".zmetadata" in str(err))
 
 

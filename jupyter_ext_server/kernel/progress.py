@@ -80,8 +80,11 @@ class CellProgress:
         delay: float = DELAY,
         interval: float = INTERVAL,
         clock: Callable[[], float] = time.monotonic,
+        enabled: bool = True,
     ):
         self._publish = publish
+        #: Disabled: steps are counted, nothing is ever shown (no thread).
+        self._enabled = enabled
         self._delay = delay
         self._interval = interval
         self._clock = clock
@@ -126,16 +129,20 @@ class CellProgress:
 
     def close(self) -> str | None:
         """Stop updating (a last update if shown); the display's id, if it was shown."""
-        if self._thread is None:
+        with self._lock:
+            thread, self._thread = self._thread, None
+        if thread is None:
             return None
         self._stop.set()
-        self._thread.join()
-        self._thread = None
+        thread.join(timeout=5)  # at most one publish in flight
         for feed in self._running_feeds:
             feed.stop()
         self._running_feeds.clear()
         if self.display_id:
-            self._show(update=True)
+            try:
+                self._show(update=True)
+            except Exception:
+                pass  # the record replaces it anyway
         return self.display_id
 
     def bundle(self) -> dict:
@@ -154,27 +161,33 @@ class CellProgress:
         step = Step(label, site, self._clock())
         with self._lock:
             self._steps.append(step)
-        if self._thread is None:
-            # The thread publishes into this cell's output: it runs in this
-            # context (ipykernel keeps the cell's parent header in a context var).
-            context = contextvars.copy_context()
-            self._thread = threading.Thread(
-                target=context.run, args=(self._run,), name="dask-sites-progress", daemon=True
-            )
-            self._thread.start()
+            if self._enabled and self._thread is None and not self._stop.is_set():
+                # The thread publishes into this cell's output: it runs in this
+                # context (ipykernel keeps the cell's parent header in a context var).
+                context = contextvars.copy_context()
+                self._thread = threading.Thread(
+                    target=context.run, args=(self._run,), name="dask-sites-progress", daemon=True
+                )
+                self._thread.start()
         return step
 
     def _run(self) -> None:
         if self._stop.wait(self._delay):
             return
-        self.display_id = uuid.uuid4().hex
-        update = False
-        while True:
-            self._follow_new_parts()
-            self._show(update=update)
-            update = True
-            if self._stop.wait(self._interval):
-                return
+        display_id = uuid.uuid4().hex
+        try:
+            while True:
+                self._follow_new_parts()
+                self._publish(
+                    self.bundle(),
+                    transient={"display_id": display_id},
+                    update=self.display_id is not None,
+                )
+                self.display_id = display_id  # shown: the record takes its place
+                if self._stop.wait(self._interval):
+                    return
+        except Exception:
+            return  # progress is a courtesy: the cell and its record go on
 
     def _follow_new_parts(self) -> None:
         """Parts still running after the delay get their scheduler's counts."""
@@ -185,8 +198,13 @@ class CellProgress:
                 if id(step) in self._feeds and step.ended is None
             ]
         for step, (client, keys) in pending:
+            if step.ended is not None:
+                continue  # ended meanwhile: its keys may be gone already
             feed = SchedulerFeed(client, keys, step)
-            feed.start()
+            try:
+                feed.start()
+            except RuntimeError:
+                continue  # the client's loop is closed: no counts, the time still shows
             self._running_feeds.append(feed)
 
     def _show(self, update: bool) -> None:

@@ -50,7 +50,7 @@ class SiteScheduler:
         self.locations = locations
         self.record = record
         #: What the cell shows while its remote work runs (nothing without one).
-        self.progress = progress or CellProgress(publish=lambda *a, **k: None)
+        self.progress = progress or CellProgress(enabled=False)
         self._warned: set[str] = set()
 
     # -- dask.compute ------------------------------------------------------------
@@ -130,7 +130,7 @@ class SiteScheduler:
             failure = site_failure(err, site, client)
             if failure is err:
                 raise
-            raise failure from None
+            raise failure from err  # shown short; the cause stays for %tb
         self.record.add(site, time.perf_counter() - started, bytes_of(results))
         return results
 

@@ -28,11 +28,17 @@ def site_failure(err: BaseException, site: str, client) -> BaseException:
     if isinstance(err, (SiteError, KeyboardInterrupt, SystemExit)):
         return err
     module = missing_module(err)
+    if module is not None and importlib.util.find_spec(module) is None:
+        module = None  # missing here too: the user's own import error, not ours to explain
     graph_refused = GRAPH_NOT_LOADED in str(err)
     if module is None and graph_refused:
         module = ", ".join(kernel_only_modules(client)) or None
     if module is not None or graph_refused:
-        return SiteError(missing_module_message(site, module))
+        first_line = (str(err).strip().splitlines() or [""])[0]
+        return SiteError(
+            missing_module_message(site, module) + f"\n({site} said: {type(err).__name__}: "
+            f"{first_line[:200]})"
+        )
     if hasattr(err, "add_note") and not _noted(err, site):
         err.add_note(f"(raised at site {site})")
     return err

@@ -27,10 +27,11 @@ class Mismatch:
     fatal: bool
 
     def as_dict(self) -> dict:
+        # Within what the sidecar accepts (http/requests.ts): many worker versions stay readable.
         return {
-            "package": self.package,
-            "here": self.here,
-            "there": self.there,
+            "package": self.package[:64],
+            "here": self.here[:64] if self.here else self.here,
+            "there": self.there if len(self.there) <= 256 else self.there[:255] + "…",
             "fatal": self.fatal,
         }
 
@@ -104,6 +105,8 @@ def _same(package: str, mine: str | None, theirs: str | None) -> bool:
 
 
 def _fatal(package: str, mine: str | None, theirs: str) -> bool:
+    if mine is None or theirs == "missing":
+        return False  # a report without it: cannot say it cannot work
     if package == "python":
         return _release(mine, 2) != _release(theirs, 2)
     if package == "cloudpickle":

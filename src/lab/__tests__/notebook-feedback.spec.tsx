@@ -108,19 +108,33 @@ describe('the kernel’s default', () => {
     expect(reportedDefault(null)).toBeUndefined();
   });
 
-  it('is not sent back to the kernel that reported it', () => {
+  it('is not sent back to the kernel that reported it, until it restarts', () => {
     const defaults = new KernelDefaults();
     const sent: string[] = [];
+    let onStatus: (_: unknown, status: string) => void = () => undefined;
     const kernel = {
-      statusChanged: { connect: () => true } as never,
+      statusChanged: {
+        connect: (slot: typeof onStatus) => {
+          onStatus = slot;
+          return true;
+        }
+      } as never,
       requestExecute: (content: { code: string }) => sent.push(content.code)
     };
     defaults.received(kernel, 'central');
     expect(defaults.beforeExecute(kernel, 'central')).toBeNull();
+    // A restart forgets it: the notebook's default goes to the new kernel.
+    onStatus(kernel, 'restarting');
+    expect(defaults.beforeExecute(kernel, 'central')).toBe(
+      '%site --from-notebook central'
+    );
     expect(defaults.beforeExecute(kernel, 'lumi')).toBe(
       '%site --from-notebook lumi'
     );
-    expect(sent).toEqual(['%site --from-notebook lumi']);
+    expect(sent).toEqual([
+      '%site --from-notebook central',
+      '%site --from-notebook lumi'
+    ]);
   });
 });
 

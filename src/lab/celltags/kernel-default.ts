@@ -45,18 +45,7 @@ export class KernelDefaults {
     if (code === null) {
       return null;
     }
-    if (!this._watched.has(kernel)) {
-      this._watched.add(kernel);
-      kernel.statusChanged.connect((_, status) => {
-        if (
-          status === 'restarting' ||
-          status === 'autorestarting' ||
-          status === 'dead'
-        ) {
-          this._sent.delete(kernel);
-        }
-      });
-    }
+    this.forgetOnRestart(kernel);
     kernel.requestExecute({
       code,
       silent: true,
@@ -69,12 +58,30 @@ export class KernelDefaults {
 
   /** The kernel says it has `site` (the user ran `%site` there): nothing to send. */
   received(kernel: IKernelLike, site: string | null): void {
+    this.forgetOnRestart(kernel);
     this._sent.set(kernel, site);
   }
 
   /** What `kernel` last got from us (`undefined`: nothing yet). */
   sentTo(kernel: IKernelLike): string | null | undefined {
     return this._sent.get(kernel);
+  }
+
+  /** A restarted kernel has no default: it gets the notebook's again before its next cell. */
+  private forgetOnRestart(kernel: IKernelLike): void {
+    if (this._watched.has(kernel)) {
+      return;
+    }
+    this._watched.add(kernel);
+    kernel.statusChanged.connect((_, status) => {
+      if (
+        status === 'restarting' ||
+        status === 'autorestarting' ||
+        status === 'dead'
+      ) {
+        this._sent.delete(kernel);
+      }
+    });
   }
 
   private readonly _sent = new WeakMap<IKernelLike, string | null>();

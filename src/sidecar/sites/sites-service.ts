@@ -323,7 +323,6 @@ export class SitesService {
   }
 
   /** The plots a running cluster of the user's offers (its scheduler's list, checked). */
-  /** The plots a running cluster's dashboard offers. */
   dashboardPlots(site: string, cluster: string): Promise<IDashboardPlot[]> {
     return this.dashboards.plots(site, cluster);
   }
