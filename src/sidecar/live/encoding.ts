@@ -149,11 +149,15 @@ export class LiveEncoder {
   }
 }
 
+/** A site's own fields: all but its clusters. */
+function ownFields({ clusters, ...fields }: ISiteState): ISitePatch['fields'] {
+  return fields;
+}
+
 function sentForm(site: ISiteState): ISentSite {
-  const { clusters, ...fields } = site;
   return {
-    fields: JSON.stringify(fields),
-    clusters: new Map(clusters.map(c => [c.name, JSON.stringify(c)]))
+    fields: JSON.stringify(ownFields(site)),
+    clusters: new Map(site.clusters.map(c => [c.name, JSON.stringify(c)]))
   };
 }
 
@@ -179,8 +183,7 @@ function sitePatch(
   }
   const patch: ISitePatch = { name: site.name };
   if (before.fields !== now.fields) {
-    const { clusters: _clusters, ...fields } = site;
-    patch.fields = fields;
+    patch.fields = ownFields(site);
   }
   const changed = site.clusters.filter(
     c => before.clusters.get(c.name) !== now.clusters.get(c.name)
