@@ -100,6 +100,8 @@ benchmark: setup
 	$(BIN)/python benchmarks/routing_bench.py
 	$(BIN)/python benchmarks/placement_bench.py --size medium
 	$(BIN)/python benchmarks/cluster_ready_bench.py $(BENCH_ARGS)
+	$(BIN)/python benchmarks/footprint_bench.py $(BENCH_ARGS)
+	$(BIN)/python benchmarks/slow_link_bench.py $(BENCH_ARGS)
 
 # A wheel as users install it, checked to carry the labextension and the bundles.
 wheel: setup

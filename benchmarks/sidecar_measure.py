@@ -56,6 +56,7 @@ class Bench:
             sites=SITES,
             size="small",
             idle_timeout=3600,  # the clusters must outlive the benchmark
+            access_token_ttl=getattr(self.args, "access_token_ttl", 300),
         )
         self.info = self.testbed.start(progress=lambda m: progress(f"  testbed: {m}"))
         progress("starting the bundled sidecar")
