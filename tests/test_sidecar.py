@@ -167,6 +167,21 @@ class LiveFeed:
                 self.sites = {}
             for state in message["sites"]:
                 self.sites[state["name"]] = state
+            # Only what changed, as applySitePatch (src/protocol/live-encoding.ts) applies it.
+            for patch in message.get("patches", []):
+                site = self.sites[patch["name"]]
+                gone = set(patch.get("removed", []))
+                clusters = [c for c in site["clusters"] if c["name"] not in gone]
+                changed = {c["name"]: c for c in patch.get("clusters", [])}
+                known = {c["name"] for c in clusters}
+                clusters = [changed.get(c["name"], c) for c in clusters] + [
+                    c for c in patch.get("clusters", []) if c["name"] not in known
+                ]
+                self.sites[patch["name"]] = {
+                    **patch.get("fields", site),
+                    "name": patch["name"],
+                    "clusters": clusters,
+                }
 
     def cluster(self, site, name):
         return next(
