@@ -12,14 +12,16 @@ from __future__ import annotations
 
 import dask.threaded
 from dask._expr import HLGExpr  # dask ≥ 2025: collections become expressions
-from dask._task_spec import DataNode, Task, convert_legacy_graph
+from dask._task_spec import DataNode, Task, convert_legacy_graph, fuse_linear_task_spec
 from dask.highlevelgraph import HighLevelGraph
 
 __all__ = [
     "DataNode",
     "Task",
     "cancel_reason",
+    "fuse_chains",
     "graph_of_expr",
+    "layers_for",
     "run_here",
     "tasks_of",
     "wait_on",
@@ -53,6 +55,20 @@ def tasks_of(graph: HighLevelGraph) -> dict:
     """``{key: Task | DataNode | ...}``: the graph's tasks as objects that
     know their dependencies, so parts of it can be culled and replaced."""
     return convert_legacy_graph(graph.to_dict())
+
+
+def fuse_chains(tasks: dict, keys: list) -> dict:
+    """``tasks`` with each linear chain fused into one task (what dask's own
+    low-level optimisation does: fewer tasks for the scheduler to handle);
+    ``keys`` keep their names, so futures and later steps still find them."""
+    return fuse_linear_task_spec(tasks, keys)
+
+
+def layers_for(graph: HighLevelGraph, keys: list) -> HighLevelGraph:
+    """The layers of ``graph`` that ``keys`` need, culled to them: a part to
+    submit as layers, which the scheduler expands itself (cheaper than
+    sending each task from the kernel); the keys keep their names."""
+    return graph.cull(set(keys))
 
 
 def run_here(tasks: dict, keys: list) -> list:

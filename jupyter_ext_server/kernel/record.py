@@ -7,6 +7,9 @@ cell's badge without parsing text.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 
 from dask.sizeof import sizeof
@@ -45,6 +48,17 @@ class CellRecord:
     hops: list[Hop] = field(default_factory=list)
     #: The site that ran the part mixing sites, when it was not this kernel.
     mixed_at: str | None = None
+    #: Seconds per phase of the cell's routed work ("plan", "submit and run
+    #: at a site", "split: build", ...), for benchmarks; not in the record shown.
+    phases: dict[str, float] = field(default_factory=dict)
+
+    @contextmanager
+    def phase(self, name: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.phases[name] = self.phases.get(name, 0.0) + time.perf_counter() - started
 
     def add(self, site: str, seconds: float, bytes_back: int) -> None:
         for run in self.runs:

@@ -63,14 +63,22 @@ class SiteScheduler:
             self.record.wall_seconds += time.perf_counter() - started
 
     def _compute(self, expr, keys: list, kwargs: dict):
-        graph = graph_of_expr(expr)
-        if graph is not None:
-            graph = layers_needed(graph, keys)  # only what these keys read decides where
-        inputs = self.locations.inputs_of(graph) if graph is not None else {}
+        with self.record.phase("plan"):
+            graph = graph_of_expr(expr)
+            if graph is not None:
+                graph = layers_needed(graph, keys)  # only what these keys read decides where
+            inputs = self.locations.inputs_of(graph) if graph is not None else {}
+            plan = (
+                None
+                if self.route.site
+                else plan_graph(graph, keys, inputs)
+                if inputs
+                else Plan("none", ())
+            )
         if self.route.site:
             self._warn_if_crossing(inputs)
             return self._run_at(self.route.site, expr, keys, kwargs)
-        plan = plan_graph(graph, keys, inputs) if inputs else Plan("none", ())
+        assert plan is not None  # planned whenever the cell has no site
         if plan.kind == "none":
             return self._run_here(expr, keys, kwargs)
         self.record.source = "data location"
@@ -124,7 +132,10 @@ class SiteScheduler:
         client = self._client(site, plan)
         started = time.perf_counter()
         try:
-            with self.progress.step(site, site, client, flatten(keys)):
+            with (
+                self.progress.step(site, site, client, flatten(keys)),
+                self.record.phase("submit and run at a site"),
+            ):
                 results = client.get(expr, keys, **kwargs)
         except BaseException as err:
             failure = site_failure(err, site, client)
@@ -137,22 +148,25 @@ class SiteScheduler:
     def _run_split(self, graph, keys: list, plan: Plan):
         """Each site computes its own part at once; the mix runs where the
         fewest bytes have to cross (here, or at one of the sites)."""
-        split = SplitRun(graph, keys, plan)
+        with self.record.phase("split: build parts"):
+            split = SplitRun(graph, keys, plan)
+            estimate = split.estimated_placement()
         limit = move_limit()
-        estimate = split.estimated_placement()
         if estimate.total is not None and estimate.total > limit:
             parts = split.described_parts(split.estimated_sizes())
             raise refusal(plan, estimate, limit, "would move", parts)
         clients = {site: self._client(site, plan) for site in split.sites}
         split.run_shared_work_here(clients)
         try:
-            split.start(clients)
+            with self.record.phase("split: submit"):
+                split.start(clients)
             steps = {
                 site: self.progress.begin(site, site, clients[site], split.part_keys(site))
                 for site in split.sites
             }
             try:
-                seconds = split.wait(on_done=lambda site: self.progress.end(steps[site]))
+                with self.record.phase("split: sites' work"):
+                    seconds = split.wait(on_done=lambda site: self.progress.end(steps[site]))
             finally:
                 for step in steps.values():
                     self.progress.end(step, failed=step.ended is None)
@@ -174,10 +188,11 @@ class SiteScheduler:
         return results
 
     def _mix_here(self, split: SplitRun, seconds: dict[str, float]) -> list:
-        for site, brought_back in split.fetch():
-            self.record.add(site, seconds[site], brought_back)
+        with self.record.phase("split: bring parts here"):
+            for site, brought_back in split.fetch():
+                self.record.add(site, seconds[site], brought_back)
         started = time.perf_counter()
-        with self.progress.step("combine here"):
+        with self.progress.step("combine here"), self.record.phase("split: combine here"):
             results = split.combine_here()
         self.record.add("local", time.perf_counter() - started, 0)
         return results

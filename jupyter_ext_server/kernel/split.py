@@ -28,7 +28,15 @@ from typing import Any
 import dask
 from dask.utils import parse_bytes
 
-from .compat import DataNode, cancel_reason, run_here, tasks_of, wait_on
+from .compat import (
+    DataNode,
+    cancel_reason,
+    fuse_chains,
+    layers_for,
+    run_here,
+    tasks_of,
+    wait_on,
+)
 from .describe import describe
 from .errors import MoveRefused, SiteError
 from .placement import HERE, PLACEMENT_MARGIN, PartSize, Placement, choose_placement
@@ -127,6 +135,8 @@ class SplitRun:
         self._sent: list = []
         self._mix: list = []
         self._started = 0.0
+        #: Some tasks were replaced by values computed here (shared work).
+        self._replaced = False
 
     @property
     def sites(self) -> list[str]:
@@ -197,6 +207,7 @@ class SplitRun:
         if shared:
             for key, value in zip(shared, run_here(cull(self.tasks, shared), shared)):
                 self.tasks[key] = DataNode(key, value)
+            self._replaced = True
 
     def start(self, clients: dict[str, Any]) -> None:
         """Every site starts computing its part; nothing is waited for yet."""
@@ -204,7 +215,15 @@ class SplitRun:
         self._started = time.perf_counter()
         for site, client in clients.items():
             needed = self.needed(site)
-            self._futures[site] = client.get(cull(self.tasks, needed), needed, sync=False)
+            # As layers, which the site expands itself; once shared work was
+            # replaced by its values here, as tasks with their chains fused
+            # (the cut keys keep their names either way).
+            part = (
+                fuse_chains(cull(self.tasks, needed), needed)
+                if self._replaced
+                else layers_for(self.graph, needed)
+            )
+            self._futures[site] = client.get(part, needed, sync=False)
 
     def part_keys(self, site: str) -> list:
         """The keys of ``site``'s part, once started (for its progress)."""
