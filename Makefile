@@ -102,6 +102,7 @@ benchmark: setup
 	$(BIN)/python benchmarks/cluster_ready_bench.py $(BENCH_ARGS)
 	$(BIN)/python benchmarks/footprint_bench.py $(BENCH_ARGS)
 	$(BIN)/python benchmarks/slow_link_bench.py $(BENCH_ARGS)
+	$(BIN)/python benchmarks/scale_bench.py $(BENCH_ARGS)
 
 # A wheel as users install it, checked to carry the labextension and the bundles.
 wheel: setup
