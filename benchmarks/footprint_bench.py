@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import subprocess
 import sys
 import tempfile
 import threading
@@ -65,24 +64,9 @@ class Watcher:
     """``live_bytes.mjs`` on the sidecar's live socket: messages and bytes seen."""
 
     def __init__(self, bench: Bench):
-        from jupyter_ext_server.node_runtime import find_node
-
         self.messages = 0
         self.bytes = 0
-        self.process = subprocess.Popen(
-            [
-                find_node(),
-                str(ROOT / "benchmarks" / "live_bytes.mjs"),
-                f"ws://127.0.0.1:{bench.sidecar.port}/api/live",
-                bench.sidecar.server_secret,
-                *SITES,
-            ],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-            cwd=ROOT,
-        )
-        bench.live_processes.append(self.process)  # killed by bench.cleanup()
+        self.process = bench.live_bytes()
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self) -> None:

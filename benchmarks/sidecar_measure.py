@@ -246,19 +246,11 @@ class Bench:
             "rss": rss_mib(self.sidecar_proc),
         }
 
-    def measure_live(self) -> None:
+    def live_bytes(self) -> subprocess.Popen:
+        """``live_bytes.mjs`` watching every site on the sidecar's live socket
+        (a JSON line per message on stdout); stopped by ``cleanup()``."""
         from jupyter_ext_server.node_runtime import find_node
 
-        args = self.args
-        live: list[dict] = [self.idle_cpu("before any watcher", args.idle_seconds)]
-        testbed_procs = self.testbed_processes()
-
-        progress(
-            f"live WebSocket watching {', '.join(SITES)}: {args.settle:g} s to settle, "
-            f"then {args.live_seconds:g} s measured"
-        )
-        lines: list[dict] = []
-        errors: list[str] = []
         process = subprocess.Popen(
             [
                 find_node(),
@@ -273,6 +265,20 @@ class Bench:
             cwd=ROOT,  # node_modules
         )
         self.live_processes.append(process)
+        return process
+
+    def measure_live(self) -> None:
+        args = self.args
+        live: list[dict] = [self.idle_cpu("before any watcher", args.idle_seconds)]
+        testbed_procs = self.testbed_processes()
+
+        progress(
+            f"live WebSocket watching {', '.join(SITES)}: {args.settle:g} s to settle, "
+            f"then {args.live_seconds:g} s measured"
+        )
+        lines: list[dict] = []
+        errors: list[str] = []
+        process = self.live_bytes()
         received_at: list[float] = []
 
         def read() -> None:
