@@ -42,6 +42,15 @@ def connect(connection: dict):
     return Client(connection["address"], security=security, set_as_default=False, timeout=60)
 
 
+def seconds_to_one_worker(client, started: float) -> float:
+    """Both ways end here: ``client`` sees one worker (then it is closed)."""
+    try:
+        client.wait_for_workers(1, timeout=180)
+        return time.perf_counter() - started
+    finally:
+        client.close()
+
+
 def via_sidecar(sidecar) -> float:
     started = time.perf_counter()
     created = sidecar.browser.post(
@@ -51,12 +60,7 @@ def via_sidecar(sidecar) -> float:
     try:
         sidecar.browser.post(f"/api/sites/{SITE}/clusters/{name}/scale", {"count": 1})
         connection = sidecar.kernel.get(f"/kernel/sites/{SITE}/connection", cluster=name)
-        client = connect(connection)
-        try:
-            client.wait_for_workers(1, timeout=180)
-            return time.perf_counter() - started
-        finally:
-            client.close()
+        return seconds_to_one_worker(connect(connection), started)
     finally:
         sidecar.browser.request("DELETE", f"/api/sites/{SITE}/clusters/{name}")
 
@@ -72,12 +76,7 @@ def bare(ends, token: str) -> float:
         cluster = gateway.new_cluster(**OPTIONS)
         try:
             cluster.scale(1)
-            client = cluster.get_client(set_as_default=False)
-            try:
-                client.wait_for_workers(1, timeout=180)
-                return time.perf_counter() - started
-            finally:
-                client.close()
+            return seconds_to_one_worker(cluster.get_client(set_as_default=False), started)
         finally:
             cluster.shutdown()
     finally:

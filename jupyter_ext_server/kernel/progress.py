@@ -140,7 +140,7 @@ class CellProgress:
         self._running_feeds.clear()
         if self.display_id:
             try:
-                self._show(update=True)
+                self._show(self.display_id, update=True)
             except Exception:
                 pass  # the record replaces it anyway
         return self.display_id
@@ -178,11 +178,7 @@ class CellProgress:
         try:
             while True:
                 self._follow_new_parts()
-                self._publish(
-                    self.bundle(),
-                    transient={"display_id": display_id},
-                    update=self.display_id is not None,
-                )
+                self._show(display_id, update=self.display_id is not None)
                 self.display_id = display_id  # shown: the record takes its place
                 if self._stop.wait(self._interval):
                     return
@@ -207,9 +203,8 @@ class CellProgress:
                 continue  # the client's loop is closed: no counts, the time still shows
             self._running_feeds.append(feed)
 
-    def _show(self, update: bool) -> None:
-        assert self.display_id is not None
-        self._publish(self.bundle(), transient={"display_id": self.display_id}, update=update)
+    def _show(self, display_id: str, update: bool) -> None:
+        self._publish(self.bundle(), transient={"display_id": display_id}, update=update)
 
 
 class SchedulerFeed:

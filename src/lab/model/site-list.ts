@@ -2,7 +2,12 @@
  * Pure updates of the panel's list of sites: each returns a new list (the
  * model's state is immutable, so React sees every change).
  */
-import type { IClusterInfo, ISiteState, LoginState } from '../../protocol';
+import {
+  applySitePatch,
+  type IClusterInfo,
+  type ISiteState,
+  type LoginState
+} from '../../protocol';
 
 /** The list with `state` in place of the site of that name (added if new). */
 export function withSite(
@@ -35,16 +40,10 @@ export function withCluster(
   info: IClusterInfo
 ): readonly ISiteState[] {
   const state = sites.find(s => s.name === site);
-  if (!state) {
-    return sites;
-  }
-  const known = state.clusters.some(c => c.name === info.name);
-  return withSite(sites, {
-    ...state,
-    clusters: known
-      ? state.clusters.map(c => (c.name === info.name ? info : c))
-      : [...state.clusters, info]
-  });
+  // Replaced in place or added last: what a live patch does.
+  return state
+    ? withSite(sites, applySitePatch(state, { name: site, clusters: [info] }))
+    : sites;
 }
 
 /** The list with some fields of a known cluster changed. */
