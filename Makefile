@@ -87,10 +87,14 @@ $(STAMPS)/ui-node: ui-tests/package.json ui-tests/package-lock.json
 ui-test: system $(STAMPS)/python $(STAMPS)/ui-node
 	rm -rf ui-tests/artifacts
 	cd ui-tests && ../node_modules/.bin/tsc -p tsconfig.json
-	cd ui-tests && ./node_modules/.bin/playwright test $(UI_TEST_ARGS); status=$$?; \
+	cd ui-tests && { ./node_modules/.bin/playwright test $(UI_TEST_ARGS) 2>&1; echo $$? > .playwright-status; } | tee playwright.log; \
+	  status=$$(cat .playwright-status); rm -f .playwright-status; \
 	  ../$(BIN)/dask-sites testbed down --state-dir .testbed > /dev/null; \
-	  if [ $$status -ne 0 ] && [ -f artifacts/jupyter-server.log ]; then \
-	    echo "--- last lines of ui-tests/artifacts/jupyter-server.log ---"; tail -n 40 artifacts/jupyter-server.log; fi; \
+	  if [ $$status -ne 0 ]; then \
+	    if [ -f artifacts/jupyter-server.log ]; then \
+	      echo "--- last lines of ui-tests/artifacts/jupyter-server.log ---"; tail -n 40 artifacts/jupyter-server.log; fi; \
+	    echo "--- which UI tests failed, and why (ui-tests/playwright.log) ---"; \
+	    grep -E '✘|^ +[0-9]+\) |Error:|expect\(|Timeout|failed|flaky|passed' playwright.log | head -n 40; fi; \
 	  exit $$status
 
 # Tables of speed and bandwidth figures; BENCH_ARGS=--quick for a short run.
