@@ -1,5 +1,5 @@
 /** zod schemas of the API's request bodies (the types are in src/protocol). */
-import { z } from 'zod';
+import * as z from 'zod';
 
 import { KERNEL_OWNER, MAX_DISPLAY_NAME_LENGTH } from '../../protocol';
 
