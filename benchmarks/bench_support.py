@@ -144,6 +144,12 @@ def rss_mib(proc) -> float:
     return proc.memory_info().rss / 2**20
 
 
+def private_mib(proc) -> float:
+    """Memory only this process holds (USS): its RSS without the pages it
+    shares with other processes (the node binary's code, shared libraries)."""
+    return proc.memory_full_info().uss / 2**20
+
+
 @contextmanager
 def testbed_with_kernel(size: str, name: str, idle_timeout: int = 600) -> Iterator[tuple]:
     """``(testbed info, kernel client)``: the three-site testbed, the bundled

@@ -34,7 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))  # the tests' helpers start the sidecar
 
-from bench_support import CpuMeter, progress, rss_mib, table  # noqa: E402
+from bench_support import CpuMeter, private_mib, progress, rss_mib, table  # noqa: E402
 from sidecar_measure import SITES, Bench  # noqa: E402
 
 HOUR_OF_RENEWALS = 3600 / 20  # 20-second tokens for an hour
@@ -61,11 +61,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 class Watcher:
-    """``live_bytes.mjs`` on the sidecar's live socket: messages and bytes seen."""
+    """``live_bytes.mjs`` on the sidecar's live socket: messages, bytes and
+    decoding time seen (the browser's decoder)."""
 
     def __init__(self, bench: Bench):
         self.messages = 0
         self.bytes = 0
+        self.decode_ms = 0.0
         self.process = bench.live_bytes()
         threading.Thread(target=self._read, daemon=True).start()
 
@@ -74,8 +76,10 @@ class Watcher:
 
         assert self.process.stdout
         for line in self.process.stdout:
+            message = json.loads(line)
             self.messages += 1
-            self.bytes += json.loads(line)["frame"]
+            self.bytes += message["frame"]
+            self.decode_ms += message.get("decodeMs", 0.0)
 
 
 def churn_once(bench: Bench, churned: list[tuple[str, str]], n: int) -> None:
@@ -103,7 +107,14 @@ def main(argv: list[str] | None = None) -> int:
     try:
         bench.start()
         proc = bench.sidecar_proc
-        samples.append({"t": 0.0, "what": "started, nothing done", "rss": rss_mib(proc)})
+        samples.append(
+            {
+                "t": 0.0,
+                "what": "started, nothing done",
+                "rss": rss_mib(proc),
+                "private": private_mib(proc),
+            }
+        )
         bench.log_in()
         bench.start_clusters()
         watcher = Watcher(bench)
@@ -132,9 +143,11 @@ def main(argv: list[str] | None = None) -> int:
                     {
                         "t": now - started,
                         "rss": rss_mib(proc),
+                        "private": private_mib(proc),
                         "cpu": used / wall,
                         "messages": watcher.messages,
                         "bytes": watcher.bytes,
+                        "decode_ms": watcher.decode_ms,
                         "churns": churns,
                     }
                 )
@@ -158,7 +171,18 @@ def main(argv: list[str] | None = None) -> int:
 
 def report(args: argparse.Namespace, samples: list[dict], churns: int, logged_in: bool) -> str:
     activity = [s for s in samples if "cpu" in s]
-    rows = [["start (before login and clusters)", "", f"{samples[0]['rss']:.1f}", "", "", ""]]
+    first = samples[0]
+    rows = [
+        [
+            "start (before login and clusters)",
+            "",
+            f"{first['rss']:.1f}",
+            f"{first['private']:.1f}",
+            "",
+            "",
+            "",
+        ]
+    ]
     shown = 0.0
     for s in activity:
         if s["t"] >= shown or s is activity[-1]:
@@ -167,6 +191,7 @@ def report(args: argparse.Namespace, samples: list[dict], churns: int, logged_in
                     f"{s['t'] / 60:.1f} min",
                     str(s["churns"]),
                     f"{s['rss']:.1f}",
+                    f"{s['private']:.1f}",
                     f"{100 * s['cpu']:.1f} %",
                     str(s["messages"]),
                     f"{s['bytes'] / max(s['t'], 1):.0f}",
@@ -176,6 +201,13 @@ def report(args: argparse.Namespace, samples: list[dict], churns: int, logged_in
     settled = next((s for s in activity if s["t"] >= 60), activity[0])
     last = activity[-1]
     peak = max(s["rss"] for s in samples)
+    peak_private = max(s["private"] for s in samples)
+    # A GC heap saws up and down: what it keeps shows in the troughs. Memory is
+    # flat when the second half's lowest RSS is no higher than the first half's.
+    after_settling = [s for s in activity if s["t"] >= settled["t"]]
+    half = len(after_settling) // 2
+    trough_first = min(s["rss"] for s in after_settling[: max(half, 1)])
+    trough_second = min(s["rss"] for s in after_settling[half:])
     renewals = args.minutes * 60 / args.access_token_ttl
     lines = [
         f"Sidecar footprint: 3 sites, {args.clusters} clusters, a watching browser, "
@@ -183,13 +215,19 @@ def report(args: argparse.Namespace, samples: list[dict], churns: int, logged_in
         f"~{renewals:.0f} renewals, an hour of 20 s tokens is {HOUR_OF_RENEWALS:.0f}; "
         f"{churns} clusters created and stopped); sampled every {args.sample:g} s.\n",
         table(
-            ["time", "churned", "RSS MiB", "CPU", "live msgs", "live B/s"],
+            ["time", "churned", "RSS MiB", "private MiB", "CPU", "live msgs", "live B/s"],
             rows,
         ),
         "",
         f"RSS from {settled['t'] / 60:.1f} min to the end: {settled['rss']:.1f} → "
-        f"{last['rss']:.1f} MiB ({last['rss'] - settled['rss']:+.1f}); peak {peak:.1f} MiB. "
+        f"{last['rss']:.1f} MiB ({last['rss'] - settled['rss']:+.1f}); peak {peak:.1f} MiB "
+        f"({peak * 1.048576:.1f} MB), of which private (not shared with other processes) "
+        f"{peak_private:.1f} MiB. Lowest RSS in the first and second half from then: "
+        f"{trough_first:.1f} and {trough_second:.1f} MiB ({trough_second - trough_first:+.1f}). "
         f"Logged in at the end: {'yes' if logged_in else 'NO'}.",
+        f"Live stream over the run: {last['messages']} messages, "
+        f"{last['bytes'] / max(last['t'], 1):.0f} B/s, the browser's decoding "
+        f"{last['decode_ms'] / max(last['t'], 1):.3f} ms per second.",
         "Targets: memory flat and under 80 MB.",
     ]
     return "\n".join(lines)

@@ -5,9 +5,11 @@
  * (server secret, `watch` request), and prints one JSON line per message
  * received: `{"t": <ms since the socket opened>, "bytes": <payload bytes>,
  * "frame": <payload + WebSocket frame header bytes>, "type", "seq",
- * "sites": <sites in the message>, "clusters": <clusters in them>}`. The
- * payload is decoded with the browser's options (msgpackr sequential records)
- * only to label the line; the sizes are those of the raw frames. Runs until
+ * "sites": <whole sites in the message>, "clusters": <clusters in them>,
+ * "patched": <sites patched>, "patchedClusters": <clusters changed or gone in
+ * the patches>, "decodeMs": <time to decode it>}`. The payload is decoded with
+ * the browser's options (msgpackr sequential records) to label the line and
+ * time the decode; the sizes are those of the raw frames. Runs until
  * it is killed (or for `--seconds N`, then exits 0).
  *
  *   node benchmarks/live_bytes.mjs URL SECRET [--seconds N] SITE...
@@ -58,6 +60,7 @@ ws.on('open', () => {
 ws.on('message', (data, isBinary) => {
   const bytes = data.length;
   let message = {};
+  const decodeStarted = performance.now();
   try {
     message = isBinary
       ? unpackr.unpack(data)
@@ -65,15 +68,24 @@ ws.on('message', (data, isBinary) => {
   } catch (err) {
     message = { type: `undecodable: ${err.message}` };
   }
-  const inMessage = Array.isArray(message.sites) ? message.sites : [];
+  const decodeMs = performance.now() - decodeStarted;
+  const whole = Array.isArray(message.sites) ? message.sites : [];
+  const patches = Array.isArray(message.patches) ? message.patches : [];
   const line = {
     t: Math.round((performance.now() - opened) * 10) / 10,
     bytes,
     frame: bytes + frameHeader(bytes),
     type: message.type,
     seq: message.seq,
-    sites: inMessage.map(s => s.name),
-    clusters: inMessage.reduce((n, s) => n + (s.clusters?.length ?? 0), 0)
+    // Whole sites (a snapshot, or a site new or reordered) and patched ones.
+    sites: whole.map(s => s.name),
+    clusters: whole.reduce((n, s) => n + (s.clusters?.length ?? 0), 0),
+    patched: patches.map(p => p.name),
+    patchedClusters: patches.reduce(
+      (n, p) => n + (p.clusters?.length ?? 0) + (p.removed?.length ?? 0),
+      0
+    ),
+    decodeMs: Math.round(decodeMs * 1000) / 1000
   };
   process.stdout.write(JSON.stringify(line) + '\n');
 });

@@ -338,13 +338,15 @@ class Bench:
                 progress(
                     f"  live {where} t={m['t'] / 1000:7.3f} s {m['type']:8} "
                     f"seq {m['seq']:3} {m['bytes']:6} B sites {','.join(m['sites'])} "
-                    f"({m['clusters']} clusters)"
+                    f"({m['clusters']} clusters) patched {','.join(m.get('patched', []))} "
+                    f"({m.get('patchedClusters', 0)} clusters)"
                 )
         burst = lines[:settled]
         self.results["live_detail"] = {
             "snapshot": lines[0],
             "burst": burst,
             "window": in_window,
+            "window_wall": wall,
             "connect_cpu": connect_used,
             "connect_wall": connect_wall,
         }

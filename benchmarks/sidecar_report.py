@@ -125,10 +125,13 @@ def report(bench: Bench, args: argparse.Namespace, encoding: str | None) -> str:
     if window:
         per_message = statistics.fmean(m["bytes"] for m in window)
         sites_per = statistics.fmean(len(m["sites"]) for m in window)
+        changed_per = statistics.fmean(m.get("patchedClusters", 0) for m in window)
+        decode_ms = sum(m.get("decodeMs", 0.0) for m in window) / detail["window_wall"]
         gaps = [b["t"] - a["t"] for a, b in itertools.pairwise(window)]
         out.append(
             f"Steady state: {len(window)} diffs, {per_message:.0f} bytes each on average, "
-            f"{sites_per:.1f} whole sites per diff"
+            f"{sites_per:.1f} whole sites and {changed_per:.1f} changed clusters per diff, "
+            f"decoding {decode_ms:.3f} ms per second"
             + (f", every {statistics.median(gaps) / 1000:.1f} s (median)" if gaps else "")
             + "."
         )

@@ -54,6 +54,9 @@ class SlowLink:
         #: Bytes carried towards the target (up) and back (down).
         self.up = 0
         self.down = 0
+        #: While False the relay forwards at loopback speed, with no delay: the
+        #: same path without the WAN, for a "no link" row.
+        self.limited = True
         self._loop = asyncio.new_event_loop()
         self._ready = threading.Event()
         self._thread = threading.Thread(target=self._run, name="slow-link", daemon=True)
@@ -144,9 +147,10 @@ class SlowLink:
                     await arrived.wait()
                 due, data = queue.popleft()
                 wait = due - time.monotonic()
-                if wait > 0:
+                if wait > 0 and self.limited:
                     await asyncio.sleep(wait)
-                await bucket.take(len(data))
+                if self.limited:
+                    await bucket.take(len(data))
                 writer.write(data)
                 await writer.drain()
                 if direction == "up":

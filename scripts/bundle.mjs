@@ -19,8 +19,8 @@ const outDir = 'jupyter_ext_server/bundled';
 
 /** Every program the Python package expects to find in outDir. */
 const ENTRIES = [
-  { name: 'sidecar', entry: 'src/sidecar/main.ts' },
-  { name: 'testbed-issuer', entry: 'src/testbed-issuer/main.ts' }
+  { name: 'sidecar', entry: 'src/sidecar/main.ts', minify: true },
+  { name: 'testbed-issuer', entry: 'src/testbed-issuer/main.ts', minify: false }
 ];
 
 // ESM output has no require(), __filename or __dirname; CommonJS
@@ -48,7 +48,7 @@ const builtins = new Set([
 // without otherwise: left out of the bundle on purpose.
 const optionalAddons = new Set(['bufferutil', 'utf-8-validate']);
 
-async function bundle({ name, entry }) {
+async function bundle({ name, entry, minify }) {
   const outfile = `${outDir}/${name}.mjs`;
   const started = Date.now();
   const result = await esbuild.build({
@@ -62,9 +62,11 @@ async function bundle({ name, entry }) {
     mainFields: ['module', 'main'],
     banner: { js: BANNER },
     // Less source for V8 to hold (the sidecar's resident memory, issue 15);
-    // names are kept, so stack traces still say which function failed.
-    minifyWhitespace: true,
-    minifySyntax: true,
+    // names are kept, so stack traces still say which function failed. Not
+    // the testbed issuer: oidc-provider minified answers the device
+    // authorization request with a response openid-client refuses.
+    minifyWhitespace: minify,
+    minifySyntax: minify,
     legalComments: 'eof',
     metafile: true,
     logLevel: 'warning'
