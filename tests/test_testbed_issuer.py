@@ -16,7 +16,7 @@ from jupyter_ext_server.testbed.login import (
     refresh,
 )
 from jupyter_ext_server.testbed.sites import CLIENT_ID, GATEWAY_AUDIENCE
-from support.running import RunningIssuer
+from support.running import CONFIDENTIAL_CLIENT, RunningIssuer
 
 pytestmark = pytest.mark.integration  # the testbed issuer
 
@@ -56,6 +56,27 @@ def test_code_flow_with_pkce(issuer):
     tokens = code_login(issuer.url, "bob", "bob-dask-sites", redirect_uri=CALLBACK)
     assert claims_of(issuer, tokens.access_token)["preferred_username"] == "bob"
     assert tokens.id_token and tokens.refresh_token
+
+
+def test_a_confidential_client_needs_its_secret(issuer):
+    client = CONFIDENTIAL_CLIENT
+    login = {
+        "redirect_uri": CALLBACK,
+        "client_id": client["client_id"],
+        "scope": "openid profile",
+        "resource": None,
+    }
+    tokens = code_login(
+        issuer.url, "bob", "bob-dask-sites", **login, client_secret=client["client_secret"]
+    )
+    assert (
+        tokens.id_token
+        and jwt.decode(tokens.id_token, options={"verify_signature": False})["aud"]
+        == client["client_id"]
+    )
+    for wrong in (None, "", client["client_secret"] + "x", "confidential-test-secret-0123456788"):
+        with pytest.raises(LoginError, match="code exchange refused: invalid_client"):
+            code_login(issuer.url, "bob", "bob-dask-sites", **login, client_secret=wrong)
 
 
 def test_wrong_password_is_refused(issuer):

@@ -25,7 +25,11 @@ def write_issuer_config(
     access_token_ttl: int,
     keys_file: Path,
     redirect_uris: list[str],
+    other_clients: tuple[dict, ...] = (),
 ) -> None:
+    """``other_clients``: more clients in the issuer's format (``client_id``,
+    ``client_name``, ``redirect_uris``, ``client_secret`` for a confidential
+    one such as a hub), after Dask Sites' own."""
     config = {
         "host": "127.0.0.1",
         "port": port,
@@ -34,7 +38,8 @@ def write_issuer_config(
         "device_code_ttl_seconds": 600,
         "keys_file": str(keys_file),
         "clients": [
-            {"client_id": CLIENT_ID, "client_name": "Dask Sites", "redirect_uris": redirect_uris}
+            {"client_id": CLIENT_ID, "client_name": "Dask Sites", "redirect_uris": redirect_uris},
+            *other_clients,
         ],
         "resources": [
             {"indicator": GATEWAY_RESOURCE, "audience": GATEWAY_AUDIENCE, "scope": GATEWAY_SCOPE}
@@ -51,7 +56,7 @@ def write_issuer_config(
         ],
     }
     path.write_text(json.dumps(config, indent=2))
-    path.chmod(0o600)  # it holds the test users' passwords
+    path.chmod(0o600)  # it holds the test users' passwords (and any client secret)
 
 
 def issuer_process(config_path: Path, log_path: Path) -> ManagedProcess:

@@ -169,8 +169,10 @@ def code_login(
     client_id: str = CLIENT_ID,
     scope: str = DEFAULT_SCOPE,
     resource: str | None = GATEWAY_RESOURCE,
+    client_secret: str | None = None,
 ) -> Tokens:
-    """A whole authorization-code + PKCE login, stopping at the redirect to ``redirect_uri``."""
+    """A whole authorization-code + PKCE login, stopping at the redirect to ``redirect_uri``
+    (``client_secret``: a confidential client's, posted with the code)."""
     config = discover(issuer)
     verifier = secrets.token_urlsafe(48)
     challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=")
@@ -205,6 +207,8 @@ def code_login(
     }
     if resource:
         data["resource"] = resource
+    if client_secret is not None:
+        data["client_secret"] = client_secret
     answer = requests.post(config["token_endpoint"], data=data, timeout=10)
     if answer.status_code != 200:
         raise LoginError(f"code exchange refused: {answer.json().get('error')}")

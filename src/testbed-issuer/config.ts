@@ -13,7 +13,16 @@ export interface IClientConfig {
   clientName?: string;
   /** May be empty: such a client can only use the device flow. */
   redirectUris: string[];
+  /**
+   * A confidential client (e.g. a JupyterHub) authenticates at the token
+   * endpoint with this secret in the request body (`client_secret_post`,
+   * oauthenticator's default); without it the client is public.
+   */
+  clientSecret?: string;
 }
+
+/** Shorter secrets are refused: a confidential client's secret is a key. */
+export const MIN_CLIENT_SECRET_LENGTH = 16;
 
 export interface IResourceConfig {
   /** Resource indicator (RFC 8707), an absolute URI. */
@@ -217,7 +226,12 @@ function parseIssuerPath(value: unknown): string {
   return value;
 }
 
-const CLIENT_FIELDS = new Set(['client_id', 'client_name', 'redirect_uris']);
+const CLIENT_FIELDS = new Set([
+  'client_id',
+  'client_name',
+  'client_secret',
+  'redirect_uris'
+]);
 
 function parseClient(value: unknown, field: string): IClientConfig {
   const raw = object(value, field);
@@ -233,6 +247,16 @@ function parseClient(value: unknown, field: string): IClientConfig {
   const clientName = optionalString(raw.client_name, `${field}.client_name`);
   if (clientName !== undefined) {
     client.clientName = clientName;
+  }
+  const secret = optionalString(raw.client_secret, `${field}.client_secret`);
+  if (secret !== undefined) {
+    if (secret.length < MIN_CLIENT_SECRET_LENGTH) {
+      throw new ConfigError(
+        `${field}.client_secret`,
+        `must be at least ${MIN_CLIENT_SECRET_LENGTH} characters`
+      );
+    }
+    client.clientSecret = secret;
   }
   return client;
 }

@@ -41,6 +41,8 @@ declare module 'oidc-provider' {
     response_types?: string[];
     grant_types?: string[];
     token_endpoint_auth_method?: string;
+    /** With `client_secret_post` (or `_basic`): the client's secret. */
+    client_secret?: string;
     application_type?: 'web' | 'native';
   }
 

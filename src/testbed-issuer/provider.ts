@@ -1,6 +1,7 @@
 /**
  * The oidc-provider configuration of the testbed issuer: public clients
- * using the code flow (with PKCE) and the device flow, refresh token
+ * (and confidential ones, such as a hub, that post a secret) using the
+ * code flow (with PKCE) and the device flow, refresh token
  * rotation, revocation, and JWT access tokens for the configured resource
  * servers (the Dask Gateways).
  */
@@ -63,7 +64,9 @@ function clientMetadata(client: IClientConfig): ClientMetadata {
   const metadata: ClientMetadata = {
     client_id: client.clientId,
     application_type: 'web',
-    token_endpoint_auth_method: 'none',
+    token_endpoint_auth_method: client.clientSecret
+      ? 'client_secret_post'
+      : 'none',
     redirect_uris: [...client.redirectUris],
     response_types: codeFlow ? ['code'] : [],
     grant_types: [
@@ -74,6 +77,9 @@ function clientMetadata(client: IClientConfig): ClientMetadata {
   };
   if (client.clientName !== undefined) {
     metadata.client_name = client.clientName;
+  }
+  if (client.clientSecret) {
+    metadata.client_secret = client.clientSecret;
   }
   return metadata;
 }
@@ -169,8 +175,8 @@ export function createProvider(options: IProviderOptions): Provider {
     scopes: ['openid', 'offline_access', 'profile', 'email', 'groups'],
     claims: CLAIMS,
     responseTypes: ['code'],
-    // All clients are public; advertise nothing else in discovery.
-    clientAuthMethods: ['none'],
+    // Public clients, and confidential ones (a hub) posting their secret.
+    clientAuthMethods: ['none', 'client_secret_post'],
     // Resource-bound (JWT) access tokens cannot call /me, so put the
     // granted profile claims into the ID token as well.
     conformIdTokenClaims: false,

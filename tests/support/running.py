@@ -21,6 +21,14 @@ from jupyter_ext_server.testbed.processes import ManagedProcess, free_port, kill
 
 from .waiting import wait_for
 
+#: A confidential client (as a hub is) that every ``RunningIssuer`` registers.
+CONFIDENTIAL_CLIENT = {
+    "client_id": "confidential-test",
+    "client_name": "A confidential client",
+    "client_secret": "confidential-test-secret-0123456789",
+    "redirect_uris": ["http://127.0.0.1:1/callback"],
+}
+
 
 class RunningIssuer:
     """A testbed issuer on its own, for authenticator tests that need odd settings."""
@@ -43,6 +51,7 @@ class RunningIssuer:
             access_token_ttl=self.access_token_ttl,
             keys_file=self.keys_file,
             redirect_uris=["http://127.0.0.1:1/callback"],
+            other_clients=(CONFIDENTIAL_CLIENT,),
         )
         self.process = issuer_process(config, self.state_dir / "issuer.log")
         self.process.start(self.testbed_id)
