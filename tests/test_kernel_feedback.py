@@ -177,6 +177,22 @@ def test_a_module_only_this_kernel_has_is_named_with_the_fix(kernel, tmp_path):
     assert "upload_file" in out.error and "image" in out.error
 
 
+def test_a_module_only_this_kernel_has_is_named_in_a_split_too(kernel, tmp_path):
+    (tmp_path / "kernel_only_split.py").write_text("def double(x):\n    return 2 * x\n")
+    run(kernel, f"import sys\nsys.path.insert(0, {str(tmp_path)!r})")
+    out = run(
+        kernel,
+        "import dask.array as da, dask_sites, kernel_only_split\n"
+        "a = dask_sites.at(da.ones(4, chunks=1), 'lumi').map_blocks(kernel_only_split.double)\n"
+        "b = dask_sites.at(da.arange(4, chunks=1), 'central')\n"
+        "int((a.sum() + b.sum()).compute())",
+    )
+    assert out.status == "error", out
+    assert "kernel_only_split" in out.error and "lumi" in out.error, out.error
+    assert "upload_file" in out.error and "cancelled" in out.error, out.error
+    assert out.error.startswith("SiteError: ") and len(out.traceback) <= 2, out.traceback
+
+
 def test_a_version_difference_is_said_once_and_shown_on_the_card(routing_sidecar):
     # This kernel reports numpy 0.0.1: lumi's cluster runs the real one.
     patch = versions_reported_as(numpy="0.0.1")

@@ -42,6 +42,7 @@ from .errors import MoveRefused, SiteError
 from .placement import HERE, PLACEMENT_MARGIN, PartSize, Placement, choose_placement
 from .planner import Plan, estimated_bytes, layers_holding
 from .record import bytes_of
+from .site_errors import site_failure
 from .units import format_bytes
 
 DEFAULT_MOVE_LIMIT = "256 MB"
@@ -269,7 +270,8 @@ class SplitRun:
             f" The other sites' parts ({', '.join(others)}) are cancelled." if others else ""
         )
         if failed.status == "error":
-            # The user's own code failed at the site: their error, with its traceback.
+            # The user's own code failed at the site: their error, with its traceback;
+            # work the site could not load (a module only this kernel has): said short.
             try:
                 failed.result()
             except BaseException as err:
@@ -277,7 +279,10 @@ class SplitRun:
                     err.add_note(
                         f"(raised at site {site}, in its part of a split computation.{cancelled})"
                     )
-                return err
+                explained = site_failure(err, site, self.client_of(site))
+                if explained is not err and cancelled:
+                    return SiteError(f"{explained}{cancelled}")
+                return explained
         reason = cancel_reason(failed) or failed.status
         if reason == "scheduler-connection-lost":
             what = (
