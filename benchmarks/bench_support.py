@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import math
+import signal
 import statistics
 import sys
 import tempfile
@@ -15,6 +16,11 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 STARTED = time.monotonic()
+
+# A benchmark stopped with SIGTERM (kill, a CI timeout) unwinds like one
+# interrupted: its `finally` blocks stop the testbed, sidecar and kernels it
+# started, instead of leaving them running.
+signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
 
 
 def progress(message: str) -> None:
