@@ -146,10 +146,9 @@ class SlowLink:
                     arrived.clear()
                     await arrived.wait()
                 due, data = queue.popleft()
-                wait = due - time.monotonic()
-                if wait > 0 and self.limited:
-                    await asyncio.sleep(wait)
                 if self.limited:
+                    if (wait := due - time.monotonic()) > 0:
+                        await asyncio.sleep(wait)
                     await bucket.take(len(data))
                 writer.write(data)
                 await writer.drain()

@@ -16,11 +16,11 @@ from jupyter_ext_server.testbed.login import (
     refresh,
 )
 from jupyter_ext_server.testbed.sites import CLIENT_ID, GATEWAY_AUDIENCE
-from support.running import CONFIDENTIAL_CLIENT, RunningIssuer
+from support.running import CALLBACK_URI, CONFIDENTIAL_CLIENT, RunningIssuer
 
 pytestmark = pytest.mark.integration  # the testbed issuer
 
-CALLBACK = "http://127.0.0.1:1/callback"  # the redirect URI the fixture registers
+CALLBACK = CALLBACK_URI  # the redirect URI the fixture registers
 
 
 @pytest.fixture(scope="module")
@@ -117,5 +117,6 @@ def test_issuer_log_holds_no_secrets(issuer):
     refresh(issuer.url, tokens.refresh_token)
     log = (issuer.state_dir / "issuer.log").read_text()
     assert "POST /token" in log
-    for secret in (tokens.access_token, tokens.refresh_token, "alice-dask-sites"):
+    client_secret = CONFIDENTIAL_CLIENT["client_secret"]  # posted by an earlier test
+    for secret in (tokens.access_token, tokens.refresh_token, "alice-dask-sites", client_secret):
         assert secret not in log

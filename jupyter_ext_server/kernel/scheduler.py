@@ -68,17 +68,11 @@ class SiteScheduler:
             if graph is not None:
                 graph = layers_needed(graph, keys)  # only what these keys read decides where
             inputs = self.locations.inputs_of(graph) if graph is not None else {}
-            plan = (
-                None
-                if self.route.site
-                else plan_graph(graph, keys, inputs)
-                if inputs
-                else Plan("none", ())
-            )
         if self.route.site:
             self._warn_if_crossing(inputs)
             return self._run_at(self.route.site, expr, keys, kwargs)
-        assert plan is not None  # planned whenever the cell has no site
+        with self.record.phase("plan"):  # the phase adds up: one "plan" figure
+            plan = plan_graph(graph, keys, inputs) if inputs else Plan("none", ())
         if plan.kind == "none":
             return self._run_here(expr, keys, kwargs)
         self.record.source = "data location"

@@ -21,12 +21,16 @@ from jupyter_ext_server.testbed.processes import ManagedProcess, free_port, kill
 
 from .waiting import wait_for
 
+#: The redirect URI of a ``RunningIssuer``'s clients (nothing listens: a code
+#: flow stops at the redirect).
+CALLBACK_URI = "http://127.0.0.1:1/callback"
+
 #: A confidential client (as a hub is) that every ``RunningIssuer`` registers.
 CONFIDENTIAL_CLIENT = {
     "client_id": "confidential-test",
     "client_name": "A confidential client",
     "client_secret": "confidential-test-secret-0123456789",
-    "redirect_uris": ["http://127.0.0.1:1/callback"],
+    "redirect_uris": [CALLBACK_URI],
 }
 
 
@@ -50,7 +54,7 @@ class RunningIssuer:
             port=self.port,
             access_token_ttl=self.access_token_ttl,
             keys_file=self.keys_file,
-            redirect_uris=["http://127.0.0.1:1/callback"],
+            redirect_uris=[CALLBACK_URI],
             other_clients=(CONFIDENTIAL_CLIENT,),
         )
         self.process = issuer_process(config, self.state_dir / "issuer.log")
