@@ -22,7 +22,8 @@ const pending: IPendingCodeLogin = {
   state: 'state-abc',
   verifier: 'verifier-SECRET',
   redirectUri: CALLBACK,
-  expiresAt: START + 600_000
+  expiresAt: START + 600_000,
+  silent: false
 };
 
 const context = {
@@ -81,7 +82,10 @@ describe('checkCallback', () => {
           'the login in the browser was not finished within 10 min; start it again',
         error: expect.any(CallbackError)
       });
-      expect(check.status !== 'exchange' && check.error.message).toBe(
+      expect(
+        (check.status === 'expired' || check.status === 'refused') &&
+          check.error.message
+      ).toBe(
         'The login took too long: the login in the browser was not finished ' +
           'within 10 min; start it again'
       );
@@ -100,7 +104,10 @@ describe('checkCallback', () => {
         'the login server refused the login (access_denied: no [redacted])',
       error: expect.any(LoginFailedError)
     });
-    expect(check.status !== 'exchange' && check.error.message).toBe(
+    expect(
+      (check.status === 'expired' || check.status === 'refused') &&
+        check.error.message
+    ).toBe(
       'Login to Central site failed: the login server refused the login ' +
         '(access_denied: no [redacted])'
     );
@@ -112,9 +119,37 @@ describe('checkCallback', () => {
       callback('error=server_error'),
       context
     );
-    expect(check.status !== 'exchange' && check.reason).toBe(
+    expect(check.status === 'refused' && check.reason).toBe(
       'the login server refused the login (server_error)'
     );
+  });
+
+  it('a silent login the issuer cannot answer without its page needs the page', () => {
+    for (const error of [
+      'login_required',
+      'interaction_required',
+      'consent_required',
+      'account_selection_required'
+    ]) {
+      const query = `error=${error}&state=state-abc`;
+      expect(
+        checkCallback({ ...pending, silent: true }, callback(query), context)
+      ).toEqual({ status: 'needs-page' });
+      // Not silent: the same answer is a refusal.
+      expect(checkCallback(pending, callback(query), context).status).toBe(
+        'refused'
+      );
+    }
+    // Any other error ends a silent login too; so does being late.
+    const denied = callback('error=access_denied&state=state-abc');
+    const silent = { ...pending, silent: true };
+    expect(checkCallback(silent, denied, context).status).toBe('refused');
+    expect(
+      checkCallback(silent, callback('error=login_required'), {
+        ...context,
+        now: pending.expiresAt
+      }).status
+    ).toBe('expired');
   });
 
   it('otherwise the answer to exchange: the public redirect URI with the callback query', () => {
@@ -148,6 +183,7 @@ describe('prepareCodeLogin', () => {
       `challenge(${login.verifier.length})`
     );
     expect(query.getAll('resource')).toEqual(['urn:gw']);
+    expect(query.has('prompt')).toBe(false);
     expect(login.authorizationUrl.href).not.toContain(login.verifier);
   });
 });

@@ -61,6 +61,66 @@ describe('code flow', () => {
     expect(err).toBeInstanceOf(CallbackError);
   });
 
+  it('asks silently first; without a session at the issuer it goes on with the page', async () => {
+    const m = manager();
+    const silent = await startCode(m);
+    expect(silent.searchParams.get('prompt')).toBe('none');
+    const change = await m.completeCodeLogin(
+      new URL(
+        `${CALLBACK}?error=login_required&state=${silent.searchParams.get('state')}`
+      )
+    );
+    // A new attempt, pending at the issuer's page: no prompt=none, a new state.
+    const state = change.state;
+    if (state.status !== 'pending' || state.flow !== 'code') {
+      throw new Error(`unexpected ${JSON.stringify(state)}`);
+    }
+    const page = new URL(state.authorizationUrl);
+    expect(page.searchParams.has('prompt')).toBe(false);
+    expect(page.searchParams.get('state')).not.toBe(
+      silent.searchParams.get('state')
+    );
+    expect(issuer.exchanges).toHaveLength(0);
+    // The silent attempt's state is used up; the page's answer logs in.
+    await failure(
+      m.completeCodeLogin(
+        new URL(
+          `${CALLBACK}?code=good-code&state=${silent.searchParams.get('state')}`
+        )
+      )
+    );
+    const done = await m.completeCodeLogin(
+      new URL(
+        `${CALLBACK}?code=good-code&state=${page.searchParams.get('state')}`
+      )
+    );
+    expect(done.state.status).toBe('logged-in');
+  });
+
+  it('a login_required answer to the page itself ends in login-needed', async () => {
+    const m = manager();
+    const silent = await startCode(m);
+    const change = await m.completeCodeLogin(
+      new URL(
+        `${CALLBACK}?error=login_required&state=${silent.searchParams.get('state')}`
+      )
+    );
+    const page = new URL(
+      change.state.status === 'pending' && change.state.flow === 'code'
+        ? change.state.authorizationUrl
+        : 'http://x'
+    );
+    const err = await failure(
+      m.completeCodeLogin(
+        new URL(
+          `${CALLBACK}?error=login_required&state=${page.searchParams.get('state')}`
+        )
+      )
+    );
+    expect(err).toBeInstanceOf(LoginFailedError);
+    expect(m.state('central').status).toBe('login-needed');
+  });
+
   it('rejects an unknown state and keeps the login pending', async () => {
     const m = manager();
     await startCode(m);

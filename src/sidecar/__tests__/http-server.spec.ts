@@ -34,6 +34,12 @@ const routes: IRoute[] = [
   },
   {
     method: 'GET',
+    path: '/oidc/callback',
+    callers: ['server'],
+    handle: () => ({ status: 303, redirect: 'http://127.0.0.1:9/auth?x=1' })
+  },
+  {
+    method: 'GET',
     path: '/api/fails',
     callers: ['server'],
     handle: () => {
@@ -149,6 +155,17 @@ describe('sidecar HTTP server', () => {
     expect(
       (await fetch(`${base}/nowhere`, { headers: as('server-secret') })).status
     ).toBe(404);
+  });
+
+  it('answers a redirect with its Location and no body', async () => {
+    const answer = await fetch(`${base}/oidc/callback`, {
+      headers: as('server-secret'),
+      redirect: 'manual'
+    });
+    expect(answer.status).toBe(303);
+    expect(answer.headers.get('location')).toBe('http://127.0.0.1:9/auth?x=1');
+    expect(answer.headers.get('cache-control')).toBe('no-store');
+    expect(await answer.text()).toBe('');
   });
 
   it('hands unrouted paths to pass-through handlers for the server only', async () => {

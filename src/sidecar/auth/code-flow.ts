@@ -21,14 +21,35 @@ export interface IPendingCodeLogin {
   verifier: string;
   /** The public callback URL the login started with. */
   redirectUri: string;
+  /**
+   * Asked with `prompt=none`: a browser already signed in at the issuer
+   * (e.g. through the hub) comes straight back; one that is not comes back
+   * with an interaction error, and the login goes on with the issuer's page.
+   */
+  silent: boolean;
   /** ms since the epoch. */
   expiresAt: number;
 }
 
+/**
+ * The errors an issuer answers `prompt=none` with when it would have to
+ * show a page (OIDC Core 3.1.2.6): the login then goes on with the page.
+ */
+const NEEDS_A_PAGE = new Set([
+  'login_required',
+  'interaction_required',
+  'consent_required',
+  'account_selection_required'
+]);
+
 /** A fresh `state` and PKCE verifier, and the URL to open in the popup. */
 export async function prepareCodeLogin(
   client: IOidcClient,
-  params: { redirectUri: string; scope: string } & IResourceParams
+  params: {
+    redirectUri: string;
+    scope: string;
+    prompt?: 'none';
+  } & IResourceParams
 ): Promise<{
   state: string;
   verifier: string;
@@ -68,6 +89,8 @@ export function unknownCallbackError(): CallbackError {
 export type CallbackCheck =
   /** Too late, or the issuer refused: the login ends with `reason`. */
   | { status: 'expired' | 'refused'; reason: string; error: Error }
+  /** A silent login the issuer cannot answer without its page: show it. */
+  | { status: 'needs-page' }
   /** Exchange the code: the answer as if it came to the public callback URL. */
   | { status: 'exchange'; answerUrl: URL };
 
@@ -96,6 +119,9 @@ export function checkCallback(
   }
   const query = callbackUrl.searchParams;
   const error = query.get('error');
+  if (error && pending.silent && NEEDS_A_PAGE.has(error)) {
+    return { status: 'needs-page' };
+  }
   if (error) {
     const description = query.get('error_description');
     const reason = context.redact(

@@ -99,13 +99,19 @@ export interface IOidcClient {
   randomState(): string;
   randomPkceVerifier(): string;
   pkceChallenge(verifier: string): Promise<string>;
-  /** The authorization URL for the code flow with PKCE (S256). */
+  /**
+   * The authorization URL for the code flow with PKCE (S256). `prompt:
+   * 'none'` asks the issuer to answer without showing a page (OIDC Core
+   * 3.1.2.1): at once with a code when the browser is signed in, else with
+   * `login_required` or a like error.
+   */
   authorizationUrl(
     params: {
       redirectUri: string;
       scope: string;
       state: string;
       codeChallenge: string;
+      prompt?: 'none';
     } & IResourceParams
   ): URL;
   /**

@@ -112,26 +112,38 @@ export class LoginAttempts {
     pending?.abort.abort();
   }
 
-  /** Start a new attempt; it ends pending, or not at all if it went stale. */
+  /**
+   * Start a new attempt; it ends pending, or not at all if it went stale.
+   * A code flow login first asks silently (`prompt=none`): a browser signed
+   * in at the issuer, e.g. through the hub, needs no page at all.
+   */
   async start(flow: 'device' | 'code'): Promise<void> {
     const attempt = ++this.#attempt;
+    const client = await this.#connect(attempt);
+    if (!client) {
+      return; // cancelled or logged out meanwhile
+    }
+    await (flow === 'device'
+      ? this.#startDevice(attempt, client, this.#params())
+      : this.#startCode(attempt, client, { ...this.#params(), silent: true }));
+  }
+
+  async #connect(attempt: number): Promise<IOidcClient | undefined> {
     let client: IOidcClient;
     try {
       client = await this.#host.connect('start a login');
     } catch (err) {
       throw loginFailure(err, 'start a login', this.#options.failure).error;
     }
-    if (attempt !== this.#attempt) {
-      return; // cancelled or logged out meanwhile
-    }
+    return attempt === this.#attempt ? client : undefined;
+  }
+
+  #params(): { scope: string } & IResourceParams {
     const { resources } = this.#options;
-    const params = {
+    return {
       scope: this.#options.scope,
       resource: resources.length ? resources : undefined
     };
-    await (flow === 'device'
-      ? this.#startDevice(attempt, client, params)
-      : this.#startCode(attempt, client, params));
   }
 
   /** Does this URL answer the pending code flow login? */
@@ -140,8 +152,12 @@ export class LoginAttempts {
     return pending?.flow === 'code' && isCallbackOf(pending, callbackUrl);
   }
 
-  /** Finish the pending code flow login (see `OidcSession.completeCodeLogin`). */
-  async complete(callbackUrl: URL): Promise<void> {
+  /**
+   * Finish the pending code flow login (see `OidcSession.completeCodeLogin`).
+   * Returns the issuer's login page when a silent login needs it: the login
+   * goes on there, in the same popup, as a new attempt.
+   */
+  async complete(callbackUrl: URL): Promise<URL | undefined> {
     const pending = this.#pending;
     if (pending?.flow !== 'code' || !isCallbackOf(pending, callbackUrl)) {
       throw unknownCallbackError();
@@ -156,6 +172,13 @@ export class LoginAttempts {
       label: failure.label,
       redact: failure.redact
     });
+    if (check.status === 'needs-page') {
+      const attempt = ++this.#attempt;
+      const client = await this.#connect(attempt);
+      return client
+        ? this.#startCode(attempt, client, { ...this.#params(), silent: false })
+        : undefined;
+    }
     if (check.status !== 'exchange') {
       this.#host.setState({ status: 'login-needed', reason: check.reason });
       throw check.error;
@@ -176,6 +199,7 @@ export class LoginAttempts {
       throw error;
     }
     await this.#host.acceptLogin(pending.attempt, tokens);
+    return undefined;
   }
 
   async #startDevice(
@@ -204,11 +228,12 @@ export class LoginAttempts {
     void this.#pollDevice(pending, client, device);
   }
 
+  /** Returns the URL to open, unless the attempt went stale meanwhile. */
   async #startCode(
     attempt: number,
     client: IOidcClient,
-    params: { scope: string } & IResourceParams
-  ): Promise<void> {
+    params: { scope: string; silent: boolean } & IResourceParams
+  ): Promise<URL | undefined> {
     const redirectUri = this.#options.callbackUrl;
     if (!redirectUri) {
       throw new AuthConfigError(
@@ -216,12 +241,13 @@ export class LoginAttempts {
           'public callback URL; use the device flow or configure the callback'
       );
     }
+    const { silent, ...rest } = params;
     const { state, verifier, authorizationUrl } = await prepareCodeLogin(
       client,
-      { redirectUri, ...params }
+      { redirectUri, ...rest, ...(silent ? { prompt: 'none' as const } : {}) }
     );
     if (attempt !== this.#attempt) {
-      return;
+      return undefined;
     }
     const { clock, timing } = this.#options;
     const pending: IPendingCode = {
@@ -231,7 +257,8 @@ export class LoginAttempts {
       expiresAt: clock.now() + timing.codeLoginTimeout,
       state,
       verifier,
-      redirectUri
+      redirectUri,
+      silent
     };
     this.#pending = pending;
     this.#host.setState({
@@ -240,8 +267,11 @@ export class LoginAttempts {
       authorizationUrl: authorizationUrl.href,
       expiresAt: pending.expiresAt
     });
-    this.#options.logger?.info(`login to ${this.#label} started (browser)`);
+    this.#options.logger?.info(
+      `login to ${this.#label} started (browser${silent ? ', silently first' : ''})`
+    );
     void this.#expireCode(pending);
+    return authorizationUrl;
   }
 
   async #pollDevice(

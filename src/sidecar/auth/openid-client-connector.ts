@@ -142,6 +142,7 @@ class OpenidClient implements IOidcClient {
       scope: string;
       state: string;
       codeChallenge: string;
+      prompt?: 'none';
     } & IResourceParams
   ): URL {
     return client.buildAuthorizationUrl(
@@ -152,7 +153,8 @@ class OpenidClient implements IOidcClient {
           scope: params.scope,
           state: params.state,
           code_challenge: params.codeChallenge,
-          code_challenge_method: 'S256'
+          code_challenge_method: 'S256',
+          ...(params.prompt ? { prompt: params.prompt } : {})
         },
         params.resource
       )

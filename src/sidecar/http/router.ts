@@ -25,6 +25,8 @@ export interface IReply {
   /** JSON-encoded unless `html` is set. */
   body?: unknown;
   html?: string;
+  /** `Location` of a redirect (`status` 303): only addresses the sidecar built. */
+  redirect?: string;
 }
 
 export interface IRoute {

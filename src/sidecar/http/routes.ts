@@ -32,6 +32,7 @@ import {
   scaleRequest
 } from './requests';
 import { atMost } from '../at-most';
+import type { CodeLoginOutcome } from '../sites';
 import { quoted } from '../errors';
 import { HttpError } from './error-answers';
 import { escapeHtml } from './replies';
@@ -45,8 +46,8 @@ export interface ISitesService {
   siteState(site: string): ISiteState;
   startLogin(site: string, flow?: 'device' | 'code'): Promise<LoginState>;
   endLogin(site: string): Promise<LoginState>;
-  /** Finish a code-flow login; returns the labels of the sites now logged in. */
-  completeCodeLogin(callbackUrl: URL): Promise<string[]>;
+  /** Finish a code-flow login, or say where it goes on (see `CodeLoginOutcome`). */
+  completeCodeLogin(callbackUrl: URL): Promise<CodeLoginOutcome>;
   options(site: string): Promise<IClusterOptionSpec[]>;
   clusters(site: string): Promise<IClusterInfo[]>;
   createCluster(
@@ -256,16 +257,22 @@ export function apiRoutes(service: ISitesService, version: string): IRoute[] {
       path: '/oidc/callback',
       callers: ['server'],
       handle: async ({ url }) => {
-        const labels = await service
+        const outcome = await service
           .completeCodeLogin(url)
           .catch((err: Error) => {
             return err;
           });
-        return labels instanceof Error
-          ? { status: 400, html: callbackPage(false, labels.message) }
+        if (outcome instanceof Error) {
+          return { status: 400, html: callbackPage(false, outcome.message) };
+        }
+        return 'continueAt' in outcome
+          ? { status: 303, redirect: outcome.continueAt }
           : {
               status: 200,
-              html: callbackPage(true, `Logged in to ${labels.join(', ')}.`)
+              html: callbackPage(
+                true,
+                `Logged in to ${outcome.loggedIn.join(', ')}.`
+              )
             };
       }
     },

@@ -154,6 +154,14 @@ export function createHttpServer(options: IHttpServerOptions): Server {
     if (reply.html !== undefined) {
       return sendHtml(res, reply.status, reply.html);
     }
+    if (reply.redirect !== undefined) {
+      res.writeHead(reply.status, {
+        Location: reply.redirect,
+        'Cache-Control': 'no-store'
+      });
+      res.end();
+      return;
+    }
     if (reply.body === undefined) {
       res.writeHead(reply.status, { 'Cache-Control': 'no-store' });
       res.end();

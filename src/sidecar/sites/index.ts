@@ -2,6 +2,7 @@
 export { SitesError, type SitesErrorCode } from './errors';
 export {
   SitesService,
+  type CodeLoginOutcome,
   type ISiteSessions,
   type ISitesServiceOptions
 } from './sites-service';

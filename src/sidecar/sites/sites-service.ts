@@ -50,6 +50,13 @@ import {
 } from './site-states';
 import { VersionReports } from './version-reports';
 
+/**
+ * A code-flow callback's outcome: the labels of the sites now logged in,
+ * or, for a silent login the issuer could not answer without its page,
+ * that page (the popup is sent on there).
+ */
+export type CodeLoginOutcome = { loggedIn: string[] } | { continueAt: string };
+
 /** What the sites layer uses of the logins (tests give a fake). */
 export type ISiteSessions = Pick<
   SessionManager,
@@ -279,9 +286,16 @@ export class SitesService {
     return this.config.sessions.state(site);
   }
 
-  async completeCodeLogin(callbackUrl: URL): Promise<string[]> {
+  async completeCodeLogin(callbackUrl: URL): Promise<CodeLoginOutcome> {
     const change = await this.config.sessions.completeCodeLogin(callbackUrl);
-    return change.sites.map(name => this.states.entry(name).config.label);
+    const { state } = change;
+    // A silent login that needs the issuer's page is pending again, at that page.
+    if (state.status === 'pending' && state.flow === 'code') {
+      return { continueAt: state.authorizationUrl };
+    }
+    return {
+      loggedIn: change.sites.map(name => this.states.entry(name).config.label)
+    };
   }
 
   // -- clusters ----------------------------------------------------------------

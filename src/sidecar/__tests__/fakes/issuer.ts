@@ -121,9 +121,13 @@ export class FakeIssuer implements IOidcConnector, IOidcClient {
       scope: string;
       state: string;
       codeChallenge: string;
+      prompt?: 'none';
     } & IResourceParams
   ): URL {
     const url = new URL('http://127.0.0.1:9000/auth');
+    if (params.prompt) {
+      url.searchParams.set('prompt', params.prompt);
+    }
     url.searchParams.set('redirect_uri', params.redirectUri);
     url.searchParams.set('scope', params.scope);
     url.searchParams.set('state', params.state);
