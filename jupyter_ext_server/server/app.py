@@ -62,7 +62,9 @@ class DaskSites(ExtensionApp):
     public_url = Unicode(
         "",
         help="The Jupyter server's address as the browser sees it, for the OIDC code-flow "
-        "callback (<public_url>/dask-sites/oidc/callback). Default: the server's own URL.",
+        "callback (<public_url>/dask-sites/oidc/callback). Default: under JupyterHub, "
+        "$JUPYTERHUB_PUBLIC_URL (set when the hub's c.JupyterHub.public_url is); else the "
+        "server's own URL.",
         config=True,
     )
     auto_create_cluster = Bool(
@@ -182,7 +184,13 @@ class DaskSites(ExtensionApp):
                     logger.addFilter(CapabilityRedaction())
 
     def _public_url(self) -> str | None:
-        url = self.public_url or (self.serverapp.connection_url if self.serverapp else "")
+        # Under JupyterHub the server's own URL is its internal address, which the
+        # browser never sees; the hub tells the public one (with /user/<name>/).
+        url = (
+            self.public_url
+            or os.environ.get("JUPYTERHUB_PUBLIC_URL", "")
+            or (self.serverapp.connection_url if self.serverapp else "")
+        )
         # A server on a Unix socket has no URL a browser could be sent back to.
         return url if url.startswith(("http://", "https://")) else None
 

@@ -228,3 +228,25 @@ def refresh(
     if answer.status_code != 200:
         raise LoginError(f"refresh refused: {answer.json().get('error')}")
     return _tokens(answer.json())
+
+
+def hub_login(hub_url: str, username: str, password: str) -> requests.Session:
+    """Sign in to the testbed's JupyterHub as a person would: the hub sends the browser
+    to the issuer, the person signs in there, the issuer sends it back to the hub.
+    Returns the session holding the hub's cookies (and the issuer's)."""
+    session = requests.Session()
+    start = session.get(f"{hub_url}/hub/oauth_login", allow_redirects=False, timeout=10)
+    if not start.is_redirect:
+        raise LoginError(
+            f"the hub did not send the browser to the issuer (HTTP {start.status_code})"
+        )
+    back = sign_in(session, urljoin(start.url, start.headers["Location"]), username, password)
+    if not back.is_redirect:
+        raise LoginError(f"the issuer did not send the browser back ({_result(back.text)})")
+    callback = urljoin(back.url, back.headers["Location"])
+    if not callback.startswith(f"{hub_url}/hub/oauth_callback"):
+        raise LoginError(f"the issuer sent the browser to {urlparse(callback).path}, not the hub")
+    landed = session.get(callback, allow_redirects=False, timeout=30)
+    if not landed.is_redirect or "jupyterhub-hub-login" not in session.cookies:
+        raise LoginError(f"the hub refused the sign-in (HTTP {landed.status_code})")
+    return session

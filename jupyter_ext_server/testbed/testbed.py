@@ -19,9 +19,19 @@ from ..registry import validate_registry
 from .datasets import datasets_of, write_site_data
 from .gateway import gateway_is_healthy, gateway_process, write_gateway_config
 from .hostile_dashboard import HOSTILE_PRELOAD
+from .hub import (
+    HubSettings,
+    find_proxy_command,
+    hub_is_healthy,
+    hub_process,
+    issuer_client,
+    new_secret,
+    sidecar_callbacks,
+    write_settings,
+)
 from .issuer import issuer_is_healthy, issuer_process, write_issuer_config
-from .processes import ManagedProcess, free_port, kill_stragglers
-from .sites import CLIENT_ID, GATEWAY_RESOURCE, SITES
+from .processes import TESTBED_ID_ENV, ManagedProcess, free_port, kill_stragglers
+from .sites import CLIENT_ID, GATEWAY_RESOURCE, SITES, USERS
 from .storage import storage_is_healthy, storage_process
 
 STATE_FILE = "state.json"
@@ -55,6 +65,7 @@ class TestbedInfo:
     pids: dict[str, int]
     supervisor_pid: int
     status: str = "starting"
+    hub: str | None = None  # the hub's public URL, with --hub
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2)
@@ -91,7 +102,9 @@ def registry_document(info: TestbedInfo) -> dict:
                     "type": "oidc",
                     "issuer": info.issuer,
                     "client_id": CLIENT_ID,
-                    "flow": "device",
+                    # Behind the hub the browser is signed in at the issuer already:
+                    # the code flow then logs in without a page (one sign-on).
+                    "flow": "code" if info.hub else "device",
                     "scopes": ["openid", "profile", "email", "groups", "offline_access", "gateway"],
                     "resource": GATEWAY_RESOURCE,
                     "persist_refresh_token": False,
@@ -120,6 +133,9 @@ class Testbed:
         idle_timeout: float = 600.0,
         redirect_uris: list[str] | tuple[str, ...] = (),
         hostile_dashboards: list[str] | tuple[str, ...] = (),
+        hub: bool = False,
+        hub_port: int = 0,
+        hub_notebook_dir: str = "",
     ):
         unknown = set(hostile_dashboards) - set(sites)
         if unknown:
@@ -134,6 +150,11 @@ class Testbed:
         self.redirect_uris = list(redirect_uris)
         # Sites whose scheduler image is "compromised" (hostile_dashboard.py), for tests.
         self.hostile_dashboards = list(hostile_dashboards)
+        # A real JupyterHub in front (hub.py); its proxy must exist before anything starts.
+        self.hub_proxy_command = find_proxy_command() if hub else None
+        self.hub_port = hub_port  # 0: any free port
+        self.hub_notebook_dir = hub_notebook_dir
+        self.hub_settings: HubSettings | None = None
         self.testbed_id = uuid.uuid4().hex
         self.processes: dict[str, ManagedProcess] = {}
         self.info: TestbedInfo | None = None
@@ -171,6 +192,9 @@ class Testbed:
                 proxy=f"gateway://127.0.0.1:{proxy_port}",
                 storage=f"http://127.0.0.1:{storage_port}",
             )
+        hub_url = (
+            f"http://127.0.0.1:{self.hub_port or free_port()}" if self.hub_proxy_command else None
+        )
         self.info = TestbedInfo(
             testbed_id=self.testbed_id,
             state_dir=str(state),
@@ -180,8 +204,11 @@ class Testbed:
             sites=sites,
             pids={},
             supervisor_pid=os.getpid(),
+            hub=hub_url,
         )
         self._write_state()
+        hub_secret = new_secret()
+        users = [u.username for u in USERS]
 
         progress(f"starting the issuer at {issuer}")
         config = state / "issuer.json"
@@ -190,7 +217,11 @@ class Testbed:
             port=issuer_port,
             access_token_ttl=self.access_token_ttl,
             keys_file=state / "issuer-keys.json",
-            redirect_uris=self.redirect_uris,
+            redirect_uris=[
+                *self.redirect_uris,
+                *(sidecar_callbacks(hub_url, users) if hub_url else []),
+            ],
+            other_clients=(issuer_client(hub_url, hub_secret),) if hub_url else (),
         )
         self._launch("issuer", issuer_process(config, logs / "issuer.log"))
 
@@ -242,6 +273,9 @@ class Testbed:
 
         registry = registry_document(self.info)
         Path(self.info.registry_path).write_text(json.dumps(registry, indent=2))
+        if hub_url:
+            self._start_hub(hub_url, hub_secret, users)
+            progress(f"hub ready at {hub_url}")
         self.info.status = "ready"
         self._write_state()
         return self.info
@@ -251,8 +285,9 @@ class Testbed:
         if self.info:
             self.info.status = "stopping"
             self._write_state()
-        # Gateways first: they stop their clusters' schedulers and workers.
-        order = sorted(self.processes, key=lambda n: (not n.endswith("-gateway"), n))
+        # The hub first (it stops users' servers, whose sidecars may stop clusters), then
+        # gateways: they stop their clusters' schedulers and workers.
+        order = sorted(self.processes, key=lambda n: (n != "hub", not n.endswith("-gateway"), n))
         for name in order:
             self.processes[name].stop()
         stragglers = kill_stragglers(self.testbed_id)
@@ -263,6 +298,33 @@ class Testbed:
         return stragglers
 
     # -- helpers -----------------------------------------------------------
+
+    def _start_hub(self, public_url: str, client_secret: str, users: list[str]) -> None:
+        assert self.info is not None and self.hub_proxy_command is not None
+        hub_dir = self.state_dir / "hub"
+        hub_dir.mkdir(parents=True, exist_ok=True)
+        hub_dir.chmod(0o700)
+        self.hub_settings = HubSettings(
+            public_url=public_url,
+            hub_bind_url=f"http://127.0.0.1:{free_port()}",
+            proxy_api_url=f"http://127.0.0.1:{free_port()}",
+            proxy_command=self.hub_proxy_command,
+            issuer=self.info.issuer,
+            client_secret=client_secret,
+            admin_token=new_secret(),
+            state_dir=str(hub_dir),
+            registry_path=self.info.registry_path,
+            users=users,
+            # Users' servers and what they start belong to this testbed, like its clusters.
+            environment={**notebook_environment(), TESTBED_ID_ENV: self.testbed_id},
+            notebook_dir=self.hub_notebook_dir,
+        )
+        settings_path = hub_dir / "settings.json"
+        write_settings(settings_path, self.hub_settings)
+        self._launch(
+            "hub", hub_process(settings_path, self.state_dir / "logs" / "hub.log", hub_dir)
+        )
+        self.processes["hub"].wait_ready(partial(hub_is_healthy, public_url), timeout=90)
 
     def _launch(self, key: str, process: ManagedProcess) -> None:
         process.start(self.testbed_id)
@@ -308,6 +370,8 @@ def describe(info: TestbedInfo) -> str:
             f"    data:     {url}" for url in ends.datasets or [d.url for d in datasets_of(name)]
         )
     lines.append(f"  registry: {info.registry_path}")
+    if info.hub:
+        lines.append(f"  hub:      {info.hub}  (sign in at the issuer as a user below)")
     lines.append("  users:    " + ", ".join(f"{u.username} / {u.password}" for u in USERS))
     lines.append(f"  logs:     {Path(info.state_dir) / 'logs'}")
     return "\n".join(lines)
