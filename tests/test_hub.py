@@ -19,18 +19,26 @@ import pytest
 from jupyter_ext_server.testbed import Testbed
 from jupyter_ext_server.testbed.login import LoginError, hub_login, sign_in
 from jupyter_ext_server.testbed.processes import processes_of
-from support.hub import HubAdmin, UserBrowser
+from support.hub import HubAdmin, UserBrowser, kernel_of
+from support.kernels import run
 from support.waiting import wait_for
 
 pytestmark = pytest.mark.integration
 
 PASSWORDS = {"alice": "alice-dask-sites", "bob": "bob-dask-sites"}
+AT_LEONARDO = {"dask-sites": {"site": "leonardo"}}
+WHERE = (
+    "import dask, os\ndask.delayed(lambda: os.environ.get('DASK_SITES_SITE', 'local'))().compute()"
+)
 
 
 @pytest.fixture(scope="module")
 def hub_testbed(tmp_path_factory):
     with Testbed(
-        tmp_path_factory.mktemp("hub-testbed"), sites=["central", "lumi"], hub=True
+        tmp_path_factory.mktemp("hub-testbed"),
+        sites=["central", "lumi", "leonardo"],
+        hub=True,
+        hub_auth_sites=["leonardo"],  # its gateway trusts the hub's users
     ) as testbed:
         yield testbed
 
@@ -69,7 +77,7 @@ def test_a_user_signs_in_at_the_issuer_and_gets_a_lab_with_dask_sites(hub_testbe
     assert lab.status_code == 200 and lab.url.endswith("/user/alice/lab")
     sites = alice.get("dask-sites/api/sites")
     assert sites.status_code == 200
-    assert [s["name"] for s in sites.json()["sites"]] == ["central", "lumi"]
+    assert [s["name"] for s in sites.json()["sites"]] == ["central", "lumi", "leonardo"]
     # The server was told the hub's public address (for the sign-in callback).
     assert hub_testbed.info and hub_testbed.info.hub
     with pytest.raises(LoginError, match="refused the password"):
@@ -166,4 +174,57 @@ def test_stopping_the_testbed_stops_the_hub_and_every_users_server(tmp_path):
         server = psutil.Process(admin.start_server("alice")["state"]["pid"])
         sidecar = sidecar_of(server.pid)
     assert not processes_of(testbed.testbed_id)
-    assert not server.is_running() and not sidecar.is_running()
+    assert ended(server) and ended(sidecar)
+
+
+def ended(process: psutil.Process) -> bool:
+    """Exited (a zombie has exited: only its parent's bookkeeping is left)."""
+    try:
+        return not process.is_running() or process.status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
+def test_a_site_that_trusts_the_hub_works_with_no_login(hub_testbed, admin):
+    """leonardo's gateway runs dask-gateway's JupyterHubAuthenticator against the hub;
+    its registry entry says auth.type "jupyterhub"."""
+    alice = signed_in(hub_testbed, admin, "alice")
+    assert login_state(alice, "leonardo") == {"status": "not-required"}
+    created = alice.post("dask-sites/api/sites/leonardo/clusters", {})
+    assert created.status_code == 201, created.text
+    cluster = created.json()["name"]
+    try:
+
+        def running() -> bool:
+            clusters = alice.get("dask-sites/api/sites/leonardo/clusters").json()["clusters"]
+            return any(c["name"] == cluster and c["status"] == "RUNNING" for c in clusters)
+
+        wait_for(running, timeout=120, what="alice's cluster at leonardo")
+        scaled = alice.post(f"dask-sites/api/sites/leonardo/clusters/{cluster}/scale", {"count": 1})
+        assert scaled.status_code == 200, scaled.text
+        home = hub_testbed.state_dir / "hub" / "users" / "alice"
+        with kernel_of(alice, home) as kernel:
+            out = run(kernel, WHERE, metadata=AT_LEONARDO)
+            assert out.error is None and out.result == "'leonardo'", out
+            assert out.record and out.record["sites"] == ["leonardo"]
+            address = run(
+                kernel, "import dask_sites\ndask_sites.client('leonardo').scheduler.address"
+            )
+            assert address.result and address.result.endswith(f"/{cluster}'"), address
+            # Dask Sites gives kernels no token and no JWT: what is there is the hub's
+            # own (as in every JupyterHub; dask-gateway's client reads it) and the
+            # testbed's fixed object-store key (issue 17 replaces it).
+            names = run(
+                kernel,
+                "sorted(k for k, v in __import__('os').environ.items()"
+                " if 'TOKEN' in k or 'SECRET' in k or 'eyJ' in v)",
+            )
+            assert names.result == (
+                "['AWS_SECRET_ACCESS_KEY', 'JPY_API_TOKEN', 'JUPYTERHUB_API_TOKEN']"
+            ), names
+        # The gateway knows the cluster as alice's: bob does not see it.
+        bob = signed_in(hub_testbed, admin, "bob")
+        theirs = bob.get("dask-sites/api/sites/leonardo/clusters").json()["clusters"]
+        assert cluster not in [c["name"] for c in theirs]
+    finally:
+        alice.send("DELETE", f"dask-sites/api/sites/leonardo/clusters/{cluster}")

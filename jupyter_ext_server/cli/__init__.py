@@ -70,6 +70,14 @@ def _add_testbed_options(parser: argparse.ArgumentParser) -> None:
         metavar="PORT",
         help="the hub's port with --hub (default: any free port)",
     )
+    parser.add_argument(
+        "--hub-auth-sites",
+        type=_site_list,
+        default=[],
+        metavar="SITES",
+        help="with --hub: these sites' gateways trust the hub's users (dask-gateway's "
+        "JupyterHubAuthenticator; registry auth.type jupyterhub) instead of the issuer",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -33,6 +33,7 @@ def testbed_from_args(args):
         hostile_dashboards=getattr(args, "hostile_dashboards", []),
         hub=args.hub,
         hub_port=args.hub_port,
+        hub_auth_sites=args.hub_auth_sites,
         hub_notebook_dir=getattr(args, "hub_notebook_dir", ""),
     )
 
@@ -136,6 +137,8 @@ def _detach(args, state_dir: Path) -> int:
         command += ["--hostile-dashboards", ",".join(args.hostile_dashboards)]
     if args.hub:
         command += ["--hub", "--hub-port", str(args.hub_port)]
+    if args.hub_auth_sites:
+        command += ["--hub-auth-sites", ",".join(args.hub_auth_sites)]
     with open(log, "wb") as out:
         process = subprocess.Popen(
             command,

@@ -1,10 +1,12 @@
-"""One real ``dask-gateway-server`` per site, on loopback, with the JWT authenticator."""
+"""One real ``dask-gateway-server`` per site, on loopback, with the JWT authenticator
+(or, for a site that trusts the testbed's hub, dask-gateway's JupyterHubAuthenticator)."""
 
 from __future__ import annotations
 
 import json
 import shutil
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import requests
@@ -22,10 +24,7 @@ c.Proxy.address = {proxy_address!r}
 c.DaskGateway.backend_class = "dask_gateway_server.backends.local.UnsafeLocalBackend"
 c.LocalBackend.clusters_directory = {clusters_dir!r}
 
-c.DaskGateway.authenticator_class = "jupyter_ext_server.gateway_auth.JWTAuthenticator"
-c.JWTAuthenticator.issuer = {issuer!r}
-c.JWTAuthenticator.audience = {audience!r}
-c.JWTAuthenticator.required_groups = ["scientists"]
+{authenticator}
 
 # distributed >= 2026.6 has no dask-scheduler / dask-worker commands.
 c.ClusterConfig.scheduler_cmd = {scheduler_cmd!r}
@@ -53,6 +52,30 @@ c.Backend.cluster_options = Options(
 """
 
 
+JWT_AUTHENTICATOR = """\
+c.DaskGateway.authenticator_class = "jupyter_ext_server.gateway_auth.JWTAuthenticator"
+c.JWTAuthenticator.issuer = {issuer!r}
+c.JWTAuthenticator.audience = {audience!r}
+c.JWTAuthenticator.required_groups = ["scientists"]"""
+
+# Users' hub tokens are checked at the hub; only those with access to this
+# service (the hub's roles grant it) may use the gateway.
+HUB_AUTHENTICATOR = """\
+c.DaskGateway.authenticator_class = "dask_gateway_server.auth.JupyterHubAuthenticator"
+c.JupyterHubAuthenticator.jupyterhub_api_url = {api_url!r}
+c.JupyterHubAuthenticator.jupyterhub_api_token = {api_token!r}
+c.JupyterHubAuthenticator.jupyterhub_service_name = {service!r}"""
+
+
+@dataclass(frozen=True)
+class GatewayHubAuth:
+    """A gateway that trusts the hub: the hub's API, and the gateway's service there."""
+
+    api_url: str
+    service: str
+    api_token: str
+
+
 def dask_command() -> str:
     """The ``dask`` command of this environment (schedulers and workers run it)."""
     candidate = Path(sys.executable).with_name("dask")
@@ -76,6 +99,7 @@ def write_gateway_config(
     idle_timeout: float,
     max_workers: int = 4,
     scheduler_preloads: list[str] | tuple[str, ...] = (),
+    hub_auth: GatewayHubAuth | None = None,
 ) -> None:
     scheduler_cmd = [dask_command(), "scheduler"]
     for module in scheduler_preloads:
@@ -86,8 +110,13 @@ def write_gateway_config(
             api_address=f"127.0.0.1:{api_port}",
             proxy_address=f"127.0.0.1:{proxy_port}",
             clusters_dir=str(clusters_dir),
-            issuer=issuer,
-            audience=GATEWAY_AUDIENCE,
+            authenticator=(
+                HUB_AUTHENTICATOR.format(
+                    api_url=hub_auth.api_url, api_token=hub_auth.api_token, service=hub_auth.service
+                )
+                if hub_auth
+                else JWT_AUTHENTICATOR.format(issuer=issuer, audience=GATEWAY_AUDIENCE)
+            ),
             dask=dask_command(),
             scheduler_cmd=scheduler_cmd,
             environment=environment,
@@ -95,6 +124,7 @@ def write_gateway_config(
             max_workers=max_workers,
         )
     )
+    path.chmod(0o600)  # a hub-trusting gateway's holds its service token
 
 
 def gateway_process(site: str, config_path: Path, log_path: Path, workdir: Path) -> ManagedProcess:

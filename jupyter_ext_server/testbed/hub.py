@@ -46,6 +46,8 @@ class HubSettings:
     users: list[str]
     environment: dict[str, str] = field(default_factory=dict)  # for users' servers
     notebook_dir: str = ""  # empty: each user's home
+    # Services of gateways that trust the hub (name: API token); users may use them.
+    gateway_services: dict[str, str] = field(default_factory=dict)
 
 
 def new_secret() -> str:

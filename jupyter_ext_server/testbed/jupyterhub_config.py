@@ -51,6 +51,17 @@ c.JupyterHub.load_roles = [
     }
 ]
 
+# -- gateways that trust the hub (dask-gateway's JupyterHubAuthenticator) --------
+# Each is a service; users may use it, and their servers' tokens (which the
+# Dask Sites sidecar sends) carry that access. The gateway asks the hub who a
+# token belongs to, so its own token needs no scopes.
+gateway_access = [f"access:services!service={name}" for name in settings.gateway_services]
+c.JupyterHub.services += [
+    {"name": name, "api_token": token} for name, token in settings.gateway_services.items()
+]
+c.JupyterHub.load_roles += [{"name": "user", "scopes": ["self", *gateway_access]}]
+c.Spawner.server_token_scopes = ["users:activity!user", "access:servers!server", *gateway_access]
+
 # -- each user's JupyterLab, as a local process with a home of its own --------
 c.JupyterHub.spawner_class = "jupyterhub.spawner.SimpleLocalProcessSpawner"
 c.SimpleLocalProcessSpawner.home_dir_template = f"{state}/users/{{username}}"

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from ..registry import validate_registry
 from .datasets import datasets_of, write_site_data
-from .gateway import gateway_is_healthy, gateway_process, write_gateway_config
+from .gateway import GatewayHubAuth, gateway_is_healthy, gateway_process, write_gateway_config
 from .hostile_dashboard import HOSTILE_PRELOAD
 from .hub import (
     HubSettings,
@@ -87,28 +87,30 @@ def notebook_environment() -> dict[str, str]:
     }
 
 
-def registry_document(info: TestbedInfo) -> dict:
+def registry_document(info: TestbedInfo, hub_auth_sites: list[str] | tuple[str, ...] = ()) -> dict:
     """The site registry for these sites, in the format production deployments use."""
     sites = []
     for name, ends in info.sites.items():
         spec = SITES[name]
+        oidc = {
+            "type": "oidc",
+            "issuer": info.issuer,
+            "client_id": CLIENT_ID,
+            # Behind the hub the browser is signed in at the issuer already:
+            # the code flow then logs in without a page (one sign-on).
+            "flow": "code" if info.hub else "device",
+            "scopes": ["openid", "profile", "email", "groups", "offline_access", "gateway"],
+            "resource": GATEWAY_RESOURCE,
+            "persist_refresh_token": False,
+        }
         sites.append(
             {
                 "name": name,
                 "label": spec.label,
                 "colour": spec.colour,
                 "gateway": {"address": ends.gateway, "proxy_address": ends.proxy},
-                "auth": {
-                    "type": "oidc",
-                    "issuer": info.issuer,
-                    "client_id": CLIENT_ID,
-                    # Behind the hub the browser is signed in at the issuer already:
-                    # the code flow then logs in without a page (one sign-on).
-                    "flow": "code" if info.hub else "device",
-                    "scopes": ["openid", "profile", "email", "groups", "offline_access", "gateway"],
-                    "resource": GATEWAY_RESOURCE,
-                    "persist_refresh_token": False,
-                },
+                # A site that trusts the hub takes the user's hub token (no login).
+                "auth": {"type": "jupyterhub"} if name in hub_auth_sites else oidc,
                 "cluster_defaults": {"worker_cores": 1, "worker_memory": 1.0},
                 "data": {
                     "patterns": [f"s3://{name}-*/**"],
@@ -135,13 +137,20 @@ class Testbed:
         hostile_dashboards: list[str] | tuple[str, ...] = (),
         hub: bool = False,
         hub_port: int = 0,
+        hub_auth_sites: list[str] | tuple[str, ...] = (),
         hub_notebook_dir: str = "",
     ):
-        unknown = set(hostile_dashboards) - set(sites)
-        if unknown:
-            raise ValueError(
-                f"--hostile-dashboards names sites that do not run: {', '.join(sorted(unknown))}"
-            )
+        for option, named in (
+            ("--hostile-dashboards", hostile_dashboards),
+            ("--hub-auth-sites", hub_auth_sites),
+        ):
+            unknown = set(named) - set(sites)
+            if unknown:
+                raise ValueError(
+                    f"{option} names sites that do not run: {', '.join(sorted(unknown))}"
+                )
+        if hub_auth_sites and not hub:
+            raise ValueError("--hub-auth-sites needs --hub: those sites trust the hub's users")
         self.state_dir = Path(state_dir) if state_dir else default_state_dir()
         self.site_names = list(sites)
         self.size = size
@@ -153,6 +162,8 @@ class Testbed:
         # A real JupyterHub in front (hub.py); its proxy must exist before anything starts.
         self.hub_proxy_command = find_proxy_command() if hub else None
         self.hub_port = hub_port  # 0: any free port
+        # Sites whose gateway trusts the hub (JupyterHubAuthenticator) instead of the issuer.
+        self.hub_auth_sites = list(hub_auth_sites)
         self.hub_notebook_dir = hub_notebook_dir
         self.hub_settings: HubSettings | None = None
         self.testbed_id = uuid.uuid4().hex
@@ -209,6 +220,12 @@ class Testbed:
         self._write_state()
         hub_secret = new_secret()
         users = [u.username for u in USERS]
+        # The hub's own API (behind its proxy): gateways that trust the hub ask it.
+        hub_api = f"http://127.0.0.1:{free_port()}"
+        gateway_services = {
+            name: GatewayHubAuth(f"{hub_api}/hub/api", f"dask-gateway-{name}", new_secret())
+            for name in self.hub_auth_sites
+        }
 
         progress(f"starting the issuer at {issuer}")
         config = state / "issuer.json"
@@ -248,6 +265,7 @@ class Testbed:
                 environment=self._cluster_environment(name, ends),
                 idle_timeout=self.idle_timeout,
                 scheduler_preloads=[HOSTILE_PRELOAD] if name in self.hostile_dashboards else [],
+                hub_auth=gateway_services.get(name),
             )
             self._launch(
                 f"{name}-gateway",
@@ -271,10 +289,10 @@ class Testbed:
             )
             progress(f"{name}: gateway ready at {ends.gateway}")
 
-        registry = registry_document(self.info)
+        registry = registry_document(self.info, hub_auth_sites=self.hub_auth_sites)
         Path(self.info.registry_path).write_text(json.dumps(registry, indent=2))
         if hub_url:
-            self._start_hub(hub_url, hub_secret, users)
+            self._start_hub(hub_url, hub_api, hub_secret, users, list(gateway_services.values()))
             progress(f"hub ready at {hub_url}")
         self.info.status = "ready"
         self._write_state()
@@ -299,14 +317,21 @@ class Testbed:
 
     # -- helpers -----------------------------------------------------------
 
-    def _start_hub(self, public_url: str, client_secret: str, users: list[str]) -> None:
+    def _start_hub(
+        self,
+        public_url: str,
+        hub_api: str,
+        client_secret: str,
+        users: list[str],
+        gateway_services: list[GatewayHubAuth],
+    ) -> None:
         assert self.info is not None and self.hub_proxy_command is not None
         hub_dir = self.state_dir / "hub"
         hub_dir.mkdir(parents=True, exist_ok=True)
         hub_dir.chmod(0o700)
         self.hub_settings = HubSettings(
             public_url=public_url,
-            hub_bind_url=f"http://127.0.0.1:{free_port()}",
+            hub_bind_url=hub_api,
             proxy_api_url=f"http://127.0.0.1:{free_port()}",
             proxy_command=self.hub_proxy_command,
             issuer=self.info.issuer,
@@ -318,6 +343,7 @@ class Testbed:
             # Users' servers and what they start belong to this testbed, like its clusters.
             environment={**notebook_environment(), TESTBED_ID_ENV: self.testbed_id},
             notebook_dir=self.hub_notebook_dir,
+            gateway_services={g.service: g.api_token for g in gateway_services},
         )
         settings_path = hub_dir / "settings.json"
         write_settings(settings_path, self.hub_settings)

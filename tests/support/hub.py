@@ -4,10 +4,14 @@ service, and a user's browser (cookies) talking to their own server."""
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urljoin, urlparse
 
 import requests
+from jupyter_client.blocking import BlockingKernelClient
 
 from jupyter_ext_server.testbed import Testbed
 
@@ -69,13 +73,17 @@ class UserBrowser:
         return self.session.get(urljoin(self.base, path), timeout=60, **kwargs)
 
     def post(self, path: str, json: dict | None = None) -> requests.Response:
+        return self.send("POST", path, json or {})
+
+    def send(self, method: str, path: str, json: dict | None = None) -> requests.Response:
         server_path = urlparse(self.base).path
         if self.session.cookies.get("_xsrf", path=server_path) is None:
             self.get("lab")  # the first visit signs in to the server (OAuth) and sets it
         xsrf = self.session.cookies.get("_xsrf", path=server_path)
-        return self.session.post(
+        return self.session.request(
+            method,
             urljoin(self.base, path),
-            json=json or {},
+            json=json,
             headers={"X-XSRFToken": xsrf},
             timeout=60,
         )
@@ -91,3 +99,21 @@ class UserBrowser:
                 urljoin(answer.url, answer.headers["Location"]), allow_redirects=False, timeout=60
             )
         raise AssertionError(f"more than 10 redirects from {url}")
+
+
+@contextmanager
+def kernel_of(browser: UserBrowser, home: Path) -> Iterator:
+    """A kernel started by the user's own server (as the Lab starts one), and a client
+    on its connection file (the server runs it as a local process under ``home``)."""
+    kernel_id = browser.post("api/kernels", {"name": "python3"}).json()["id"]
+    client = BlockingKernelClient()
+    client.load_connection_file(
+        str(home / ".local" / "share" / "jupyter" / "runtime" / f"kernel-{kernel_id}.json")
+    )
+    client.start_channels()
+    try:
+        client.wait_for_ready(timeout=60)
+        yield client
+    finally:
+        client.stop_channels()
+        browser.send("DELETE", f"api/kernels/{kernel_id}")

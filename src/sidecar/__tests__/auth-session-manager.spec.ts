@@ -165,7 +165,7 @@ describe('sites without a login', () => {
     });
     expect(m.state('hub')).toEqual({ status: 'not-required' });
     expect(m.state('local')).toEqual({ status: 'not-required' });
-    expect(await m.authorizationHeader('hub')).toBe('token hub-SECRET');
+    expect(await m.authorizationHeader('hub')).toBe('jupyterhub hub-SECRET');
     expect(await m.authorizationHeader('local')).toBeUndefined();
     expect(await m.login('hub')).toEqual({ status: 'not-required' });
     expect(JSON.stringify(m)).not.toMatch(/SECRET/);

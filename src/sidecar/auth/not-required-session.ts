@@ -1,7 +1,8 @@
 /**
  * Sessions of sites without a login of their own: `auth.type` `none` (no
  * header) and `jupyterhub` (the user's `JUPYTERHUB_API_TOKEN`, sent as
- * `Authorization: token ...`). Their state is always `not-required`.
+ * `Authorization: jupyterhub ...`, the scheme dask-gateway's
+ * `JupyterHubAuthenticator` reads). Their state is always `not-required`.
  */
 import type { LoginState } from '../../protocol';
 
@@ -53,7 +54,7 @@ export class NotRequiredSession implements ISession {
           'set in the Jupyter server environment (is it running under JupyterHub?)'
       );
     }
-    return `token ${token}`;
+    return `jupyterhub ${token}`;
   }
 
   async login(): Promise<LoginState> {
