@@ -76,7 +76,8 @@ test-py: $(STAMPS)/python
 	$(BIN)/python -m pytest
 
 # Galata (Playwright) tests in Debian's Chromium against a testbed that the test
-# server starts and stops (ui-tests/README.md). ui-tests/ is its own npm package
+# server starts and stops, then through a real JupyterHub (playwright.hub.config.ts;
+# UI_HUB_TEST_ARGS to pass it arguments) (ui-tests/README.md). ui-tests/ is its own npm package
 # (Galata brings all of JupyterLab; the root install stays small). Never a
 # browser download. Screenshots: ui-tests/artifacts/, report: ui-tests/playwright-report/.
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
@@ -90,9 +91,15 @@ ui-test: system $(STAMPS)/python $(STAMPS)/ui-node
 	cd ui-tests && { ./node_modules/.bin/playwright test $(UI_TEST_ARGS) 2>&1; echo $$? > .playwright-status; } | tee playwright.log; \
 	  status=$$(cat .playwright-status); rm -f .playwright-status; \
 	  ../$(BIN)/dask-sites testbed down --state-dir .testbed > /dev/null; \
+	  { ./node_modules/.bin/playwright test -c playwright.hub.config.ts $(UI_HUB_TEST_ARGS) 2>&1; echo $$? > .playwright-status; } | tee -a playwright.log; \
+	  hub_status=$$(cat .playwright-status); rm -f .playwright-status; \
+	  ../$(BIN)/dask-sites testbed down --state-dir .hub-testbed > /dev/null; \
+	  [ $$hub_status -eq 0 ] || status=$$hub_status; \
 	  if [ $$status -ne 0 ]; then \
 	    if [ -f artifacts/jupyter-server.log ]; then \
 	      echo "--- last lines of ui-tests/artifacts/jupyter-server.log ---"; tail -n 40 artifacts/jupyter-server.log; fi; \
+	    if [ $$hub_status -ne 0 ] && [ -f .hub-testbed/logs/hub.log ]; then \
+	      echo "--- last lines of ui-tests/.hub-testbed/logs/hub.log ---"; tail -n 40 .hub-testbed/logs/hub.log; fi; \
 	    echo "--- which UI tests failed, and why (ui-tests/playwright.log) ---"; \
 	    grep -E '✘|^ +[0-9]+\) |Error:|expect\(|Timeout|failed|flaky|passed' playwright.log | head -n 40; fi; \
 	  exit $$status

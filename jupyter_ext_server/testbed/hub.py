@@ -48,6 +48,8 @@ class HubSettings:
     notebook_dir: str = ""  # empty: each user's home
     # Services of gateways that trust the hub (name: API token); users may use them.
     gateway_services: dict[str, str] = field(default_factory=dict)
+    # More arguments for every user's server (the UI tests add Galata's config).
+    user_server_args: list[str] = field(default_factory=list)
 
 
 def new_secret() -> str:

@@ -79,4 +79,5 @@ c.Spawner.args = [
     f"--DaskSites.registry={settings.registry_path}",
     "--DaskSites.auto_create_cluster=True",
     *(["--allow-root"] if os.geteuid() == 0 else []),
+    *settings.user_server_args,
 ]

@@ -138,6 +138,7 @@ class Testbed:
         hub: bool = False,
         hub_port: int = 0,
         hub_auth_sites: list[str] | tuple[str, ...] = (),
+        hub_user_server_args: list[str] | tuple[str, ...] = (),
         hub_notebook_dir: str = "",
     ):
         for option, named in (
@@ -164,6 +165,7 @@ class Testbed:
         self.hub_port = hub_port  # 0: any free port
         # Sites whose gateway trusts the hub (JupyterHubAuthenticator) instead of the issuer.
         self.hub_auth_sites = list(hub_auth_sites)
+        self.hub_user_server_args = list(hub_user_server_args)
         self.hub_notebook_dir = hub_notebook_dir
         self.hub_settings: HubSettings | None = None
         self.testbed_id = uuid.uuid4().hex
@@ -329,6 +331,9 @@ class Testbed:
         hub_dir = self.state_dir / "hub"
         hub_dir.mkdir(parents=True, exist_ok=True)
         hub_dir.chmod(0o700)
+        # Each testbed's hub starts afresh: no users' servers or proxy of a run before.
+        for stale in ("jupyterhub.sqlite", "jupyterhub.pid", "proxy.pid"):
+            (hub_dir / stale).unlink(missing_ok=True)
         self.hub_settings = HubSettings(
             public_url=public_url,
             hub_bind_url=hub_api,
@@ -344,6 +349,7 @@ class Testbed:
             environment={**notebook_environment(), TESTBED_ID_ENV: self.testbed_id},
             notebook_dir=self.hub_notebook_dir,
             gateway_services={g.service: g.api_token for g in gateway_services},
+            user_server_args=self.hub_user_server_args,
         )
         settings_path = hub_dir / "settings.json"
         write_settings(settings_path, self.hub_settings)

@@ -77,36 +77,38 @@ function underBase(url: string): string {
  * `/api/contents/...`, which a base URL in `baseURL` does not prefix: put them
  * under the base URL.
  */
+export function underBasePath(request: APIRequestContext): APIRequestContext {
+  const methods = new Set([
+    'fetch',
+    'get',
+    'post',
+    'put',
+    'patch',
+    'delete',
+    'head'
+  ]);
+  return new Proxy(request, {
+    get(target, property, receiver) {
+      const value = Reflect.get(target, property, receiver);
+      if (typeof value !== 'function') {
+        return value;
+      }
+      if (typeof property === 'string' && methods.has(property)) {
+        return (url: unknown, ...rest: unknown[]) =>
+          value.call(
+            target,
+            typeof url === 'string' ? underBase(url) : url,
+            ...rest
+          );
+      }
+      return value.bind(target);
+    }
+  });
+}
+
 export const test = base.extend<{ request: APIRequestContext }>({
   request: async ({ request }, use) => {
-    const methods = new Set([
-      'fetch',
-      'get',
-      'post',
-      'put',
-      'patch',
-      'delete',
-      'head'
-    ]);
-    await use(
-      new Proxy(request, {
-        get(target, property, receiver) {
-          const value = Reflect.get(target, property, receiver);
-          if (typeof value !== 'function') {
-            return value;
-          }
-          if (typeof property === 'string' && methods.has(property)) {
-            return (url: unknown, ...rest: unknown[]) =>
-              value.call(
-                target,
-                typeof url === 'string' ? underBase(url) : url,
-                ...rest
-              );
-          }
-          return value.bind(target);
-        }
-      })
-    );
+    await use(underBasePath(request));
   }
 });
 
