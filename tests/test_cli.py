@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+import requests
 
 from jupyter_ext_server.testbed import read_state
-from jupyter_ext_server.testbed.processes import processes_of
+from jupyter_ext_server.testbed.processes import free_port, processes_of
 
 pytestmark = pytest.mark.integration  # each runs the dask-sites command
 
@@ -109,3 +112,51 @@ def test_detached_up_status_down(tmp_path):
     assert processes_of(info.testbed_id) == []
     after = run("testbed", "status", "--state-dir", str(state_dir))
     assert after.returncode == 3 and "No testbed is running" in after.stdout
+
+
+def test_hub_options_are_checked_before_anything_starts(tmp_path):
+    alone = run("testbed", "up", "--hub-auth-sites", "lumi", "--state-dir", str(tmp_path))
+    assert alone.returncode == 2
+    assert "--hub-auth-sites needs --hub" in alone.stderr
+    elsewhere = run(
+        "testbed", "up", "--hub", "--sites", "central", "--hub-auth-sites", "lumi",
+        "--state-dir", str(tmp_path),
+    )  # fmt: skip
+    assert elsewhere.returncode == 2
+    assert "--hub-auth-sites names sites that do not run: lumi" in elsewhere.stderr
+    assert read_state(tmp_path) is None  # nothing started
+
+
+def test_demo_behind_the_hub_starts_and_stops(tmp_path):
+    port = free_port()
+    demo = subprocess.Popen(
+        [DASK_SITES, "demo", "--hub", "--sites", "central", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "DASK_SITES_TESTBED_DIR": str(tmp_path / "bed")},
+    )
+    try:
+        printed = output_until(demo, "JupyterHub with Dask Sites:")
+        assert f"http://127.0.0.1:{port}/hub/login" in printed
+        assert "alice / alice-dask-sites" in printed
+        info = read_state(tmp_path / "bed")
+        assert info and info.hub == f"http://127.0.0.1:{port}"
+        login = requests.get(f"{info.hub}/hub/login", timeout=10)
+        assert login.status_code == 200 and "Sign in with" in login.text
+    finally:
+        demo.send_signal(signal.SIGINT)
+        assert demo.wait(60) == 0
+    assert processes_of(info.testbed_id) == []
+
+
+def output_until(process: subprocess.Popen, marker: str) -> str:
+    """The process's output up to the first line holding ``marker`` (pytest's timeout
+    ends a wait that never sees it)."""
+    assert process.stdout is not None
+    lines = []
+    for line in process.stdout:
+        lines.append(line)
+        if marker in line:
+            return "".join(lines)
+    raise AssertionError(f"exited ({process.wait()}) before {marker!r}:\n" + "".join(lines))

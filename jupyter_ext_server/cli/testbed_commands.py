@@ -29,7 +29,7 @@ def testbed_from_args(args):
         size=args.size,
         access_token_ttl=args.token_ttl,
         idle_timeout=args.idle_timeout,
-        redirect_uris=args.redirect_uri or [],
+        redirect_uris=getattr(args, "redirect_uri", None) or [],
         hostile_dashboards=getattr(args, "hostile_dashboards", []),
         hub=args.hub,
         hub_port=args.hub_port,
