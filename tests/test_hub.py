@@ -9,6 +9,7 @@ with ``prompt=none`` and the browser's issuer session answers.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import time
 from urllib.parse import parse_qs, urlparse
@@ -17,7 +18,7 @@ import psutil
 import pytest
 
 from jupyter_ext_server.testbed import Testbed
-from jupyter_ext_server.testbed.login import LoginError, hub_login, sign_in
+from jupyter_ext_server.testbed.login import LoginError, approve_device, hub_login, sign_in
 from jupyter_ext_server.testbed.processes import processes_of
 from support.hub import HubAdmin, UserBrowser, kernel_of
 from support.kernels import run
@@ -132,6 +133,22 @@ def test_without_an_issuer_session_the_login_goes_on_with_the_page(hub_testbed, 
     assert login_state(bob, "central")["user"] == "bob"
 
 
+def test_a_login_from_a_kernel_can_use_the_device_flow(hub_testbed, admin):
+    """The registry prefers the code flow behind the hub; a kernel run headless has no
+    browser for it: `%site login NAME --device` asks for a code instead."""
+    bob = signed_in(hub_testbed, admin, "bob")
+    bob.send("DELETE", "dask-sites/api/sites/central/login")
+    assert login_state(bob, "central")["status"] != "logged-in"
+    with kernel_of(bob, hub_testbed.state_dir / "hub" / "users" / "bob") as kernel:
+        out = run(kernel, "%site login central --device")
+        shown = re.search(r"Open (\S+) and confirm the code (\S+)", out.stdout)
+        assert out.error is None and shown, out
+        approve_device(shown.group(1), "bob", PASSWORDS["bob"])
+        wait_for(lambda: login_state(bob, "central").get("user") == "bob", timeout=30)
+        usage = run(kernel, "%site login central --browser")
+        assert usage.error and "login NAME [--device]" in usage.error, usage
+
+
 def test_users_are_kept_apart(hub_testbed, admin):
     alice = signed_in(hub_testbed, admin, "alice")
     bob = signed_in(hub_testbed, admin, "bob")
@@ -151,9 +168,27 @@ def test_users_are_kept_apart(hub_testbed, admin):
         )
         assert refused.status_code == 403, (path, refused.status_code)
 
-    # Each user has a sidecar of their own; one crashing leaves the other answering.
+    # bob's kernel cannot use alice's sidecar: the only secret it holds is its own.
     alice_server = admin.start_server("alice")["state"]["pid"]
     bob_server = admin.start_server("bob")["state"]["pid"]
+    users = hub_testbed.state_dir / "hub" / "users"
+    address = "__import__('os').environ['DASK_SITES_SIDECAR']"
+    with kernel_of(alice, users / "alice") as kernel:
+        alice_address = eval(run(kernel, address).result or "None")
+    with kernel_of(bob, users / "bob") as kernel:
+        assert eval(run(kernel, address).result or "None") != alice_address
+        tried = run(
+            kernel,
+            "from jupyter_ext_server.sidecar_client import SidecarClient, SidecarError\n"
+            "own = SidecarClient.from_environment()\n"
+            f"try:\n    SidecarClient({alice_address!r}, own.secret).get('/kernel/sites')\n"
+            "    answer = 'served'\n"
+            "except SidecarError as err:\n    answer = err.status\n"
+            "own.get('/kernel/sites') and answer",
+        )
+        assert tried.error is None and tried.result == "401", tried
+
+    # Each user has a sidecar of their own; one crashing leaves the other answering.
     alice_sidecar, bob_sidecar = sidecar_of(alice_server), sidecar_of(bob_server)
     assert alice_sidecar.pid != bob_sidecar.pid
     os.kill(alice_sidecar.pid, signal.SIGKILL)
@@ -226,5 +261,8 @@ def test_a_site_that_trusts_the_hub_works_with_no_login(hub_testbed, admin):
         bob = signed_in(hub_testbed, admin, "bob")
         theirs = bob.get("dask-sites/api/sites/leonardo/clusters").json()["clusters"]
         assert cluster not in [c["name"] for c in theirs]
+        # Given her cluster's id, bob's own server does not show its dashboard.
+        shown = bob.get(f"dask-sites/dashboard/leonardo/{cluster}/status", allow_redirects=False)
+        assert shown.status_code == 404 and "Bokeh" not in shown.text, shown.status_code
     finally:
         alice.send("DELETE", f"dask-sites/api/sites/leonardo/clusters/{cluster}")

@@ -13,7 +13,10 @@ from .router import SiteRouter
 from .routing import parse_site_line
 from .widget import show as show_widget
 
-USAGE = "usage: %site [NAME | --off | login NAME | explain EXPRESSION | --from-notebook NAME|--off]"
+USAGE = (
+    "usage: %site [NAME | --off | login NAME [--device] | explain EXPRESSION "
+    "| --from-notebook NAME|--off]"
+)
 
 
 @magics_class
@@ -50,6 +53,10 @@ class SiteMagics(Magics):
             return None
         if words[0] == "login" and len(words) == 2:
             return self._login(words[1])
+        if words[0] == "login" and len(words) == 3 and words[2] == "--device":
+            # A code to confirm on any device: no browser here (headless runs),
+            # whatever flow the site's registry entry prefers.
+            return self._login(words[1], flow="device")
         if words[0] == "explain" and len(words) > 1:
             expression = line.split("explain", 1)[1].strip()
             return explain_plan(self.router.shell.ev(expression))
@@ -91,9 +98,11 @@ class SiteMagics(Magics):
         lines.append(f"Notebook default site: {default}")
         print("\n".join(lines) if self.router.sidecar else "No sites configured.")
 
-    def _login(self, name: str) -> None:
+    def _login(self, name: str, flow: str | None = None) -> None:
         self.router.require_site(name)
-        state = self.router.require_sidecar().post(f"/api/sites/{quote(name, safe='')}/login")
+        state = self.router.require_sidecar().post(
+            f"/api/sites/{quote(name, safe='')}/login", {"flow": flow} if flow else None
+        )
         if state["status"] == "pending" and state["flow"] == "device":
             link = state.get("verificationUriComplete") or state["verificationUri"]
             print(
