@@ -97,6 +97,22 @@ describe('code flow', () => {
     expect(done.state.status).toBe('logged-in');
   });
 
+  it('a page that cannot be prepared ends the login (never pending at a dead page)', async () => {
+    const m = manager();
+    const silent = await startCode(m);
+    issuer.pkceChallenge = async () => {
+      throw new Error('no randomness');
+    };
+    await failure(
+      m.completeCodeLogin(
+        new URL(
+          `${CALLBACK}?error=login_required&state=${silent.searchParams.get('state')}`
+        )
+      )
+    );
+    expect(m.state('central').status).toBe('login-needed');
+  });
+
   it('a login_required answer to the page itself ends in login-needed', async () => {
     const m = manager();
     const silent = await startCode(m);

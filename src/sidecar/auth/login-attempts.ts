@@ -124,8 +124,39 @@ export class LoginAttempts {
       return; // cancelled or logged out meanwhile
     }
     await (flow === 'device'
-      ? this.#startDevice(attempt, client, this.#params())
-      : this.#startCode(attempt, client, { ...this.#params(), silent: true }));
+      ? this.#startDevice(attempt, client, this.#loginParams())
+      : this.#startCode(attempt, client, {
+          ...this.#loginParams(),
+          silent: true
+        }));
+  }
+
+  /**
+   * A silent login the issuer could not answer without its page: a new
+   * attempt at that page. If it cannot start, the login ends (never left
+   * pending at a page that will not answer).
+   */
+  async #continueAtThePage(): Promise<URL | undefined> {
+    const attempt = ++this.#attempt;
+    try {
+      const client = await this.#connect(attempt);
+      return client
+        ? await this.#startCode(attempt, client, {
+            ...this.#loginParams(),
+            silent: false
+          })
+        : undefined;
+    } catch (err) {
+      const { error, reason } = loginFailure(
+        err,
+        'show the login page',
+        this.#options.failure
+      );
+      if (attempt === this.#attempt) {
+        this.#host.setState({ status: 'login-needed', reason });
+      }
+      throw error;
+    }
   }
 
   async #connect(attempt: number): Promise<IOidcClient | undefined> {
@@ -138,7 +169,7 @@ export class LoginAttempts {
     return attempt === this.#attempt ? client : undefined;
   }
 
-  #params(): { scope: string } & IResourceParams {
+  #loginParams(): { scope: string } & IResourceParams {
     const { resources } = this.#options;
     return {
       scope: this.#options.scope,
@@ -173,11 +204,7 @@ export class LoginAttempts {
       redact: failure.redact
     });
     if (check.status === 'needs-page') {
-      const attempt = ++this.#attempt;
-      const client = await this.#connect(attempt);
-      return client
-        ? this.#startCode(attempt, client, { ...this.#params(), silent: false })
-        : undefined;
+      return this.#continueAtThePage();
     }
     if (check.status !== 'exchange') {
       this.#host.setState({ status: 'login-needed', reason: check.reason });

@@ -1,8 +1,8 @@
 /** The sidecar's model of the sites: states, refreshes, cluster operations, the kernel's cluster. */
 export { SitesError, type SitesErrorCode } from './errors';
+export type { CodeLoginOutcome } from './code-login-outcome';
 export {
   SitesService,
-  type CodeLoginOutcome,
   type ISiteSessions,
   type ISitesServiceOptions
 } from './sites-service';

@@ -33,6 +33,7 @@ import {
 } from '../live';
 import type { StateFile } from '../state/state-file';
 import { ClusterDashboards } from './cluster-dashboards';
+import { codeLoginOutcome, type CodeLoginOutcome } from './code-login-outcome';
 import { ClusterLiveness } from './cluster-liveness';
 import { ClusterOperations } from './cluster-operations';
 import { SitesError } from './errors';
@@ -49,13 +50,6 @@ import {
   type ISiteMetrics
 } from './site-states';
 import { VersionReports } from './version-reports';
-
-/**
- * A code-flow callback's outcome: the labels of the sites now logged in,
- * or, for a silent login the issuer could not answer without its page,
- * that page (the popup is sent on there).
- */
-export type CodeLoginOutcome = { loggedIn: string[] } | { continueAt: string };
 
 /** What the sites layer uses of the logins (tests give a fake). */
 export type ISiteSessions = Pick<
@@ -288,14 +282,10 @@ export class SitesService {
 
   async completeCodeLogin(callbackUrl: URL): Promise<CodeLoginOutcome> {
     const change = await this.config.sessions.completeCodeLogin(callbackUrl);
-    const { state } = change;
-    // A silent login that needs the issuer's page is pending again, at that page.
-    if (state.status === 'pending' && state.flow === 'code') {
-      return { continueAt: state.authorizationUrl };
-    }
-    return {
-      loggedIn: change.sites.map(name => this.states.entry(name).config.label)
-    };
+    return codeLoginOutcome(
+      change,
+      name => this.states.entry(name).config.label
+    );
   }
 
   // -- clusters ----------------------------------------------------------------
