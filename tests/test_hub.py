@@ -79,7 +79,6 @@ def test_a_user_signs_in_at_the_issuer_and_gets_a_lab_with_dask_sites(hub_testbe
     sites = alice.get("dask-sites/api/sites")
     assert sites.status_code == 200
     assert [s["name"] for s in sites.json()["sites"]] == ["central", "lumi", "leonardo"]
-    # The server was told the hub's public address (for the sign-in callback).
     assert hub_testbed.info and hub_testbed.info.hub
     with pytest.raises(LoginError, match="refused the password"):
         hub_login(hub_testbed.info.hub, "alice", "not-her-password")
@@ -87,14 +86,17 @@ def test_a_user_signs_in_at_the_issuer_and_gets_a_lab_with_dask_sites(hub_testbe
 
 def test_after_the_hub_login_the_sites_log_in_without_a_password(hub_testbed, admin):
     alice = signed_in(hub_testbed, admin, "alice")
-    if login_state(alice, "central")["status"] == "logged-in":
-        alice.post("dask-sites/api/sites/central/logout")
+    alice.send("DELETE", "dask-sites/api/sites/central/login")  # whatever a test before did
     started = alice.post("dask-sites/api/sites/central/login")
     assert started.status_code == 200, started.text
     pending = started.json()
     assert pending["status"] == "pending" and pending["flow"] == "code"
-    authorization = urlparse(pending["authorizationUrl"])
-    assert parse_qs(authorization.query)["prompt"] == ["none"]
+    authorization = parse_qs(urlparse(pending["authorizationUrl"]).query)
+    assert authorization["prompt"] == ["none"]
+    # The callback is under the hub's public URL, which the hub told alice's server.
+    assert authorization["redirect_uri"] == [
+        f"{hub_testbed.info.hub}/user/alice/dask-sites/oidc/callback"
+    ]
 
     # What the popup does: no page, no password; the issuer answers at once.
     landed = alice.follow_without_input(pending["authorizationUrl"])
@@ -112,6 +114,7 @@ def test_after_the_hub_login_the_sites_log_in_without_a_password(hub_testbed, ad
 
 def test_without_an_issuer_session_the_login_goes_on_with_the_page(hub_testbed, admin):
     bob = signed_in(hub_testbed, admin, "bob")
+    bob.send("DELETE", "dask-sites/api/sites/central/login")  # whatever a test before did
     # A browser that signed in to the hub long ago: the issuer's session is gone.
     for name in ("_session", "_session.sig"):
         bob.session.cookies.pop(name, None)
@@ -168,7 +171,9 @@ def test_users_are_kept_apart(hub_testbed, admin):
         )
         assert refused.status_code == 403, (path, refused.status_code)
 
-    # bob's kernel cannot use alice's sidecar: the only secret it holds is its own.
+    # bob's kernel cannot use alice's sidecar with the secret Dask Sites gave it. (The
+    # testbed runs every user's server as one OS user, so its files are not private
+    # to a user as in a pod per user; what is tested here are the HTTP checks.)
     alice_server = admin.start_server("alice")["state"]["pid"]
     bob_server = admin.start_server("bob")["state"]["pid"]
     users = hub_testbed.state_dir / "hub" / "users"

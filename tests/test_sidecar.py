@@ -62,23 +62,31 @@ def test_code_flow_login_and_logout(sidecar, testbed):
 
     pending = sidecar.browser.post("/api/sites/lumi/login", {"flow": "code"})
     assert pending["status"] == "pending" and pending["flow"] == "code"
+
+    def callback(location: str) -> requests.Response:
+        """What Jupyter's proxy forwards to the sidecar when the popup lands there."""
+        assert location.startswith(SIDECAR_CALLBACK + "?")
+        return requests.get(
+            f"{sidecar.url}/oidc/callback?{urlparse(location).query}",
+            timeout=30,
+            headers={"Authorization": f"token {sidecar.server_secret}"},
+            allow_redirects=False,
+        )
+
     with requests.Session() as browser:
-        redirect = sign_in(browser, pending["authorizationUrl"], "bob", "bob-dask-sites")
+        # Asked silently first: this browser has no session at the issuer, which
+        # answers login_required, and the callback sends the popup on to its page.
+        silent = browser.get(pending["authorizationUrl"], allow_redirects=False, timeout=30)
+        assert "error=login_required" in silent.headers["Location"]
+        onwards = callback(silent.headers["Location"])
+        assert onwards.status_code == 303
+        assert onwards.headers["Location"].startswith(testbed.issuer)
+        redirect = sign_in(browser, onwards.headers["Location"], "bob", "bob-dask-sites")
     location = redirect.headers["Location"]
-    assert location.startswith(SIDECAR_CALLBACK + "?")
-    # What Jupyter's proxy forwards to the sidecar when the popup lands there.
-    page = requests.get(
-        f"{sidecar.url}/oidc/callback?{urlparse(location).query}",
-        timeout=30,
-        headers={"Authorization": f"token {sidecar.server_secret}"},
-    )
+    page = callback(location)
     assert page.status_code == 200 and 'data-dask-sites-login="ok"' in page.text
     assert "LUMI bridge (Kajaani)" in page.text
-    replay = requests.get(
-        f"{sidecar.url}/oidc/callback?{urlparse(location).query}",
-        timeout=30,
-        headers={"Authorization": f"token {sidecar.server_secret}"},
-    )
+    replay = callback(location)
     assert replay.status_code == 400 and 'data-dask-sites-login="failed"' in replay.text
     states = {s["name"]: s["login"] for s in sidecar.browser.get("/api/sites")["sites"]}
     assert states["lumi"]["status"] == "logged-in" and states["lumi"]["user"] == "bob"
