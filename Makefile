@@ -89,17 +89,18 @@ ui-test: system $(STAMPS)/python $(STAMPS)/ui-node
 	rm -rf ui-tests/artifacts
 	cd ui-tests && ../node_modules/.bin/tsc -p tsconfig.json
 	cd ui-tests && { ./node_modules/.bin/playwright test $(UI_TEST_ARGS) 2>&1; echo $$? > .playwright-status; } | tee playwright.log; \
-	  status=$$(cat .playwright-status); rm -f .playwright-status; \
+	  status=$$(cat .playwright-status); status=$${status:-1}; rm -f .playwright-status; \
 	  ../$(BIN)/dask-sites testbed down --state-dir .testbed > /dev/null; \
 	  { ./node_modules/.bin/playwright test -c playwright.hub.config.ts $(UI_HUB_TEST_ARGS) 2>&1; echo $$? > .playwright-status; } | tee -a playwright.log; \
-	  hub_status=$$(cat .playwright-status); rm -f .playwright-status; \
+	  hub_status=$$(cat .playwright-status); hub_status=$${hub_status:-1}; rm -f .playwright-status; \
 	  ../$(BIN)/dask-sites testbed down --state-dir .hub-testbed > /dev/null; \
 	  [ $$hub_status -eq 0 ] || status=$$hub_status; \
 	  if [ $$status -ne 0 ]; then \
 	    if [ -f artifacts/jupyter-server.log ]; then \
 	      echo "--- last lines of ui-tests/artifacts/jupyter-server.log ---"; tail -n 40 artifacts/jupyter-server.log; fi; \
 	    if [ $$hub_status -ne 0 ] && [ -f .hub-testbed/logs/hub.log ]; then \
-	      echo "--- last lines of ui-tests/.hub-testbed/logs/hub.log ---"; tail -n 40 .hub-testbed/logs/hub.log; fi; \
+	      echo "--- last lines of ui-tests/.hub-testbed/logs/hub.log (tokens hidden) ---"; \
+	      tail -n 40 .hub-testbed/logs/hub.log | sed -E 's/([?&]token=)[^& ]+/\1[secret]/g'; fi; \
 	    echo "--- which UI tests failed, and why (ui-tests/playwright.log) ---"; \
 	    grep -E '✘|^ +[0-9]+\) |Error:|expect\(|Timeout|failed|flaky|passed' playwright.log | head -n 40; fi; \
 	  exit $$status

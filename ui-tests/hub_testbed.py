@@ -23,6 +23,8 @@ TOKEN_FILE = STATE_DIR / "alice-token"
 
 
 def main() -> int:
+    # A token of a run before would be read before this run's is written.
+    TOKEN_FILE.unlink(missing_ok=True)
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
@@ -42,8 +44,11 @@ def main() -> int:
             timeout=30,
         )
         answer.raise_for_status()
-        TOKEN_FILE.write_text(answer.json()["token"])
-        TOKEN_FILE.chmod(0o600)
+        # Whole or not at all: the global setup reads it as soon as it appears.
+        partial = TOKEN_FILE.with_suffix(".partial")
+        partial.write_text(answer.json()["token"])
+        partial.chmod(0o600)
+        partial.replace(TOKEN_FILE)
         print(f"hub ready at {testbed.info.hub}", flush=True)
         stop.wait()
     return 0

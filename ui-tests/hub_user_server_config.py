@@ -3,7 +3,6 @@ in-page helpers, as configure_jupyter_server gives a plain test server, but
 nothing that turns off the hub's authentication or XSRF checks."""
 
 from pathlib import Path
-from tempfile import mkdtemp
 
 import jupyterlab.galata
 
@@ -11,4 +10,5 @@ c = get_config()  # noqa: F821 (provided by traitlets when it loads this file)
 
 c.LabServerApp.extra_labextensions_path = str(Path(jupyterlab.galata.__file__).parent)
 c.LabApp.expose_app_in_browser = True
-c.LabApp.workspaces_dir = mkdtemp(prefix="galata-hub-workspaces-")
+# In the user's home under the hub's state dir: gone with the testbed.
+c.LabApp.workspaces_dir = str(Path.home() / ".galata-workspaces")

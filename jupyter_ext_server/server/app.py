@@ -63,8 +63,8 @@ class DaskSites(ExtensionApp):
         "",
         help="The Jupyter server's address as the browser sees it, for the OIDC code-flow "
         "callback (<public_url>/dask-sites/oidc/callback). Default: under JupyterHub, "
-        "$JUPYTERHUB_PUBLIC_URL (set when the hub's c.JupyterHub.public_url is); else the "
-        "server's own URL.",
+        "$JUPYTERHUB_PUBLIC_URL (set when the hub's c.JupyterHub.public_url or "
+        "subdomain_host is); else the server's own URL.",
         config=True,
     )
     auto_create_cluster = Bool(

@@ -220,7 +220,7 @@ class Testbed:
             hub=hub_url,
         )
         self._write_state()
-        hub_secret = new_secret()
+        hub_client_secret = new_secret()
         users = [u.username for u in USERS]
         # The hub's own API (behind its proxy): gateways that trust the hub ask it.
         hub_api = f"http://127.0.0.1:{free_port()}"
@@ -240,7 +240,7 @@ class Testbed:
                 *self.redirect_uris,
                 *(sidecar_callbacks(hub_url, users) if hub_url else []),
             ],
-            other_clients=(issuer_client(hub_url, hub_secret),) if hub_url else (),
+            other_clients=(issuer_client(hub_url, hub_client_secret),) if hub_url else (),
         )
         self._launch("issuer", issuer_process(config, logs / "issuer.log"))
 
@@ -294,7 +294,9 @@ class Testbed:
         registry = registry_document(self.info, hub_auth_sites=self.hub_auth_sites)
         Path(self.info.registry_path).write_text(json.dumps(registry, indent=2))
         if hub_url:
-            self._start_hub(hub_url, hub_api, hub_secret, users, list(gateway_services.values()))
+            self._start_hub(
+                hub_url, hub_api, hub_client_secret, users, list(gateway_services.values())
+            )
             progress(f"hub ready at {hub_url}")
         self.info.status = "ready"
         self._write_state()
