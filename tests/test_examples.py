@@ -4,7 +4,8 @@ Each notebook runs with nbclient in a fresh ``python3`` kernel started the way
 a Jupyter server with Dask Sites starts one (``--ext=dask_sites``), with the
 environment the sidecar gives kernels. nbclient sends no cell metadata with
 ``execute_request``; JupyterLab sends the cell's metadata there, and that is
-where Dask Sites reads a cell's site tag, so ``LabLikeClient`` does the same.
+where Dask Sites reads a cell's site tag, so the product's own
+``SiteTaggedClient`` (what ``dask-sites run`` uses) does the same.
 
 After the notebook's own cells, one cell of ours prints its results as JSON;
 they are checked against the same analysis done here with numpy on the data
@@ -21,52 +22,14 @@ from pathlib import Path
 import nbformat
 import numpy as np
 import pytest
-from nbclient import NotebookClient
 
+from jupyter_ext_server.runner import SiteTaggedClient
 from jupyter_ext_server.testbed import datasets
 from support.kernels import RECORD_MIMETYPE, kernel_environment
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 NOTEBOOKS = ("flood", "drought", "pangeo_histogram")
 RESULTS_MARKER = "dask-sites-test-results:"
-
-
-class LabLikeClient(NotebookClient):
-    """nbclient that sends each cell's metadata in its ``execute_request``, as JupyterLab does."""
-
-    async def async_execute_cell(self, cell, cell_index, execution_count=None, store_history=True):
-        kc = self.kc
-
-        def execute(
-            code,
-            silent=False,
-            store_history=True,
-            user_expressions=None,
-            allow_stdin=None,
-            stop_on_error=True,
-        ):
-            content = {
-                "code": code,
-                "silent": silent,
-                "store_history": store_history,
-                "user_expressions": user_expressions or {},
-                "allow_stdin": False,
-                "stop_on_error": stop_on_error,
-            }
-            # JupyterLab 4 (CodeCell.execute): {...cell metadata, cellId}
-            metadata = json.loads(json.dumps(cell.get("metadata", {})))
-            metadata["cellId"] = cell.get("id")
-            message = kc.session.msg("execute_request", content, metadata=metadata)
-            kc.shell_channel.send(message)
-            return message["header"]["msg_id"]
-
-        kc.execute = execute  # shadows the class's method for this cell only
-        try:
-            return await super().async_execute_cell(
-                cell, cell_index, execution_count, store_history
-            )
-        finally:
-            del kc.execute
 
 
 class Ran:
@@ -114,12 +77,11 @@ def run_notebook(name: str, sidecar, results: dict[str, str]) -> Ran:
             f"import json\nprint({RESULTS_MARKER!r} + json.dumps({{{report}}}))", id="test-results"
         )
     )
-    client = LabLikeClient(
+    client = SiteTaggedClient(
         notebook,
         timeout=180,
         startup_timeout=60,
         kernel_name="python3",
-        extra_arguments=["--ext=dask_sites"],  # what the server adds to Python kernels
         resources={"metadata": {"path": str(EXAMPLES)}},
     )
     started = time.monotonic()

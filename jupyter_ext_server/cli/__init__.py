@@ -12,6 +12,7 @@ import argparse
 from .._version import __version__
 from .demo import cmd_demo
 from .registry_commands import cmd_registry_validate
+from .run_command import add_run_parser
 from .testbed_commands import cmd_testbed_down, cmd_testbed_status, cmd_testbed_up
 
 
@@ -150,6 +151,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--notebook-dir", default="examples", help="folder JupyterLab opens")
     demo.set_defaults(func=cmd_demo)
+
+    add_run_parser(commands)
 
     registry = commands.add_parser(
         "registry", help="site registry tools", description="Work with site registry files."

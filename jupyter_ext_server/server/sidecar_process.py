@@ -163,7 +163,8 @@ class SidecarProcess:
 
     # -- supervision ----------------------------------------------------------
 
-    def _command(self) -> list[str]:
+    def command(self) -> list[str]:
+        """The sidecar's command line (also for a sidecar run without a server: runner/)."""
         command = [
             find_node(self.node_command or None),
             str(bundled_program("sidecar.mjs")),
@@ -221,7 +222,7 @@ class SidecarProcess:
             KERNEL_SECRET_ENV: self.endpoint.kernel_secret,
         }
         self.process = process = await asyncio.create_subprocess_exec(
-            *self._command(),
+            *self.command(),
             stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
