@@ -5,10 +5,9 @@
 import { spawnSync } from 'child_process';
 import * as path from 'path';
 
-export default function globalTeardown(): void {
+/** `dask-sites testbed down` on a state directory. */
+export function stopTestbed(stateDir: string): void {
   const python = path.resolve(__dirname, '..', '.venv', 'bin', 'python');
-  const stateDir =
-    process.env.DASK_SITES_UI_STATE_DIR ?? path.resolve(__dirname, '.testbed');
   spawnSync(
     python,
     [
@@ -20,5 +19,11 @@ export default function globalTeardown(): void {
       stateDir
     ],
     { stdio: 'inherit' }
+  );
+}
+
+export default function globalTeardown(): void {
+  stopTestbed(
+    process.env.DASK_SITES_UI_STATE_DIR ?? path.resolve(__dirname, '.testbed')
   );
 }
