@@ -44,6 +44,12 @@ def test_valid_registry_passes():
     assert validate_registry(copy.deepcopy(GOOD))["sites"][0]["name"] == "central"
 
 
+def test_the_silent_first_attempt_can_be_turned_off():
+    document = copy.deepcopy(GOOD)
+    document["sites"][0]["auth"].update(flow="code", silent_first=False)
+    assert validate_registry(document)["sites"][0]["auth"]["silent_first"] is False
+
+
 @pytest.mark.parametrize(
     "mutate, expected",
     [
@@ -58,6 +64,7 @@ def test_valid_registry_passes():
         (lambda d: d["sites"][1].update(name="central"), 'site "central": name: used by more'),
         (lambda d: d.update(version=2), "registry: version:"),
         (lambda d: d["sites"][0].update(colour=7, gatway={}), 'site "central": colour'),
+        (lambda d: d["sites"][0]["auth"].update(silent_first="no"), 'site "central": auth:'),
     ],
 )
 def test_errors_name_the_site_and_field(mutate, expected):

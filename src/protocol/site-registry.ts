@@ -51,6 +51,8 @@ export interface IOidcAuth {
   resource?: string;
   /** Defaults to `false`. */
   persist_refresh_token?: boolean;
+  /** Code flow: `prompt=none` first (one sign-on). Defaults to `true`. */
+  silent_first?: boolean;
 }
 
 export interface IJupyterHubAuth {

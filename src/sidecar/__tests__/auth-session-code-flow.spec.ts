@@ -97,6 +97,22 @@ describe('code flow', () => {
     expect(done.state.status).toBe('logged-in');
   });
 
+  it('silent_first: false asks with the page at once (an issuer that refuses prompt=none)', async () => {
+    const m = manager([site('central', { silent_first: false })]);
+    const page = await startCode(m);
+    expect(page.searchParams.has('prompt')).toBe(false);
+    // login_required to a login that was not silent is a refusal.
+    const err = await failure(
+      m.completeCodeLogin(
+        new URL(
+          `${CALLBACK}?error=login_required&state=${page.searchParams.get('state')}`
+        )
+      )
+    );
+    expect(err).toBeInstanceOf(LoginFailedError);
+    expect(m.state('central').status).toBe('login-needed');
+  });
+
   it('a page that cannot be prepared ends the login (never pending at a dead page)', async () => {
     const m = manager();
     const silent = await startCode(m);

@@ -57,6 +57,8 @@ export interface ILoginAttemptsOptions {
   resources: string[];
   /** The sidecar's public OAuth callback URL (code flow only). */
   callbackUrl?: string;
+  /** Code flow: ask with `prompt=none` first (off for issuers that refuse it). */
+  silentFirst: boolean;
   clock: IClock;
   timing: ISessionTiming;
   logger?: IAuthLogger;
@@ -127,7 +129,7 @@ export class LoginAttempts {
       ? this.#startDevice(attempt, client, this.#loginParams())
       : this.#startCode(attempt, client, {
           ...this.#loginParams(),
-          silent: true
+          silent: this.#options.silentFirst
         }));
   }
 

@@ -67,6 +67,8 @@ export interface IOidcSessionConfig {
   resources: string[];
   /** Flow of `login()` without an explicit one. */
   defaultFlow: 'device' | 'code';
+  /** Code flow: ask with `prompt=none` first (registry `silent_first`). */
+  silentFirst: boolean;
   /** May the refresh token be written to the store? */
   persistRefreshToken: boolean;
 }
@@ -144,6 +146,7 @@ export class OidcSession implements ISession {
       },
       scope: this.#config.scopes.join(' '),
       resources: this.#config.resources,
+      silentFirst: this.#config.silentFirst,
       callbackUrl: deps.callbackUrl
     });
     this.#tokens = new SessionTokens({

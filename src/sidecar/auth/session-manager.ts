@@ -292,6 +292,7 @@ export class SessionManager {
         scopes,
         resources,
         defaultFlow: first.flow ?? 'device',
+        silentFirst: first.silent_first !== false,
         persistRefreshToken: persist
       },
       {
