@@ -83,7 +83,7 @@ async function main(): Promise<number> {
     state
   );
   const url = await listen(server, options.listen);
-  const stop = stopper(server, shutdown);
+  const stop = stopper(server, shutdown, () => state.flushed());
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
   if (options.parentPid) {
@@ -259,10 +259,15 @@ async function removeStaleSocket(path: string): Promise<void> {
 
 /**
  * Stop: close WebSockets (the server would wait for them), stop timers,
- * drop open connections and exit 0 (Node removes the socket file). A hard
- * exit follows if something still hangs.
+ * drop open connections, let a state write under way finish and exit 0
+ * (Node removes the socket file). A hard exit follows if something still
+ * hangs.
  */
-function stopper(server: Server, shutdown: () => void): (why: string) => void {
+function stopper(
+  server: Server,
+  shutdown: () => void,
+  flushed: () => Promise<void>
+): (why: string) => void {
   let stopping = false;
   return why => {
     if (stopping) {
@@ -271,7 +276,8 @@ function stopper(server: Server, shutdown: () => void): (why: string) => void {
     stopping = true;
     log(`sidecar: ${why}, stopping`);
     shutdown();
-    server.close(() => process.exit(0));
+    // A state write under way (a cluster list just seen) finishes first.
+    server.close(() => void flushed().then(() => process.exit(0)));
     server.closeAllConnections();
     setTimeout(() => process.exit(0), 2_000).unref();
   };

@@ -89,6 +89,11 @@ export class StateFile {
     return structuredClone(this.document);
   }
 
+  /** Resolves once every write asked for so far has ended (on the way out). */
+  flushed(): Promise<void> {
+    return this.writing.catch(() => undefined);
+  }
+
   /** Change the state and write it; writes are serialised. */
   update(change: (state: IStateDocument) => void): Promise<void> {
     change(this.document);
