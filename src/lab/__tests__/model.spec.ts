@@ -155,6 +155,27 @@ describe('SitesModel', () => {
     expect(model.isPending('central', 'scale', 'c0ffee00aa')).toBe(false);
   });
 
+  it('a scale answer (which has no live figures) keeps the figures shown', async () => {
+    fake.on(
+      'POST',
+      '/dask-sites/api/sites/central/clusters/c0ffee00aa/scale',
+      () => json(200, cluster({ adaptive: undefined, live: undefined }))
+    );
+    fake.on('GET', '/dask-sites/api/sites', {
+      sites: [site({ clusters: [cluster()] })]
+    });
+    await model.refresh();
+    expect(
+      model.site('central')?.clusters.find(c => c.name === 'c0ffee00aa')?.live
+    ).toBeDefined();
+    await model.scale('central', 'c0ffee00aa', 2);
+    // The live stream sends figures only when they change: never "waiting…" here.
+    expect(
+      model.site('central')?.clusters.find(c => c.name === 'c0ffee00aa')?.live
+        ?.workers
+    ).toBe(2);
+  });
+
   it('keeps a cluster action’s error on that cluster', async () => {
     fake.on(
       'POST',

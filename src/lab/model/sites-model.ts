@@ -417,7 +417,14 @@ export class SitesModel implements IDisposable {
     requested: string
   ): void {
     const { limited, ...info } = answer;
-    this.setSites(withCluster(this._sites, site, info));
+    // The answer carries no live figures: keep the ones shown until the live
+    // stream sends new ones (it sends only changes, so it may not for a while).
+    const shown = this._sites
+      .find(s => s.name === site)
+      ?.clusters.find(c => c.name === cluster)?.live;
+    this.setSites(
+      withCluster(this._sites, site, { ...info, live: info.live ?? shown })
+    );
     if (limited) {
       this._actions.setNotice(site, cluster, {
         action,
