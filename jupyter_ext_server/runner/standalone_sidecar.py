@@ -24,12 +24,7 @@ from urllib.parse import quote
 
 from jupyter_core.paths import jupyter_data_dir
 
-from ..server.sidecar_process import (
-    ADDRESS_ENV,
-    KERNEL_SECRET_ENV,
-    SERVER_SECRET_ENV,
-    SidecarProcess,
-)
+from ..server.sidecar_process import SidecarProcess
 from ..sidecar_client import SidecarClient, SidecarError
 
 REGISTRY_ENV = "DASK_SITES_REGISTRY"
@@ -91,18 +86,14 @@ def standalone_sidecar(
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
-            env={
-                **os.environ,
-                SERVER_SECRET_ENV: endpoint.server_secret,
-                KERNEL_SECRET_ENV: endpoint.kernel_secret,
-            },
+            env=sidecar.environment(),
             start_new_session=True,
         )
     try:
         client = SidecarClient(endpoint.url, endpoint.server_secret, timeout=60)
         _wait_until_up(client, process, log_path)
         see_logged_in(client, login_timeout, say)
-        yield {ADDRESS_ENV: endpoint.url, KERNEL_SECRET_ENV: endpoint.kernel_secret}
+        yield endpoint.kernel_environment()
     finally:
         process.terminate()
         try:

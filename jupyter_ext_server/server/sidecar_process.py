@@ -215,18 +215,21 @@ class SidecarProcess:
             delay = min(delay * 2, self.backoff_max)
             self.restarts += 1
 
-    async def _run_once(self) -> int | None:
-        env = {
+    def environment(self) -> dict[str, str]:
+        """The sidecar's environment: this process's, and the two secrets."""
+        return {
             **os.environ,
             SERVER_SECRET_ENV: self.endpoint.server_secret,
             KERNEL_SECRET_ENV: self.endpoint.kernel_secret,
         }
+
+    async def _run_once(self) -> int | None:
         self.process = process = await asyncio.create_subprocess_exec(
             *self.command(),
             stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
-            env=env,
+            env=self.environment(),
             limit=1 << 20,  # long log lines must not stop the readers
             start_new_session=True,  # Ctrl-C in the server's terminal is the server's to handle
         )
