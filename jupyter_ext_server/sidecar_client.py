@@ -45,6 +45,9 @@ ErrorCode = Literal[
     "gateway-invalid",
     "gateway-failed",
     "gateway-server",
+    "no-storage-credentials",
+    "storage-credentials-refused",
+    "storage-unreachable",
     "network",
     "bad-answer",
 ]

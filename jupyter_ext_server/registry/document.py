@@ -53,11 +53,24 @@ def validate_registry(document: Any, allow_link_local_hosts: bool = False) -> di
         names = [s.get("name") for s in document["sites"] if isinstance(s, dict)]
         duplicates = sorted({n for n in names if isinstance(n, str) and names.count(n) > 1})
         problems += [f'site "{n}": name: used by more than one site' for n in duplicates]
+        problems += _credential_problems(document["sites"])
     if not problems and not allow_link_local_hosts:
         problems = host_problems(document)
     if problems:
         raise RegistryError("Invalid site registry:\n  " + "\n  ".join(problems))
     return document
+
+
+def _credential_problems(sites: list) -> list[str]:
+    """Keys from STS web identity need a token only an OIDC login gives."""
+    return [
+        f'site "{site.get("name", "?")}": data.credentials: sts-web-identity needs '
+        'auth.type "oidc" (the keys are exchanged for the login\'s access token)'
+        for site in sites
+        if isinstance(site, dict)
+        and ((site.get("data") or {}).get("credentials") or {}).get("type") == "sts-web-identity"
+        and (site.get("auth") or {}).get("type") != "oidc"
+    ]
 
 
 def load_registry(path: str | Path, allow_link_local_hosts: bool = False) -> dict:

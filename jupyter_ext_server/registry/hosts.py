@@ -74,6 +74,9 @@ def registry_addresses(document: dict) -> Iterator[tuple[str, str, str]]:
         for index, endpoint in enumerate((site.get("data") or {}).get("storage_endpoints", [])):
             if isinstance(endpoint, str):
                 yield name, f"data.storage_endpoints.{index}", endpoint
+        credentials = (site.get("data") or {}).get("credentials") or {}
+        if isinstance(credentials.get("endpoint"), str):
+            yield name, "data.credentials.endpoint", credentials["endpoint"]
 
 
 def host_problems(document: dict) -> list[str]:

@@ -61,6 +61,14 @@ export const ERROR_CODES = [
   'gateway-failed',
   'gateway-server',
 
+  // A site's object-store keys (`data.credentials`).
+  /** The site's registry entry gives no keys to fetch (its credentials are not sts-web-identity). */
+  'no-storage-credentials',
+  /** The site's STS refused to issue keys for this login; the message says why. */
+  'storage-credentials-refused',
+  /** The site's STS could not be reached or answered nonsense. */
+  'storage-unreachable',
+
   // Only the clients make these (no sidecar answer behind them).
   /** The Jupyter server (or the sidecar) did not answer at all. */
   'network',

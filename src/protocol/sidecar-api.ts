@@ -28,6 +28,7 @@
  *   GET    /kernel/sites                                 IKernelSitesResponse
  *   GET    /kernel/sites/:site/connection?cluster=&create=&owner=  IKernelConnection
  *   PUT    /kernel/sites/:site/clusters/:cluster/versions  IVersionReport  204
+ *   GET    /kernel/sites/:site/storage-credentials       IStorageCredentials
  *
  * Server routes (the Jupyter server itself, never proxied to the browser):
  *   PUT    /server/kernels                IKernelsRunningRequest  204
@@ -159,6 +160,23 @@ export interface IKernelConnection {
   dashboardPath: string;
   /** True when the sidecar created the cluster for this request. */
   created: boolean;
+}
+
+/**
+ * Short-lived object-store keys of one site for this user (`data.credentials`
+ * of type `sts-web-identity`). Secrets: kernel only, never logged.
+ */
+export interface IStorageCredentials {
+  site: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken: string;
+  /** ISO 8601; the keys stop working then. */
+  expiration: string;
+  /** ISO 8601: when the sidecar got them (renewal is due at half their life). */
+  issuedAt: string;
+  /** Region the keys sign for. */
+  region: string;
 }
 
 export interface IErrorResponse {

@@ -68,4 +68,27 @@ export interface ISiteData {
   patterns?: string[];
   /** Object-store endpoints that serve this site's data. */
   storage_endpoints?: string[];
+  /** How kernels and workers get keys for the site's object store (default `environment`). */
+  credentials?: StorageCredentialsConfig;
+}
+
+export type StorageCredentialsConfig =
+  | IStsWebIdentityCredentials
+  | { type: 'anonymous' }
+  | { type: 'environment' };
+
+/**
+ * AWS STS `AssumeRoleWithWebIdentity` with the user's access token for the
+ * site (AWS, Ceph RGW and MinIO speak it): short-lived keys per user.
+ */
+export interface IStsWebIdentityCredentials {
+  type: 'sts-web-identity';
+  /** The STS endpoint (often the object store's own address). */
+  endpoint: string;
+  /** The role to assume, e.g. `arn:aws:iam::123456789012:role/central-data`. */
+  role: string;
+  /** Seconds the keys last (the STS may lower it). Defaults to 3600. */
+  duration?: number;
+  /** Region to sign requests for. Defaults to `us-east-1`. */
+  region?: string;
 }

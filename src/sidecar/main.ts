@@ -21,6 +21,7 @@ import { DashboardProxy } from './dashboards/proxy';
 import { DisplayNames } from './gateway';
 import { LiveSocket } from './http/live-socket';
 import { apiRoutes } from './http/routes';
+import { SiteCredentials } from './storage';
 import { CallerCheck } from './http/secrets';
 import { createHttpServer } from './http/server';
 import { LiveEncoder, liveMsgpackOptions } from './live';
@@ -150,7 +151,11 @@ async function buildServer(
     allowedOrigins: [] // Jupyter's proxy checks the origin before it adds the secret
   });
   const server = createHttpServer({
-    routes: apiRoutes(service, version),
+    routes: apiRoutes(
+      service,
+      version,
+      new SiteCredentials({ sites: registry.sites, sessions })
+    ),
     callers: new CallerCheck(options.secret, options.kernelSecret),
     passThrough: [dashboards.handleLink],
     upgrades: [live.handleUpgrade],

@@ -75,6 +75,10 @@ function addresses(registry: ISiteRegistry): [string, string, string][] {
     (site.data?.storage_endpoints ?? []).forEach((endpoint, i) =>
       found.push([site.name, `data.storage_endpoints.${i}`, endpoint])
     );
+    const credentials = site.data?.credentials;
+    if (credentials?.type === 'sts-web-identity') {
+      found.push([site.name, 'data.credentials.endpoint', credentials.endpoint]);
+    }
   }
   return found;
 }

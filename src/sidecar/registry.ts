@@ -61,6 +61,15 @@ export function validateRegistry(
       errors.push(`site "${site.name}": name: is used by more than one site`);
     }
     seen.add(site.name);
+    if (
+      site.data?.credentials?.type === 'sts-web-identity' &&
+      site.auth.type !== 'oidc'
+    ) {
+      errors.push(
+        `site "${site.name}": data.credentials: sts-web-identity needs ` +
+          `auth.type "oidc" (the keys are exchanged for the login's access token)`
+      );
+    }
   }
   if (!errors.length && !rules.allowLinkLocalHosts) {
     errors.push(...hostProblems(registry));

@@ -46,7 +46,12 @@ export const HTTP_STATUS: Record<SidecarErrorCode, number> = {
   'gateway-conflict': 409,
   'gateway-invalid': 422,
   'gateway-failed': 409,
-  'gateway-server': 502
+  'gateway-server': 502,
+
+  'no-storage-credentials': 409,
+  // Like a gateway refusing the login: for the user, "log in again" (or ask the site).
+  'storage-credentials-refused': 409,
+  'storage-unreachable': 502
 };
 
 /** An error of the request itself, found by the HTTP layer. */

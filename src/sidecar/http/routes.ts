@@ -19,6 +19,7 @@ import {
   type IScaleRequest,
   type IScaleResponse,
   type ISiteState,
+  type IStorageCredentials,
   type LoginState
 } from '../../protocol';
 import {
@@ -84,10 +85,19 @@ export interface ISitesService {
   ): void;
 }
 
+/** Where the kernel route gets a site's object-store keys (`storage/`). */
+export interface IStorageCredentialsSource {
+  forSite(site: string): Promise<IStorageCredentials>;
+}
+
 /** How long a status answer waits for sites to answer. */
 const STATUS_WAIT_MS = 2_000;
 
-export function apiRoutes(service: ISitesService, version: string): IRoute[] {
+export function apiRoutes(
+  service: ISitesService,
+  version: string,
+  storage: IStorageCredentialsSource
+): IRoute[] {
   // The browser (through the Jupyter proxy) may use every route; the kernel
   // secret opens only what the kernel uses: %site (the sites), %site login,
   // and the kernel routes.
@@ -317,6 +327,17 @@ export function apiRoutes(service: ISitesService, version: string): IRoute[] {
         const { mismatches } = body as IVersionReport;
         service.reportVersions(params.site, params.cluster, mismatches);
         return { status: 204 };
+      }
+    },
+    {
+      // Secrets: only kernels may ask (the browser's secret is refused), and
+      // the answer is never logged.
+      method: 'GET',
+      path: '/kernel/sites/:site/storage-credentials',
+      callers: ['kernel'],
+      handle: async ({ params }) => {
+        service.siteState(params.site); // 404 for an unknown site
+        return { status: 200, body: await storage.forSite(params.site) };
       }
     },
     {

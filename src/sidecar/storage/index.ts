@@ -1,0 +1,3 @@
+export * from './errors';
+export * from './site-credentials';
+export * from './sts-web-identity';
