@@ -105,11 +105,10 @@ def flood_bytes(client, testbed) -> dict:
         "import dask\nwith dask.config.set(scheduler='threads'):\n"
         + "\n".join("    " + line for line in FLOOD_WORK.strip().splitlines())
         + "\nlocal_result = result\n"
-        "import s3fs\n"
-        "from jupyter_ext_server.testbed.datasets import storage_options\n"
+        "import fsspec\n"
         "stored = 0\n"
-        f"for url, endpoint in {[(u, testbed.sites[s].storage) for s, u in INPUTS]!r}:\n"
-        "    stored += s3fs.S3FileSystem(**storage_options(endpoint)).du(url)\n"
+        f"for url in {[u for _, u in INPUTS]!r}:\n"
+        "    stored += fsspec.core.url_to_fs(url)[0].du(url)\n"
         "in_memory = int(flood.nbytes + built.nbytes + rain.nbytes)\n"
         "(stored, in_memory, local_result)",
     )

@@ -8,7 +8,15 @@ each computation run where its data lives.
 
 from jupyter_ext_server import __version__
 from jupyter_ext_server.kernel import load_ipython_extension, unload_ipython_extension
-from jupyter_ext_server.kernel.api import Explanation, at, client, explain, last_record, open_zarr
+from jupyter_ext_server.kernel.api import (
+    Explanation,
+    at,
+    client,
+    explain,
+    filesystem,
+    last_record,
+    open_zarr,
+)
 from jupyter_ext_server.kernel.errors import DataWouldCrossSites, MoveRefused, SiteError
 from jupyter_ext_server.kernel.widget import widget
 
@@ -21,6 +29,7 @@ __all__ = [
     "at",
     "client",
     "explain",
+    "filesystem",
     "last_record",
     "load_ipython_extension",
     "open_zarr",

@@ -62,12 +62,10 @@ def test_a_task_on_marked_data_sees_its_site(kernel):
 
 
 def test_a_store_matching_a_sites_patterns_routes_there(kernel, logs, testbed):
-    """Plain xarray, no helper: the Zarr store's URL matches central's registry patterns."""
+    """Plain xarray, no helper, no storage options: the Zarr store's URL matches central's
+    registry patterns, so the kernel reaches central's store with the user's keys."""
     code = (
-        "from jupyter_ext_server.testbed.datasets import storage_options\n"
-        f"endpoint = {testbed.sites['central'].storage!r}\n"
-        "built = xr.open_zarr('s3://central-ghsl/built_up.zarr', "
-        "storage_options=storage_options(endpoint))\n"
+        "built = xr.open_zarr('s3://central-ghsl/built_up.zarr')\n"
         "built.attrs.pop('location')\n"  # only the store says where it lives
         "share = built.built_up.mean()\nbuilt.built_up.data.name"
     )
@@ -90,14 +88,19 @@ def test_attrs_location_routes_without_a_tag(kernel):
     assert out.record["sites"] == ["leonardo"]
 
 
-def test_a_tag_wins_but_warns_when_data_would_cross(kernel):
+def test_a_tag_cannot_take_another_sites_keys(kernel, logs):
+    """Tagged central, reading lumi's data: lumi's keys go to lumi's workers only, so the
+    cell is refused before anything runs, with the reason and the fix."""
+    mark = logs.mark()
     out = run(kernel, "%%site central\nfloat(rain.tp.mean())")
-    assert float(value(out)) > 0
-    assert (
-        "reads data that lives at lumi" in out.stderr
-        and "crosses from lumi to central" in out.stderr
-    )
-    assert out.record["sites"] == ["central"]
+    assert out.error is not None and "SiteError" in out.error
+    assert "reads data that lives at lumi" in out.error
+    assert "lumi's object store gives keys to lumi's own workers only" in out.error
+    assert "Untag the cell" in out.error
+    assert logs.since(mark, "central") == "" and logs.since(mark, "lumi") == ""
+    # Untagged, the same expression runs at lumi with lumi's keys.
+    out = run(kernel, "float(rain.tp.mean())")
+    assert float(value(out)) > 0 and out.record["sites"] == ["lumi"]
 
 
 def test_two_sites_split_each_reduces_its_own_data(kernel, logs):

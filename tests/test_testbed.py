@@ -15,6 +15,7 @@ from jupyter_ext_server.testbed.datasets import DATASETS, datasets_of
 from jupyter_ext_server.testbed.login import device_login
 from jupyter_ext_server.testbed.probes import dataset_sum, where_am_i
 from jupyter_ext_server.testbed.processes import processes_of
+from jupyter_ext_server.testbed.storage import writer_keys
 
 pytestmark = pytest.mark.integration
 
@@ -48,7 +49,8 @@ def test_work_runs_at_the_site_next_to_its_data(testbed, site):
             assert client.submit(where_am_i, pure=False).result(timeout=60) == site
             for spec in datasets_of(site):
                 variable = VARIABLES[spec.key]
-                remote = client.submit(dataset_sum, spec.url, variable).result(timeout=120)
+                keys = writer_keys(testbed.sites[site].writer_file)
+                remote = client.submit(dataset_sum, spec.url, variable, keys).result(timeout=120)
                 expected = float(spec.build("small")[variable].astype("float64").sum())
                 assert remote == pytest.approx(expected, rel=1e-9)
                 assert remote > 0

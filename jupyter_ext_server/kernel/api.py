@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import html
 
+import fsspec
+
+from ..storage.site_rules import site_storage_options
 from .describe import describe
 from .errors import SiteError
 from .locations import DataLocations, graph_of
@@ -27,8 +30,8 @@ def open_zarr(url: str, site: str | None = None, storage_options: dict | None = 
     """``xarray.open_zarr`` that knows where the data lives.
 
     ``site`` defaults to the site whose registry patterns match ``url``; the
-    store is read through that site's storage endpoint unless
-    ``storage_options`` say otherwise. The dataset's ``attrs["location"]`` is
+    store is read through that site's storage endpoint, with the user's keys
+    for it, unless ``storage_options`` say otherwise. The dataset's ``attrs["location"]`` is
     set to the site, and its computations run there.
     """
     # Imported on use: xarray takes most of a second to load, and the extension
@@ -45,8 +48,7 @@ def open_zarr(url: str, site: str | None = None, storage_options: dict | None = 
         )
     catalogue.require(site)
     if storage_options is None and url.startswith(("s3://", "s3a://")):
-        endpoint = catalogue.endpoint_of(site)
-        storage_options = {"client_kwargs": {"endpoint_url": endpoint}} if endpoint else None
+        storage_options = site_storage_options(loaded_router().storage.storage_of(site))
     try:
         dataset = xr.open_zarr(url, storage_options=storage_options, **kwargs)
     except Exception as err:
@@ -69,6 +71,16 @@ def _is_missing(err: BaseException) -> bool:
 
 
 _MISSING = {"FileNotFoundError", "GroupNotFoundError", "NodeNotFoundError", "PathNotFoundError"}
+
+
+def filesystem(site: str) -> fsspec.AbstractFileSystem:
+    """An s3fs filesystem of ``site``'s object store with the user's keys for it,
+    for code that builds its own store (``s3fs.S3Map(root, s3=filesystem("central"))``,
+    as the DEDL notebooks do with keys typed in)."""
+    router = loaded_router()
+    router.locations.catalogue.require(site)
+    storage = router.storage.storage_of(site)
+    return fsspec.filesystem("s3", **site_storage_options(storage))
 
 
 def client(site: str):

@@ -23,6 +23,8 @@ class SiteData:
     name: str
     patterns: tuple[str, ...] = ()
     endpoints: tuple[str, ...] = ()
+    #: How its object store is reached: ``environment``, ``anonymous`` or ``sts-web-identity``.
+    credentials: str = "environment"
 
 
 def _normal_endpoint(url: str) -> str:
@@ -63,6 +65,7 @@ class SiteCatalogue:
                     site["name"],
                     tuple(data.get("patterns") or ()),
                     tuple(data.get("storage_endpoints") or ()),
+                    (data.get("credentials") or {}).get("type", "environment"),
                 )
             self._sites, self._fetched_at = sites, time.monotonic()
         return self._sites
@@ -95,6 +98,10 @@ class SiteCatalogue:
             if any(_normal_endpoint(e) == wanted for e in site.endpoints):
                 return site.name
         return None
+
+    def credentials_of(self, site: str) -> str:
+        data = self._current().get(site)
+        return data.credentials if data else "environment"
 
     def endpoint_of(self, site: str) -> str | None:
         data = self._current().get(site)

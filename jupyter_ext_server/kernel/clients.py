@@ -20,6 +20,7 @@ import sys
 import threading
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
@@ -50,8 +51,11 @@ class SiteClients:
         auto_create: bool = True,
         recheck_seconds: float = 10.0,
         owner: str | None = None,
+        on_connect: Callable[[str, Any], None] | None = None,
     ):
         self.sidecar = sidecar
+        # Told of each new connection (storage_access.py gives its workers keys).
+        self.on_connect = on_connect
         self.auto_create = auto_create
         # This kernel's name (owner.py): clusters made for it end with it.
         self.owner = owner
@@ -102,6 +106,8 @@ class SiteClients:
         entry = _Entry(connection["cluster"], client, connection["dashboardPath"])
         entry.refusal = self._check_versions(site, entry)
         self._entries[site] = entry
+        if self.on_connect and not entry.refusal:
+            self.on_connect(site, client)
         return client
 
     def _check_versions(self, site: str, entry: _Entry) -> str | None:

@@ -54,6 +54,7 @@ def load_ipython_extension(shell) -> None:
         return
     sidecar = SidecarClient.from_environment() if os.environ.get("DASK_SITES_SIDECAR") else None
     router = SiteRouter(shell, sidecar)
+    router.storage.install()
     set_router(router)
     shell.register_magics(SiteMagics(shell, router))
     shell.ast_transformers.append(RefuseUnroutableCells(router))
@@ -75,4 +76,5 @@ def unload_ipython_extension(shell) -> None:
     if strip_site_magic in shell.input_transformers_cleanup:
         shell.input_transformers_cleanup.remove(strip_site_magic)
     router.close()
+    router.storage.uninstall()
     set_router(None)

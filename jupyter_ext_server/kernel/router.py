@@ -23,6 +23,7 @@ from .progress import CellProgress
 from .record import CellRecord
 from .routing import NOTEBOOK_DEFAULT, Route, decide, is_site_command
 from .scheduler import SiteScheduler
+from .storage_access import StorageAccess
 
 NO_SIDECAR = "Dask Sites is not running for this kernel (DASK_SITES_SIDECAR is not set)."
 
@@ -33,8 +34,14 @@ class SiteRouter:
     def __init__(self, shell, sidecar: SidecarClient | None):
         self.shell = shell
         self.sidecar = sidecar
-        self.clients = SiteClients(sidecar, owner=kernel_owner()) if sidecar else None
         catalogue = SiteCatalogue(self._registry_sites) if sidecar else SiteCatalogue.of([])
+        # s3:// URLs of a site's data reach its store with the user's keys.
+        self.storage = StorageAccess(sidecar, catalogue)
+        self.clients = (
+            SiteClients(sidecar, owner=kernel_owner(), on_connect=self.storage.connected)
+            if sidecar
+            else None
+        )
         self.locations = DataLocations(catalogue, namespace=lambda: shell.user_ns)
         self.locations.on_record = self._route_by_data_from_now
         self.default_site: str | None = None
@@ -187,6 +194,7 @@ class SiteRouter:
 
     def close(self) -> None:
         self.activation.leave()
+        self.storage.close()
         if self.clients:
             self.clients.close_all()
 

@@ -23,6 +23,7 @@ import dask.threaded
 from dask.core import flatten
 from dask.highlevelgraph import HighLevelGraph
 
+from ..storage.site_rules import STS
 from .compat import graph_of_expr
 from .describe import describe
 from .errors import DataWouldCrossSites, SiteError
@@ -241,6 +242,15 @@ class SiteScheduler:
             if site != self.route.site:
                 elsewhere.setdefault(site, []).append(why)
         for site, reasons in elsewhere.items():
+            if self.locations.catalogue.credentials_of(site) == STS:
+                # Its keys go to its own workers only (storage_access.py): refuse before running.
+                raise SiteError(
+                    f"This cell runs at {self.route.site} ({self.route.source}), but it reads "
+                    f"data that lives at {site} ({reasons[0]}). {site}'s object store gives "
+                    f"keys to {site}'s own workers only, so {self.route.site}'s workers cannot "
+                    f"read it. Untag the cell to let each site reduce its own data, or run it "
+                    f"at {site}."
+                )
             if site in self._warned:
                 continue
             self._warned.add(site)

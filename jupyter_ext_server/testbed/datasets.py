@@ -273,20 +273,21 @@ def datasets_of(site: str) -> list[DatasetSpec]:
     return [d for d in DATASETS if d.site == site]
 
 
-def storage_options(endpoint: str) -> dict:
-    """fsspec options for a testbed object store (moto accepts any credentials)."""
+def storage_options(endpoint: str, keys: dict) -> dict:
+    """fsspec options for a testbed object store with a key it knows (``key``, ``secret``)."""
     return {
-        "key": "testbed",
-        "secret": "testbed",
+        "key": keys["key"],
+        "secret": keys["secret"],
         "client_kwargs": {"endpoint_url": endpoint, "region_name": "eu-central-1"},
     }
 
 
-def write_site_data(site: str, endpoint: str, size: str) -> list[str]:
-    """Create the site's buckets and write its datasets; returns their URLs."""
+def write_site_data(site: str, endpoint: str, size: str, keys: dict) -> list[str]:
+    """Create the site's buckets and write its datasets with its writer key; returns their URLs."""
     import s3fs
 
-    fs = s3fs.S3FileSystem(**storage_options(endpoint))
+    options = storage_options(endpoint, keys)
+    fs = s3fs.S3FileSystem(skip_instance_cache=True, **options)
     urls = []
     for spec in datasets_of(site):
         if not fs.exists(spec.bucket):
@@ -294,7 +295,7 @@ def write_site_data(site: str, endpoint: str, size: str) -> list[str]:
         spec.build(size).to_zarr(
             spec.url,
             mode="w",
-            storage_options=storage_options(endpoint),
+            storage_options=options,
             consolidated=True,
             zarr_format=2,  # what the DEDL stores hold; consolidated metadata is standard there
         )
@@ -302,6 +303,6 @@ def write_site_data(site: str, endpoint: str, size: str) -> list[str]:
     return urls
 
 
-def open_site_dataset(url: str, endpoint: str) -> xr.Dataset:
-    """Open a testbed dataset lazily (what a task at the site does)."""
-    return xr.open_zarr(url, storage_options=storage_options(endpoint), consolidated=True)
+def open_site_dataset(url: str, endpoint: str, keys: dict) -> xr.Dataset:
+    """Open a testbed dataset lazily with a key the store knows."""
+    return xr.open_zarr(url, storage_options=storage_options(endpoint, keys), consolidated=True)

@@ -14,9 +14,10 @@ def where_am_i() -> str:
     return os.environ["DASK_SITES_SITE"]
 
 
-def dataset_sum(url: str, variable: str) -> float:
-    """Open the site's own dataset from its own object store and sum one variable."""
+def dataset_sum(url: str, variable: str, keys: dict) -> float:
+    """Open the site's own dataset from its own object store (with ``keys``) and sum one
+    variable."""
     from .datasets import open_site_dataset
 
-    ds = open_site_dataset(url, os.environ["DASK_SITES_STORAGE_ENDPOINT"])
+    ds = open_site_dataset(url, os.environ["DASK_SITES_STORAGE_ENDPOINT"], keys)
     return float(ds[variable].astype("float64").sum().compute(scheduler="sync"))

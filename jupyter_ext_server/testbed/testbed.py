@@ -30,9 +30,10 @@ from .hub import (
     write_settings,
 )
 from .issuer import issuer_is_healthy, issuer_process, write_issuer_config
+from .object_store import role_arn
 from .processes import TESTBED_ID_ENV, ManagedProcess, free_port, kill_stragglers
-from .sites import CLIENT_ID, GATEWAY_RESOURCE, SITES, USERS
-from .storage import storage_is_healthy, storage_process
+from .sites import CLIENT_ID, GATEWAY_AUDIENCE, GATEWAY_RESOURCE, SITES, USERS
+from .storage import storage_is_healthy, storage_process, writer_keys
 
 STATE_FILE = "state.json"
 REGISTRY_FILE = "registry.json"
@@ -50,6 +51,8 @@ class SiteEndpoints:
     proxy: str  # scheduler connections, gateway:// scheme
     storage: str  # the site's S3-compatible endpoint
     datasets: list[str] = field(default_factory=list)
+    # The site's writer key (0600): it may write that site's buckets only; tests read with it.
+    writer_file: str = ""
 
 
 @dataclass
@@ -66,6 +69,8 @@ class TestbedInfo:
     supervisor_pid: int
     status: str = "starting"
     hub: str | None = None  # the hub's public URL, with --hub
+    # How long users' object-store keys last (the registry's data.credentials.duration).
+    storage_key_seconds: int = 900
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2)
@@ -78,13 +83,9 @@ class TestbedInfo:
 
 
 def notebook_environment() -> dict[str, str]:
-    """What a notebook kernel needs to read the testbed's object stores (moto accepts
-    any credentials; real sites would use the user's own)."""
-    return {
-        "AWS_ACCESS_KEY_ID": "testbed",
-        "AWS_SECRET_ACCESS_KEY": "testbed",
-        "AWS_DEFAULT_REGION": "eu-central-1",
-    }
+    """What a notebook kernel needs from its environment for the testbed: no keys (the
+    object stores give each user keys for their login), only the region."""
+    return {"AWS_DEFAULT_REGION": "eu-central-1"}
 
 
 def registry_document(info: TestbedInfo, hub_auth_sites: list[str] | tuple[str, ...] = ()) -> dict:
@@ -115,6 +116,14 @@ def registry_document(info: TestbedInfo, hub_auth_sites: list[str] | tuple[str, 
                 "data": {
                     "patterns": [f"s3://{name}-*/**"],
                     "storage_endpoints": [ends.storage],
+                    # Keys for the user's login (STS web identity), as Ceph RGW or MinIO give.
+                    "credentials": {
+                        "type": "sts-web-identity",
+                        "endpoint": ends.storage,
+                        "role": role_arn(name),
+                        "duration": info.storage_key_seconds,
+                        "region": "eu-central-1",
+                    },
                 },
             }
         )
@@ -140,6 +149,7 @@ class Testbed:
         hub_auth_sites: list[str] | tuple[str, ...] = (),
         hub_user_server_args: list[str] | tuple[str, ...] = (),
         hub_notebook_dir: str = "",
+        storage_key_seconds: int = 900,
     ):
         for option, named in (
             ("--hostile-dashboards", hostile_dashboards),
@@ -167,6 +177,7 @@ class Testbed:
         self.hub_auth_sites = list(hub_auth_sites)
         self.hub_user_server_args = list(hub_user_server_args)
         self.hub_notebook_dir = hub_notebook_dir
+        self.storage_key_seconds = storage_key_seconds
         self.hub_settings: HubSettings | None = None
         self.testbed_id = uuid.uuid4().hex
         self.processes: dict[str, ManagedProcess] = {}
@@ -204,6 +215,7 @@ class Testbed:
                 gateway=f"http://127.0.0.1:{proxy_port}",
                 proxy=f"gateway://127.0.0.1:{proxy_port}",
                 storage=f"http://127.0.0.1:{storage_port}",
+                writer_file=str(state / "sites" / name / "storage-writer.json"),
             )
         hub_url = (
             f"http://127.0.0.1:{self.hub_port or free_port()}" if self.hub_proxy_command else None
@@ -218,6 +230,7 @@ class Testbed:
             pids={},
             supervisor_pid=os.getpid(),
             hub=hub_url,
+            storage_key_seconds=self.storage_key_seconds,
         )
         self._write_state()
         hub_client_secret = new_secret()
@@ -246,9 +259,16 @@ class Testbed:
 
         for name, ends in sites.items():
             storage_port = int(ends.storage.rsplit(":", 1)[1])
-            self._launch(
-                f"{name}-storage", storage_process(name, storage_port, logs / f"{name}-storage.log")
+            Path(ends.writer_file).parent.mkdir(parents=True, exist_ok=True)
+            store = storage_process(
+                name,
+                storage_port,
+                logs / f"{name}-storage.log",
+                issuer=issuer,
+                audience=GATEWAY_AUDIENCE,
+                writer_file=Path(ends.writer_file),
             )
+            self._launch(f"{name}-storage", store)
 
         self.processes["issuer"].wait_ready(lambda: issuer_is_healthy(issuer), timeout=60)
         progress("issuer ready")
@@ -279,7 +299,8 @@ class Testbed:
                 partial(storage_is_healthy, ends.storage), timeout=60
             )
             started = time.monotonic()
-            ends.datasets = write_site_data(name, ends.storage, self.size)
+            keys = writer_keys(ends.writer_file)
+            ends.datasets = write_site_data(name, ends.storage, self.size, keys)
             progress(
                 f"{name}: object store ready at {ends.storage}, "
                 f"{len(ends.datasets)} dataset(s) written in {time.monotonic() - started:.1f} s"
@@ -373,6 +394,7 @@ class Testbed:
             "DASK_SITES_SITE": site,
             "DASK_SITES_TESTBED_ID": self.testbed_id,
             "DASK_SITES_STORAGE_ENDPOINT": ends.storage,
+            # No keys: the kernel gives its cluster's workers the user's keys for this site.
             **notebook_environment(),
             "AWS_ENDPOINT_URL": ends.storage,
         }
