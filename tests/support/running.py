@@ -160,7 +160,7 @@ def stop_clusters(sidecar: RunningSidecar, sites=("central", "lumi", "leonardo")
         try:
             clusters = sidecar.browser.get(f"/api/sites/{site}/clusters")["clusters"]
         except SidecarError as err:
-            if err.code == "login-needed":
+            if err.code in ("login-needed", "unknown-site"):  # a testbed of fewer sites
                 continue
             raise
         for cluster in clusters:
