@@ -59,7 +59,7 @@ STRATEGIES = {"placement": "auto", "combine here": "here"}
 
 
 def setup_code(testbed) -> str:
-    lines = ["import dask, json, numpy as np, xarray as xr, s3fs", "import dask_sites"]
+    lines = ["import dask, json, numpy as np, xarray as xr", "import dask_sites"]
     for name, (site, url, variable) in DATA.items():
         endpoint = testbed.sites[site].storage
         lines += [
@@ -67,8 +67,7 @@ def setup_code(testbed) -> str:
             # The same data for pulling: plain xarray, this kernel reads the store.
             f"{name}_plain = xr.open_zarr({url!r}, storage_options="
             f"{{'client_kwargs': {{'endpoint_url': {endpoint!r}}}}}).{variable}",
-            f"{name}_stored = s3fs.S3FileSystem(client_kwargs="
-            f"{{'endpoint_url': {endpoint!r}}}).du({url!r})",
+            f"{name}_stored = dask_sites.filesystem({site!r}).du({url!r})",
         ]
     return "\n".join(lines) + "\n"
 

@@ -88,3 +88,45 @@ def test_load_registry_reports_unreadable_files(tmp_path):
     good = tmp_path / "good.json"
     good.write_text(json.dumps(GOOD))
     assert len(load_registry(good)["sites"]) == 2
+
+
+STS = {
+    "type": "sts-web-identity",
+    "endpoint": "https://s3.central.example.org",
+    "role": "arn:aws:iam:::role/dedl-users",
+    "duration": 900,
+}
+
+
+@pytest.mark.parametrize("credentials", [STS, {"type": "anonymous"}, {"type": "environment"}])
+def test_storage_credentials_types(credentials):
+    document = broken(lambda d: d["sites"][0]["data"].update(credentials=credentials))
+    assert validate_registry(document)["sites"][0]["data"]["credentials"] == credentials
+
+
+@pytest.mark.parametrize(
+    "credentials, expected",
+    [
+        ({**STS, "role": "dedl-users"}, 'site "central": data.credentials'),
+        ({**STS, "duration": 5}, 'site "central": data.credentials'),
+        ({**STS, "endpoint": "file:///etc/passwd"}, 'site "central": data.credentials'),
+        ({"type": "keys", "key": "AKIA..."}, 'site "central": data.credentials'),
+        (
+            {**STS, "endpoint": "http://169.254.169.254/"},
+            'site "central": data.credentials.endpoint: 169.254.169.254 is a link-local',
+        ),
+    ],
+)
+def test_storage_credentials_errors_name_the_field(credentials, expected):
+    document = broken(lambda d: d["sites"][0]["data"].update(credentials=credentials))
+    with pytest.raises(RegistryError, match=expected):
+        validate_registry(document)
+
+
+def test_sts_keys_need_an_oidc_login():
+    document = broken(lambda d: d["sites"][1].update(data={"credentials": STS}))
+    with pytest.raises(RegistryError) as err:
+        validate_registry(document)
+    assert 'site "lumi": data.credentials: sts-web-identity needs auth.type "oidc"' in str(
+        err.value
+    )

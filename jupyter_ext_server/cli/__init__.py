@@ -46,6 +46,13 @@ def _add_testbed_options(parser: argparse.ArgumentParser) -> None:
         help="access token lifetime (default: %(default)s)",
     )
     parser.add_argument(
+        "--storage-key-seconds",
+        type=int,
+        default=900,
+        metavar="SECONDS",
+        help="lifetime of users' object-store keys (default: %(default)s)",
+    )
+    parser.add_argument(
         "--idle-timeout",
         type=float,
         default=1800,

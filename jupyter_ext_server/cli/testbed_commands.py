@@ -28,6 +28,7 @@ def testbed_from_args(args):
         sites=args.sites,
         size=args.size,
         access_token_ttl=args.token_ttl,
+        storage_key_seconds=args.storage_key_seconds,
         idle_timeout=args.idle_timeout,
         redirect_uris=getattr(args, "redirect_uri", None) or [],
         hostile_dashboards=getattr(args, "hostile_dashboards", []),
@@ -128,6 +129,8 @@ def _detach(args, state_dir: Path) -> int:
         args.size,
         "--token-ttl",
         str(args.token_ttl),
+        "--storage-key-seconds",
+        str(args.storage_key_seconds),
         "--idle-timeout",
         str(args.idle_timeout),
     ]

@@ -160,6 +160,8 @@ class Testbed:
                 raise ValueError(
                     f"{option} names sites that do not run: {', '.join(sorted(unknown))}"
                 )
+        if not 10 <= storage_key_seconds <= 43200:
+            raise ValueError("--storage-key-seconds must be between 10 and 43200")
         if hub_auth_sites and not hub:
             raise ValueError("--hub-auth-sites needs --hub: those sites trust the hub's users")
         self.state_dir = Path(state_dir) if state_dir else default_state_dir()
