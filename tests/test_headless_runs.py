@@ -49,7 +49,7 @@ def kept_registry(testbed, tmp_path_factory) -> Path:
 def environment(kept_registry, tmp_path_factory) -> dict[str, str]:
     return {
         **os.environ,
-        **notebook_environment(),  # the object stores' keys (issue 17 replaces them)
+        **notebook_environment(),  # no keys: the sidecar gets them for the login
         "DASK_SITES_REGISTRY": str(kept_registry),
         "DASK_SITES_RUN_STATE_DIR": str(tmp_path_factory.mktemp("run-state")),
     }
@@ -145,6 +145,8 @@ def test_the_flood_notebook_runs_with_its_tag_after_one_device_login(environment
     assert {"central", "lumi"} <= {site for r in found.values() for site in r["sites"]}
     # No token in what was written.
     assert "eyJ" not in output.read_text()
+    # Nor object-store keys (temporary ones start ASIA, as on AWS).
+    assert re.search(r"ASIA[A-Z0-9]{16}", output.read_text()) is None
 
 
 @pytest.mark.parametrize("name", ["drought", "pangeo_histogram"])

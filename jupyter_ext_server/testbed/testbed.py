@@ -117,13 +117,21 @@ def registry_document(info: TestbedInfo, hub_auth_sites: list[str] | tuple[str, 
                     "patterns": [f"s3://{name}-*/**"],
                     "storage_endpoints": [ends.storage],
                     # Keys for the user's login (STS web identity), as Ceph RGW or MinIO give.
-                    "credentials": {
-                        "type": "sts-web-identity",
-                        "endpoint": ends.storage,
-                        "role": role_arn(name),
-                        "duration": info.storage_key_seconds,
-                        "region": "eu-central-1",
-                    },
+                    # A site trusting the hub has no OIDC token to exchange: its data stays
+                    # closed to users (its store trusts the issuer only).
+                    **(
+                        {}
+                        if name in hub_auth_sites
+                        else {
+                            "credentials": {
+                                "type": "sts-web-identity",
+                                "endpoint": ends.storage,
+                                "role": role_arn(name),
+                                "duration": info.storage_key_seconds,
+                                "region": "eu-central-1",
+                            }
+                        }
+                    ),
                 },
             }
         )
