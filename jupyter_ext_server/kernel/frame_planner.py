@@ -42,6 +42,8 @@ Key = Hashable
 
 #: What a per-site partial of a tree reduction is called: ``sum-tree-partial-<token>``.
 PARTIAL = "-partial"
+#: The combine levels below it, at the site: ``sum-tree-combine-<token>``.
+COMBINE = "-combine"
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,7 @@ def frame_graph(expr, read_sites: Mapping[str, str]) -> FrameGraph:
         if by_site is not None and len(by_site) > 1:
             _split_by_site(legacy, reduction, by_site)
             reduced_names.add(_partial_name(reduction["name"]))
+            reduced_names.add(_partial_name(reduction["name"], COMBINE))
             rewritten = True
     if rewritten:
         tasks = tasks_from_legacy(legacy)
@@ -161,10 +164,10 @@ def _what_mixes(operation: str) -> str:
 # -- the rewrite ----------------------------------------------------------------------
 
 
-def _partial_name(name: str) -> str:
+def _partial_name(name: str, step: str = PARTIAL) -> str:
     """``sum-tree-3f2a…`` → ``sum-tree-partial-3f2a…`` (the token stays last)."""
     head, sep, token = name.rpartition("-")
-    return f"{head}{PARTIAL}-{token}" if sep else f"{name}{PARTIAL}"
+    return f"{head}{step}-{token}" if sep else f"{name}{step}"
 
 
 def _chunks_by_site(chunk_keys: list, sites: Mapping) -> dict[str, list] | None:
@@ -186,6 +189,9 @@ def _split_by_site(legacy: dict, reduction: dict, by_site: dict[str, list]) -> N
     for key in [k for k in legacy if key_name(k) == name]:
         del legacy[key]
     partial = _partial_name(name)
+    # The levels below a site's partial (many partitions): a name of their own,
+    # so the partial's layer holds only what moves.
+    combining = _partial_name(name, COMBINE)
     combine, combine_kwargs = reduction["combine"], reduction["combine_kwargs"]
     partials = []
     for number, keys in enumerate(by_site.values()):
@@ -198,7 +204,7 @@ def _split_by_site(legacy: dict, reduction: dict, by_site: dict[str, list]) -> N
             last = len(groups) == 1
             new_keys = []
             for index, group in enumerate(groups):
-                key = (partial, number) if last else (partial, number, level, index)
+                key = (partial, number) if last else (combining, number, level, index)
                 # What TreeReduce's own tasks are: dask's apply, so a site's
                 # workers need nothing of Dask Sites to run them.
                 legacy[key] = (apply, combine, [list(group)], combine_kwargs)
