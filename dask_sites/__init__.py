@@ -3,8 +3,8 @@
 In kernels started by a Jupyter server running Dask Sites the extension is
 loaded already; elsewhere ``%load_ext dask_sites``. Then tag cells with a site
 (``%%site NAME`` or the cell toolbar), or open data with ``open_zarr`` (tables:
-``open_parquet``, ``open_csv``) and let
-each computation run where its data lives.
+``open_parquet``, ``open_csv``) and let each computation run where its data
+lives.
 """
 
 from jupyter_ext_server import __version__
