@@ -89,7 +89,7 @@ def pandas_both(tables):
 
 
 def test_readers_are_found_and_located_by_pattern(tables):
-    graph, keys, plan = plan_frames([tables["central"].temperature.sum()], tables["locations"])
+    graph, _, plan = plan_frames([tables["central"].temperature.sum()], tables["locations"])
     assert plan.kind == "single" and plan.site == "central" and graph is None
     (why,) = [why for _, why in plan.inputs.values()]
     assert why.startswith(f"read_parquet {tables['dir']}/central") and "central's data" in why
@@ -150,7 +150,7 @@ def test_decomposable_reductions_split_and_equal_pandas(tables, label):
         ),
     }
     computation, expected = cases[label]
-    graph, keys, plan = plan_frames([computation], tables["locations"])
+    _, _, plan = plan_frames([computation], tables["locations"])
     assert plan.kind == "split" and plan.sites == ("central", "lumi")
     sched, clients, record = scheduler(tables)
     (got,) = dask.compute(computation, scheduler=sched)
@@ -177,7 +177,7 @@ def test_each_site_combines_its_partitions_in_a_tree(tables):
     down to one partial, and only that moves."""
     lazy = dd.concat([tables["central"].repartition(npartitions=10), tables["lumi"]])
     computation = lazy.temperature.sum(split_every=3)
-    graph, keys, plan = plan_frames([computation], tables["locations"])
+    graph, _, plan = plan_frames([computation], tables["locations"])
     central = next(p for p in plan.parts if p.site == "central")
     assert len(central.keys) == 1 and PARTIAL in str(central.keys[0][0])
     levels = {k[2] for k in graph.to_dict() if COMBINE in str(k[0])}
