@@ -21,10 +21,11 @@ from pathlib import Path
 
 import nbformat
 import numpy as np
+import pandas as pd
 import pytest
 
 from jupyter_ext_server.runner import SiteTaggedClient
-from jupyter_ext_server.testbed import datasets
+from jupyter_ext_server.testbed import datasets, tables
 from support.kernels import RECORD_MIMETYPE, kernel_environment
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -199,6 +200,9 @@ def test_drought_notebook(routing_sidecar, testbed):
             "class_share": "class_share",
             "table_classes": "list(table.index)",
             "table_mean": "table['mean']",
+            "stations": "list(summer.index)",
+            "station_means": "summer.iloc[:, 0]",
+            "station_totals": "summer.iloc[:, 1]",
         },
     )
 
@@ -241,6 +245,20 @@ def test_drought_notebook(routing_sidecar, testbed):
     for cell_id in ("series-plot", "compare-plot"):
         assert ran.images(cell_id) == 1, cell_id
     assert ran.record("compare") is None
+
+    # Two sites' station tables, aggregated per station where they live.
+    two_sites = [t for t in tables.TABLES if t.site in ("leonardo", "lumi")]
+    rows = pd.concat([tables.observations(t) for t in two_sites])
+    summer = rows.groupby("station").agg({"temperature": "mean", "precipitation": "sum"})
+    summer = summer.sort_values("temperature", ascending=False)
+    assert ran.results["stations"].tolist() == list(summer.index)
+    np.testing.assert_allclose(ran.results["station_means"], summer.temperature, rtol=1e-9)
+    np.testing.assert_allclose(ran.results["station_totals"], summer.precipitation, rtol=1e-9)
+    split = assert_site_cell(ran, "stations", ["leonardo", "lumi"], "data location", None)
+    # One partial per site came here (a row per station), not the tables' 861 rows.
+    assert [hop["from"] for hop in split["hops"]] == ["leonardo", "lumi"], split
+    assert all(0 < hop["bytes"] < 5_000 for hop in split["hops"]), split
+    assert split["bytesBack"] < rows.memory_usage(deep=True).sum() / 4, split
     print(f"drought.ipynb ran in {ran.seconds:.1f} s")
 
 

@@ -12,12 +12,13 @@ import html
 import fsspec
 
 from ..storage.site_rules import site_storage_options
+from .compat import is_expression_collection
 from .describe import describe
 from .errors import SiteError
 from .locations import DataLocations, graph_of
 from .placement import Placement
 from .planner import Plan, plan_graph
-from .scheduler import graph_and_keys
+from .scheduler import graph_and_keys, plan_frames
 from .split import SplitRun, measure_parts, move_limit
 from .state import current_router, loaded_router
 
@@ -163,8 +164,11 @@ def explain(*objs, measure: bool = True) -> Explanation:
                 f"not {type(obj).__name__}."
             )
     locations = _locations()
-    graph, keys = graph_and_keys(objs)
-    plan = plan_graph(graph, keys, locations.inputs_of(graph)) if graph else Plan("none", ())
+    if any(is_expression_collection(obj) for obj in objs):  # dataframes
+        graph, keys, plan = plan_frames(list(objs), locations)
+    else:
+        graph, keys = graph_and_keys(objs)
+        plan = plan_graph(graph, keys, locations.inputs_of(graph)) if graph else Plan("none", ())
     if plan.kind != "split":
         return Explanation(plan, move_limit())
     split = SplitRun(graph, keys, plan)

@@ -10,20 +10,29 @@ still works).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import dask.threaded
-from dask._expr import HLGExpr  # dask ≥ 2025: collections become expressions
+from dask._expr import Expr, FinalizeCompute, HLGExpr  # dask ≥ 2025: collections are expressions
 from dask._task_spec import DataNode, Task, convert_legacy_graph, fuse_linear_task_spec
+from dask.base import collections_to_expr
 from dask.highlevelgraph import HighLevelGraph
 
 __all__ = [
     "DataNode",
     "Task",
     "cancel_reason",
+    "expr_tasks",
     "fuse_chains",
     "graph_of_expr",
+    "inner_io",
+    "is_expression_collection",
     "layers_for",
+    "lowered_expr",
     "run_here",
+    "tasks_from_legacy",
     "tasks_of",
+    "tree_reduction",
     "wait_on",
 ]
 
@@ -92,3 +101,64 @@ def cancel_reason(future) -> str | None:
     it says: the reason rides on the future's private state."""
     cancelled = getattr(getattr(future, "_state", None), "exception", None)
     return getattr(cancelled, "reason", None)
+
+
+# -- dask-expr (dataframes) --------------------------------------------------------
+#
+# Dataframes are expression trees (dask-expr), lowered by ``dask.compute`` before
+# the scheduler sees them; ``frame_planner.py`` reads the lowered tree. Nothing
+# here imports ``dask.dataframe`` (it needs pyarrow and takes a while to load):
+# the nodes are recognised by their class names and operands.
+
+
+def is_expression_collection(obj) -> bool:
+    """A collection backed by an expression tree of its own (a dask-expr DataFrame
+    or Series, or a scalar reduced from one), not by a layer graph."""
+    expr = getattr(obj, "expr", None)
+    return isinstance(expr, Expr) and not isinstance(expr, HLGExpr)
+
+
+def lowered_expr(collections: Iterable):
+    """What ``dask.compute(*collections)`` hands its scheduler: the collections'
+    expression, finalised and optimised (dataframes lowered to their partitions)."""
+    return FinalizeCompute(collections_to_expr(list(collections))).optimize()
+
+
+def expr_tasks(expr) -> dict:
+    """The tasks of a lowered expression, one entry per key (legacy tuples and
+    task objects mixed, as dask-expr makes them; see ``tasks_from_legacy``)."""
+    return dict(expr.__dask_graph__())
+
+
+def tasks_from_legacy(tasks: dict) -> dict:
+    """``{key: Task | DataNode | ...}`` from a mix of legacy tuples and task objects."""
+    return convert_legacy_graph(tasks)
+
+
+def inner_io(node):
+    """The reader inside a ``FusedIO`` node (several files per partition), or None."""
+    if type(node).__name__.startswith("FusedIO") and "_expr" in getattr(node, "_parameters", ()):
+        return node.operand("_expr")
+    return None
+
+
+def tree_reduction(node) -> dict | None:
+    """The parts of a dask-expr ``TreeReduce`` node (every decomposable dataframe
+    reduction lowers to one: sums, counts, means' sums and counts, min, max, var,
+    ``len`` of a filtered frame, groupby aggregations), or None for other nodes.
+
+    Its tasks apply ``chunk`` to each partition (the node's ``frame``), then
+    ``combine`` to lists of chunk results, then ``aggregate`` to the last list:
+    ``combine`` of any list of chunk (or combine) results is again such a
+    result, which is what lets each site combine its own partitions first."""
+    if type(node).__name__ != "TreeReduce":
+        return None
+    return {
+        "name": node._name,
+        "chunk_keys": list(node.frame.__dask_keys__()),
+        "combine": node.combine,
+        "combine_kwargs": node.combine_kwargs or {},
+        "aggregate": node.aggregate,
+        "aggregate_kwargs": node.aggregate_kwargs or {},
+        "split_every": node.split_every,
+    }

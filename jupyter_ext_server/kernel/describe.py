@@ -22,7 +22,8 @@ _TOKEN = re.compile(r"-[0-9a-f]{16,}$")
 def step_name(layer) -> str:
     """``mean_chunk-3f2a…`` → ``mean_chunk``; tuple names use their first part."""
     name = layer[0] if isinstance(layer, tuple) else layer
-    return _TOKEN.sub("", str(name))
+    # A dataframe node split by site is a layer per site: ``chunk-3f2a…@central``.
+    return _TOKEN.sub("", str(name).split("@")[0])
 
 
 def steps(layers) -> str:

@@ -9,6 +9,10 @@ Three sources, strongest first:
 3. attrs: xarray objects in the notebook's namespace that carry
    ``attrs["location"]`` (the DEDL notebooks' convention).
 
+Dataframes have no layers to record: their readers' URLs are recorded
+instead (``dask_sites.open_parquet``, ``at``) and matched with the registry
+patterns and storage endpoints the same way (``frame_inputs``).
+
 Only input layers (those reading no other layer) are located; layer names
 survive composition, so ``a.sum() * b.mean()`` still shows both inputs.
 """
@@ -22,8 +26,9 @@ from collections.abc import Callable, Iterator
 from dask.highlevelgraph import HighLevelGraph
 
 from .catalogue import SiteCatalogue
-from .compat import DataNode, Task
+from .compat import DataNode, Task, is_expression_collection
 from .errors import SiteError
+from .frames import TableRead, table_reads
 from .planner import key_name
 
 #: Attributes that lead from xarray's lazy wrappers down to a Zarr array and its store.
@@ -55,6 +60,8 @@ class DataLocations:
         self.catalogue = catalogue
         self.namespace = namespace
         self._recorded: dict[str, tuple[str, str]] = {}
+        #: Tables' URLs recorded for dataframes: ``{url: (site, why)}``.
+        self._recorded_urls: dict[str, tuple[str, str]] = {}
         self._probed: dict[str, tuple[str, str] | None] = {}
         self._namespace_scanned = False
         #: Called after ``record``: the cell that opened data may compute on it at once.
@@ -70,6 +77,14 @@ class DataLocations:
         ``why`` says so for people; a function of the variable's name gives
         each variable of an xarray object its own (``tp from s3://...``)."""
         count = 0
+        if is_expression_collection(obj):  # a dataframe: its tables' URLs
+            for read in table_reads(obj.expr, _storage_in):
+                for url in read.urls:
+                    self.record_url(url, site, why(None) if callable(why) else why)
+                    count += 1
+            if count and self.on_record is not None:
+                self.on_record()
+            return count
         for variable, graph in _graphs_in(obj):
             reason = why(variable) if callable(why) else why
             for name in input_layers(graph):
@@ -79,8 +94,48 @@ class DataLocations:
             self.on_record()
         return count
 
+    def record_url(self, url: str, site: str, why: str) -> None:
+        """Tables at ``url`` (and under it) live at ``site``."""
+        self._recorded_urls[url.rstrip("/")] = (site, why)
+
     def known(self) -> bool:
-        return bool(self._recorded) or self.catalogue.has_data_rules()
+        return bool(self._recorded) or bool(self._recorded_urls) or self.catalogue.has_data_rules()
+
+    def frame_inputs(self, expr) -> dict[str, tuple[str, str]]:
+        """``{reader node: (site, why)}`` for the table readers of a dataframe
+        expression whose site is known. A reader whose paths name two sites is
+        refused: its partitions cannot be told apart."""
+        found: dict[str, tuple[str, str]] = {}
+        for read in table_reads(expr, _storage_in):
+            places = [
+                (url, where) for url in read.urls if (where := self._site_of_table(read, url))
+            ]
+            sites = sorted({site for _, (site, _) in places})
+            if len(sites) > 1:
+                raise SiteError(
+                    f"One {read.what} reads tables of {' and '.join(sites)} "
+                    f"({', '.join(url for url, _ in places[:4])}). Read each site's files with "
+                    "a reader of its own and combine them with dd.concat([...]), so each site "
+                    "reduces its own part."
+                )
+            if places:
+                url, (site, why) = places[0]
+                more = f" and {len(read.urls) - 1} more path(s)" if len(read.urls) > 1 else ""
+                found[read.name] = (site, f"{read.what} {url}{more} ({why})")
+        return found
+
+    def _site_of_table(self, read: TableRead, url: str) -> tuple[str, str] | None:
+        try:
+            for recorded, where in self._recorded_urls.items():
+                if url.rstrip("/") == recorded or url.startswith(recorded + "/"):
+                    return where
+            if site := self.catalogue.site_of_url(url):
+                return site, f"the URL matches {site}'s data patterns"
+            if read.endpoint and (site := self.catalogue.site_of_endpoint(read.endpoint)):
+                return site, f"its store is {site}'s storage endpoint"
+        except SiteError:
+            return None  # the sidecar is away: the table is not located (it runs here)
+        return None
 
     def inputs_of(self, hlg) -> dict[str, tuple[str, str]]:
         """``{input layer: (site, why)}`` for the inputs of ``hlg`` whose site is known.
@@ -211,6 +266,10 @@ def _first_values(layer, count: int) -> Iterator:
         if index >= count:
             return
         yield value
+
+
+def _storage_in(value) -> tuple[str | None, str | None] | None:
+    return _storage_of(value, 0)
 
 
 def _storage_of(value, depth: int) -> tuple[str | None, str | None] | None:

@@ -8,7 +8,8 @@ Installed as ``dask.config["scheduler"]`` for the cell. Dask hands it every
   runs there; inputs living elsewhere give a ``DataWouldCrossSites`` warning;
 - otherwise by data location: no site data runs here as before, one site's
   data runs at that site, several sites' data is split (``planner.py`` plans,
-  ``split.py`` runs it).
+  ``split.py`` runs it). Dataframes are located by their readers and planned
+  on their lowered expression (``frame_planner.py``), then run the same way.
 """
 
 from __future__ import annotations
@@ -24,9 +25,10 @@ from dask.core import flatten
 from dask.highlevelgraph import HighLevelGraph
 
 from ..storage.site_rules import STS
-from .compat import graph_of_expr
+from .compat import graph_of_expr, is_expression_collection, lowered_expr
 from .describe import describe
 from .errors import DataWouldCrossSites, SiteError
+from .frame_planner import plan_frame
 from .locations import DataLocations, graph_of
 from .placement import Placement, hops_for
 from .planner import Plan, layers_needed, plan_graph, short_name
@@ -68,12 +70,19 @@ class SiteScheduler:
             graph = graph_of_expr(expr)
             if graph is not None:
                 graph = layers_needed(graph, keys)  # only what these keys read decides where
-            inputs = self.locations.inputs_of(graph) if graph is not None else {}
+                inputs = self.locations.inputs_of(graph)
+            else:  # an expression (dataframes): its table readers say where
+                inputs = self.locations.frame_inputs(expr)
         if self.route.site:
             self._warn_if_crossing(inputs)
             return self._run_at(self.route.site, expr, keys, kwargs)
         with self.record.phase("plan"):  # the phase adds up: one "plan" figure
-            plan = plan_graph(graph, keys, inputs) if inputs else Plan("none", ())
+            if not inputs:
+                plan = Plan("none", ())
+            elif graph is None:
+                graph, plan = plan_frame(expr, keys, inputs)
+            else:
+                plan = plan_graph(graph, keys, inputs)
         if plan.kind == "none":
             return self._run_here(expr, keys, kwargs)
         self.record.source = "data location"
@@ -274,10 +283,22 @@ def graph_and_keys(collections: Iterable) -> tuple[HighLevelGraph | None, list]:
 
 def plan_collections(collections: Iterable, locations: DataLocations) -> Plan:
     """The plan for ``dask.compute(*collections)`` or ``persist`` from an untagged cell."""
+    collections = list(collections)
+    if any(is_expression_collection(c) for c in collections):
+        return plan_frames(collections, locations)[2]
     graph, keys = graph_and_keys(collections)
     if graph is None:
         return Plan("none", ())
     return plan_graph(graph, keys, locations.inputs_of(graph))
+
+
+def plan_frames(collections: list, locations: DataLocations):
+    """``(graph, keys, plan)`` of ``dask.compute(*collections)`` for dataframes:
+    their expression lowered as ``dask.compute`` does, then planned on its readers."""
+    expr = lowered_expr(collections)
+    keys = list(flatten(expr.__dask_keys__()))
+    graph, plan = plan_frame(expr, keys, locations.frame_inputs(expr))
+    return graph, keys, plan
 
 
 def _users_own_client():

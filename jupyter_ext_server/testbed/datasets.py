@@ -23,6 +23,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from .tables import write_site_tables
+
 # Pixels per side of the rasters and grid points per side of the cubes.
 SIZES = {
     "small": {"raster": 256, "cube": 32, "chunk": 128},
@@ -300,7 +302,7 @@ def write_site_data(site: str, endpoint: str, size: str, keys: dict) -> list[str
             zarr_format=2,  # what the DEDL stores hold; consolidated metadata is standard there
         )
         urls.append(spec.url)
-    return urls
+    return urls + write_site_tables(site, options)
 
 
 def open_site_dataset(url: str, endpoint: str, keys: dict) -> xr.Dataset:

@@ -1,0 +1,64 @@
+"""What notebook users call for tables: ``dask_sites.open_parquet``, ``open_csv``.
+
+Like ``open_zarr`` for arrays: the table's site comes from ``site=`` or the
+registry patterns its URL matches, it is read through that site's storage
+endpoint, and the site is recorded for its URL, so computations on the
+dataframe run there (and a computation over two sites' tables is split, see
+``frame_planner.py``).
+"""
+
+from __future__ import annotations
+
+from ..storage.site_rules import site_storage_options
+from .errors import SiteError
+from .state import loaded_router
+
+
+def open_parquet(url: str, site: str | None = None, **kwargs):
+    """``dask.dataframe.read_parquet`` that knows where the table lives.
+
+    ``site`` defaults to the site whose registry patterns match ``url``. The
+    files are read through that site's storage endpoint unless
+    ``storage_options`` say otherwise; other keywords go to ``read_parquet``."""
+    return _open("read_parquet", url, site, kwargs)
+
+
+def open_csv(url: str, site: str | None = None, **kwargs):
+    """``dask.dataframe.read_csv`` that knows where the files live (as ``open_parquet``)."""
+    return _open("read_csv", url, site, kwargs)
+
+
+def _open(reader: str, url: str, site: str | None, kwargs: dict):
+    # Imported on use: dask.dataframe needs pyarrow and takes a while to load,
+    # and the extension loads in every kernel.
+    import dask.dataframe as dd  # noqa: PLC0415 (see above)
+
+    locations = loaded_router().locations
+    catalogue = locations.catalogue
+    site = site or catalogue.site_of_url(url)
+    if site is None:
+        raise SiteError(
+            f"No site's data patterns match {url}; pass site=NAME "
+            f"(known sites: {', '.join(catalogue.names()) or 'none'})."
+        )
+    catalogue.require(site)
+    if kwargs.get("storage_options") is None:
+        kwargs["storage_options"] = _site_storage_options(site, url)
+    try:
+        frame = getattr(dd, reader)(url, **kwargs)
+    except (FileNotFoundError, OSError) as err:
+        raise SiteError(
+            f"no table at {url} (site {site}): {type(err).__name__}. Check the path "
+            "(and that the table is published at that site)."
+        ) from err
+    how = "dask_sites.open_parquet" if reader == "read_parquet" else "dask_sites.open_csv"
+    locations.record_url(url, site, f"opened with {how}(..., site={site!r})")
+    return frame
+
+
+def _site_storage_options(site: str, url: str) -> dict | None:
+    """fsspec options for reading ``url`` at ``site``: its storage endpoint and the
+    user's keys for S3 URLs (``storage/site_rules.py``), nothing otherwise."""
+    if not url.startswith(("s3://", "s3a://")):
+        return None
+    return site_storage_options(loaded_router().storage.storage_of(site))
