@@ -75,12 +75,8 @@ def test_a_table_opened_with_the_helper_runs_at_its_site(kernel, logs):
 
 
 def test_plain_read_parquet_matching_a_sites_patterns_routes_there(kernel, logs):
-    """No helper: the URL matches lumi's registry patterns."""
-    code = (
-        f"plain = dd.read_parquet({LUMI!r}, "
-        "storage_options=storage_options(ENDPOINTS['lumi']))\n"
-        "int(plain.precipitation.count().compute())"
-    )
+    """No helper, no storage options, no keys: the URL matches lumi's registry patterns."""
+    code = f"plain = dd.read_parquet({LUMI!r})\nint(plain.precipitation.count().compute())"
     mark = logs.mark()
     out = run(kernel, code)
     assert int(value(out)) == int(value(run(kernel, "int(pd_lumi.precipitation.count())")))
