@@ -73,9 +73,7 @@ export interface ISiteData {
 }
 
 export type StorageCredentialsConfig =
-  | IStsWebIdentityCredentials
-  | { type: 'anonymous' }
-  | { type: 'environment' };
+  IStsWebIdentityCredentials | { type: 'anonymous' } | { type: 'environment' };
 
 /**
  * AWS STS `AssumeRoleWithWebIdentity` with the user's access token for the

@@ -77,7 +77,11 @@ function addresses(registry: ISiteRegistry): [string, string, string][] {
     );
     const credentials = site.data?.credentials;
     if (credentials?.type === 'sts-web-identity') {
-      found.push([site.name, 'data.credentials.endpoint', credentials.endpoint]);
+      found.push([
+        site.name,
+        'data.credentials.endpoint',
+        credentials.endpoint
+      ]);
     }
   }
   return found;
