@@ -64,7 +64,10 @@ def test_the_silent_first_attempt_can_be_turned_off():
         (lambda d: d["sites"][1].update(name="central"), 'site "central": name: used by more'),
         (lambda d: d.update(version=2), "registry: version:"),
         (lambda d: d["sites"][0].update(colour=7, gatway={}), 'site "central": colour'),
-        (lambda d: d["sites"][0]["auth"].update(silent_first="no"), 'site "central": auth:'),
+        (
+            lambda d: d["sites"][0]["auth"].update(silent_first="no"),
+            "site \"central\": auth.silent_first: 'no' is not of type 'boolean'",
+        ),
     ],
 )
 def test_errors_name_the_site_and_field(mutate, expected):

@@ -14,7 +14,7 @@ import fsspec
 from ..storage.site_rules import site_storage_options
 from .compat import is_expression_collection
 from .describe import describe
-from .errors import SiteError
+from .errors import SiteError, store_refused
 from .locations import DataLocations, graph_of
 from .placement import Placement
 from .planner import Plan, plan_graph
@@ -40,18 +40,13 @@ def open_zarr(url: str, site: str | None = None, storage_options: dict | None = 
     import xarray as xr  # noqa: PLC0415 (see above)
 
     locations = _locations()
-    catalogue = locations.catalogue
-    site = site or catalogue.site_of_url(url)
-    if site is None:
-        raise SiteError(
-            f"No site's data patterns match {url}; pass site=NAME "
-            f"(known sites: {', '.join(catalogue.names()) or 'none'})."
-        )
-    catalogue.require(site)
+    site = locations.catalogue.site_for(url, site)
     if storage_options is None and url.startswith(("s3://", "s3a://")):
         storage_options = site_storage_options(loaded_router().storage.storage_of(site))
     try:
         dataset = xr.open_zarr(url, storage_options=storage_options, **kwargs)
+    except PermissionError as err:
+        raise store_refused(site, url, err) from err
     except Exception as err:
         if not _is_missing(err):
             raise

@@ -25,6 +25,8 @@ class SiteData:
     endpoints: tuple[str, ...] = ()
     #: How its object store is reached: ``environment``, ``anonymous`` or ``sts-web-identity``.
     credentials: str = "environment"
+    #: The region its store's requests are signed for, if the registry says.
+    region: str | None = None
 
 
 def _normal_endpoint(url: str) -> str:
@@ -66,6 +68,7 @@ class SiteCatalogue:
                     tuple(data.get("patterns") or ()),
                     tuple(data.get("storage_endpoints") or ()),
                     (data.get("credentials") or {}).get("type", "environment"),
+                    (data.get("credentials") or {}).get("region"),
                 )
             self._sites, self._fetched_at = sites, time.monotonic()
         return self._sites
@@ -81,11 +84,26 @@ class SiteCatalogue:
                 f"unknown site {quoted(name)}; known sites: {', '.join(names) or 'none'}"
             )
 
+    def site_for(self, url: str, site: str | None = None) -> str:
+        """``site``, else the site whose patterns match ``url``: a name the registry knows,
+        or a ``SiteError`` that says to pass one."""
+        site = site or self.site_of_url(url)
+        if site is None:
+            raise SiteError(
+                f"No site's data patterns match {url}; pass site=NAME "
+                f"(known sites: {', '.join(self.names()) or 'none'})."
+            )
+        self.require(site)
+        return site
+
     def has_data_rules(self) -> bool:
         return any(s.patterns or s.endpoints for s in self._current().values())
 
     def site_of_url(self, url: str) -> str | None:
-        """The site whose patterns match ``url`` (``s3://bucket/path``)."""
+        """The site whose patterns match ``url`` (``s3://bucket/path``; ``s3a://`` is
+        the same store, named as Hadoop names it)."""
+        if url.startswith("s3a://"):
+            url = "s3://" + url[len("s3a://") :]
         candidates = (url, url.rstrip("/") + "/")
         for site in self._current().values():
             if any(fnmatchcase(c, p) for p in site.patterns for c in candidates):
@@ -98,6 +116,10 @@ class SiteCatalogue:
             if any(_normal_endpoint(e) == wanted for e in site.endpoints):
                 return site.name
         return None
+
+    def region_of(self, site: str) -> str | None:
+        data = self._current().get(site)
+        return data.region if data else None
 
     def credentials_of(self, site: str) -> str:
         data = self._current().get(site)

@@ -66,10 +66,14 @@ class SiteClients:
     def client_for(self, site: str):
         """The Client of ``site``'s current cluster (building it if needed)."""
         with self._lock:
+            before = self._entries.get(site)
             client = self._client_for(site)
-            refusal = self._entries[site].refusal
-        if refusal:
-            raise SiteError(refusal)
+            entry = self._entries[site]
+        if entry.refusal:
+            raise SiteError(entry.refusal)
+        if entry is not before and self.on_connect:
+            # Outside the lock: it may wait on the sidecar while other sites connect.
+            self.on_connect(site, client)
         return client
 
     def _client_for(self, site: str):
@@ -106,8 +110,6 @@ class SiteClients:
         entry = _Entry(connection["cluster"], client, connection["dashboardPath"])
         entry.refusal = self._check_versions(site, entry)
         self._entries[site] = entry
-        if self.on_connect and not entry.refusal:
-            self.on_connect(site, client)
         return client
 
     def _check_versions(self, site: str, entry: _Entry) -> str | None:

@@ -64,3 +64,11 @@ def site_error_from(err: SidecarError) -> SiteError:
             "dask_sites. Restart the Jupyter server (it starts the sidecar) after an upgrade."
         )
     return SiteError(str(err))
+
+
+def store_refused(site: str, url: str, err: BaseException) -> SiteError:
+    """Opening ``url`` failed because ``site``'s object store refused the keys."""
+    return SiteError(
+        f"{site}'s object store refused to read {url} ({type(err).__name__}). Log in to "
+        f"{site} again; if that does not help, ask the site for access to it."
+    )

@@ -11,6 +11,7 @@ thread before half their life is gone. Another site's keys never go there.
 
 from __future__ import annotations
 
+import importlib
 import sys
 import threading
 import time
@@ -23,12 +24,14 @@ from ..sidecar_client import SidecarClient, SidecarError
 from ..storage import site_rules
 from ..storage.keys import KEYS, StorageKeys, StorageKeysError
 from ..storage.sending import send_keys
-from ..storage.site_rules import STS, SiteStorage
+from ..storage.site_rules import FILESYSTEM_CLASS, STS, SiteStorage
 from .catalogue import SiteCatalogue
 from .errors import site_error_from
 
 #: How long the renewal thread sleeps at most between looks.
 LONGEST_NAP = 30.0
+#: The first wait after a failed renewal (it doubles while failures go on).
+RETRY_FIRST = 5.0
 
 
 class StorageAccess:
@@ -46,22 +49,35 @@ class StorageAccess:
 
     def install(self) -> None:
         for protocol in ("s3", "s3a"):
-            # By name: s3fs loads only when a URL is opened.
-            fsspec.register_implementation(protocol, site_rules.FILESYSTEM_CLASS, clobber=True)
+            # By name, so s3fs loads only when a URL is opened; but fsspec keeps a class it
+            # loaded already, so one that is loaded is replaced by the class itself.
+            fsspec.register_implementation(
+                protocol,
+                _site_class() if protocol in fsspec.registry else FILESYSTEM_CLASS,
+                clobber=True,
+                errtxt="Install s3fs to read s3:// data",
+            )
         site_rules.RESOLVER = self.storage_of_url
         if self.sidecar is not None:
             KEYS.fetch = self.fetch
 
     def uninstall(self) -> None:
         for protocol in ("s3", "s3a"):
-            fsspec.register_implementation(protocol, "s3fs.S3FileSystem", clobber=True)
+            original = sys.modules.get("s3fs")
+            fsspec.register_implementation(
+                protocol, original.S3FileSystem if original else "s3fs.S3FileSystem", clobber=True
+            )
         site_rules.RESOLVER = None
         KEYS.fetch = None
         KEYS.forget()
 
     def storage_of(self, site: str) -> SiteStorage:
+        catalogue = self.catalogue
         return SiteStorage(
-            site, self.catalogue.endpoint_of(site), self.catalogue.credentials_of(site)
+            site,
+            catalogue.endpoint_of(site),
+            catalogue.credentials_of(site),
+            catalogue.region_of(site),
         )
 
     def storage_of_url(self, url: str) -> SiteStorage | None:
@@ -119,21 +135,31 @@ class StorageAccess:
 
     def _renew(self) -> None:
         """Keep every connected site's workers holding keys with half a life left."""
+        failures: dict[str, tuple[int, str]] = {}  # site -> (failures in a row, last message)
         while not self._closed:
             nap = LONGEST_NAP
             for site in list(self._clients):
                 client = self._clients.get(site)
-                if client is None or getattr(client, "status", None) != "running":
+                status = getattr(client, "status", None)
+                if client is None or status in ("closing", "closed"):
                     with self._lock:
                         self._clients.pop(site, None)
                     continue
+                if status != "running":
+                    continue  # reconnecting: try again on the next round
                 try:
                     self._send(site)
                     keys = KEYS.get(site)
+                    failures.pop(site, None)
                     nap = min(nap, max(keys.issued_at + keys.lifetime / 2 - time.time(), 1.0))
                 except Exception as err:
-                    print(f"Dask Sites: {site}: storage keys not renewed: {err}", file=sys.stderr)
-                    nap = min(nap, 5.0)
+                    count, said = failures.get(site, (0, ""))
+                    text = f"Dask Sites: {site}: storage keys not renewed: {err}"
+                    if text != said:  # each new reason once, not every round
+                        print(text, file=sys.stderr)
+                    failures[site] = (count + 1, text)
+                    # 5 s, 10 s, 20 s ... up to the longest nap: a refusal rarely mends itself.
+                    nap = min(nap, RETRY_FIRST * 2**count)
             self._wake.wait(nap)
             self._wake.clear()
 
@@ -142,3 +168,9 @@ class StorageAccess:
         self._wake.set()
         with self._lock:
             self._clients.clear()
+
+
+def _site_class():
+    """``SiteS3FileSystem``, loaded by name (it imports s3fs, which is loaded already)."""
+    module, _, name = FILESYSTEM_CLASS.rpartition(".")
+    return getattr(importlib.import_module(module), name)

@@ -10,7 +10,7 @@ dataframe run there (and a computation over two sites' tables is split, see
 from __future__ import annotations
 
 from ..storage.site_rules import site_storage_options
-from .errors import SiteError
+from .errors import SiteError, store_refused
 from .state import loaded_router
 
 
@@ -34,19 +34,14 @@ def _open(reader: str, url: str, site: str | None, kwargs: dict):
     import dask.dataframe as dd  # noqa: PLC0415 (see above)
 
     locations = loaded_router().locations
-    catalogue = locations.catalogue
-    site = site or catalogue.site_of_url(url)
-    if site is None:
-        raise SiteError(
-            f"No site's data patterns match {url}; pass site=NAME "
-            f"(known sites: {', '.join(catalogue.names()) or 'none'})."
-        )
-    catalogue.require(site)
+    site = locations.catalogue.site_for(url, site)
     if kwargs.get("storage_options") is None:
         kwargs["storage_options"] = _site_storage_options(site, url)
     try:
         frame = getattr(dd, reader)(url, **kwargs)
-    except (FileNotFoundError, OSError) as err:
+    except PermissionError as err:
+        raise store_refused(site, url, err) from err
+    except OSError as err:
         raise SiteError(
             f"no table at {url} (site {site}): {type(err).__name__}. Check the path "
             "(and that the table is published at that site)."

@@ -38,9 +38,36 @@ def _describe(error: jsonschema.ValidationError, document: Any) -> str:
         where = f'site "{name}"' if isinstance(name, str) else f"site #{path[1] + 1}"
         path = path[2:]
     field = ".".join(str(p) for p in path) or "(document)"
-    # oneOf errors (auth) are vague at the top; the best sub-error says what is wrong.
+    types = _branch_types(error)
+    if types is not None:
+        # A union told apart by `type` (auth, data.credentials): the errors of the branch
+        # the document chose, or which types there are. Never the value itself (it may
+        # hold a secret pasted in the wrong place).
+        chosen = error.instance.get("type") if isinstance(error.instance, dict) else None
+        if not isinstance(error.instance, dict):
+            return f"{where}: {field}: must be an object"
+        if chosen not in types:
+            return f"{where}: {field}.type: must be one of {', '.join(map(repr, types))}"
+        branch = [e for e in error.context if e.schema_path[0] == types.index(chosen)]
+        best = jsonschema.exceptions.best_match(branch)
+        inner = ".".join(str(p) for p in best.relative_path)
+        return f"{where}: {field}{'.' + inner if inner else ''}: {best.message}"
+    # Other oneOf errors are vague at the top; the best sub-error says what is wrong.
     best = jsonschema.exceptions.best_match([error]) if error.context else error
     return f"{where}: {field}: {best.message}"
+
+
+def _branch_types(error: jsonschema.ValidationError) -> list[str] | None:
+    """The ``type`` of each branch of a ``oneOf`` whose branches each fix one, else None."""
+    if error.validator != "oneOf" or not isinstance(error.validator_value, list):
+        return None
+    types = [
+        (branch.get("properties") or {}).get("type", {}).get("const")
+        for branch in error.validator_value
+        if isinstance(branch, dict)
+    ]
+    ok = types and len(types) == len(error.validator_value) and all(types)
+    return types if ok else None
 
 
 def validate_registry(document: Any, allow_link_local_hosts: bool = False) -> dict:
@@ -63,13 +90,16 @@ def validate_registry(document: Any, allow_link_local_hosts: bool = False) -> di
 
 def _credential_problems(sites: list) -> list[str]:
     """Keys from STS web identity need a token only an OIDC login gives."""
+
+    def field(value: Any, name: str) -> Any:
+        return value.get(name) if isinstance(value, dict) else None
+
     return [
-        f'site "{site.get("name", "?")}": data.credentials: sts-web-identity needs '
+        f'site "{field(site, "name")}": data.credentials: sts-web-identity needs '
         'auth.type "oidc" (the keys are exchanged for the login\'s access token)'
         for site in sites
-        if isinstance(site, dict)
-        and ((site.get("data") or {}).get("credentials") or {}).get("type") == "sts-web-identity"
-        and (site.get("auth") or {}).get("type") != "oidc"
+        if field(field(field(site, "data"), "credentials"), "type") == "sts-web-identity"
+        and field(field(site, "auth"), "type") != "oidc"
     ]
 
 

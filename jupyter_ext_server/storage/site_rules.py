@@ -21,6 +21,8 @@ class SiteStorage:
     endpoint: str | None
     #: ``environment``, ``anonymous`` or ``sts-web-identity`` (``data.credentials.type``).
     credentials: str = "environment"
+    #: The region requests are signed for (``data.credentials.region``), if the registry says.
+    region: str | None = None
 
 
 #: url -> the site whose rules match it (set by the kernel; None on workers).
@@ -37,4 +39,5 @@ def site_storage_options(storage: SiteStorage) -> dict:
         "site": storage.site,
         "site_endpoint": storage.endpoint,
         "site_credentials": storage.credentials,
+        "site_region": storage.region,
     }

@@ -1,4 +1,4 @@
-"""The plugin that carries a site's keys to that site's workers (``keys.send_keys``)."""
+"""The plugin that carries a site's keys to that site's workers (``sending.send_keys``)."""
 
 from __future__ import annotations
 

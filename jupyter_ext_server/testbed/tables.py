@@ -104,7 +104,7 @@ def write_site_tables(site: str, storage_options: dict) -> list[str]:
     returns their URLs."""
     import s3fs
 
-    fs = s3fs.S3FileSystem(**storage_options)
+    fs = s3fs.S3FileSystem(skip_instance_cache=True, **storage_options)
     urls = []
     for spec in tables_of(site):
         if not fs.exists(spec.bucket):

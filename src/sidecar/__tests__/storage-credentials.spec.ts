@@ -133,6 +133,27 @@ describe('object-store keys from STS web identity', () => {
     expect(run.calls[1].get('WebIdentityToken')).toBe('second.login.sig');
   });
 
+  it('does not hand a fetch of the old login to the next one', async () => {
+    let release: (r: Response) => void = () => undefined;
+    const later = '2026-12-07T11:00:00Z';
+    const run = harness([
+      () => new Promise<Response>(resolve => (release = resolve)),
+      () => new Response(keysXml(2, later))
+    ]);
+    const old = run.credentials.forSite('central');
+    await new Promise(resolve => setImmediate(resolve));
+    run.logout();
+    const next = run.credentials.forSite('central');
+    release(new Response(keysXml(1, later)));
+    expect((await old).accessKeyId).toBe('ASIA1');
+    expect((await next).accessKeyId).toBe('ASIA2');
+    expect(run.calls[1].get('WebIdentityToken')).toBe('second.login.sig');
+    // The old login's keys were not kept either.
+    expect((await run.credentials.forSite('central')).accessKeyId).toBe(
+      'ASIA2'
+    );
+  });
+
   it.each([
     [
       'a refusal, in the STS own words',

@@ -42,6 +42,8 @@ export class SiteCredentials {
       if (change.state.status !== 'logged-in') {
         for (const site of change.sites) {
           this.held.delete(site);
+          // A fetch under the old login answers only those already waiting on it.
+          this.inFlight.delete(site);
           this.logins.set(site, (this.logins.get(site) ?? 0) + 1);
         }
       }
