@@ -245,3 +245,80 @@ def test_persist_over_two_sites_is_refused(tables):
         sched.persist([both(tables).temperature.sum()])
     with pytest.raises(SiteError, match="mixes rows of central and lumi"):
         sched.persist([both(tables)])
+
+
+@pytest.mark.parametrize(
+    "label, says",
+    [
+        ("nlargest", "a top-n (nlargest)"),
+        ("unique", "distinct rows (unique/drop_duplicates)"),
+        ("drop_duplicates", "distinct rows (unique/drop_duplicates)"),
+        ("groupby first", "a groupby agg that keeps rows' values"),
+    ],
+)
+def test_tree_reductions_whose_partials_are_rows_are_refused(tables, label, says):
+    """They lower to a tree reduction too, but each site's partial would be its
+    rows (its top-n, its distinct rows): refused before anything runs."""
+    lazy = both(tables)
+    cases = {
+        "nlargest": lazy.nlargest(1000, "precipitation"),
+        "unique": lazy.station.unique(split_out=1),
+        "drop_duplicates": lazy.drop_duplicates(split_out=1),
+        "groupby first": lazy.groupby("month").agg({"temperature": "first"}),
+    }
+    sched, clients, _ = scheduler(tables)
+    with pytest.raises(SiteError) as refused:
+        dask.compute(cases[label], scheduler=sched)
+    message = str(refused.value)
+    assert message.startswith("Not run: this dataframe computation mixes rows of central and lumi")
+    assert says in message and "Reduce each site's table first" in message
+    assert all(client.keys_run == [] for client in clients.values())
+
+
+def test_value_counts_and_one_sites_top_n_still_split(tables):
+    """Counts per value are a groupby size; a top-n within one site, summed
+    there, moves only the sum."""
+    central, lumi = tables["central"], tables["lumi"]
+    pc, pl = tables["pandas"]["central"], tables["pandas"]["lumi"]
+    counts = both(tables).month.value_counts(split_out=1)
+    top = central.precipitation.nlargest(5).sum() + lumi.precipitation.sum()
+    sched, _, _ = scheduler(tables)
+    got_counts, got_top = dask.compute(counts, top, scheduler=sched)
+    expected = pandas_both(tables).month.value_counts()
+    pd.testing.assert_series_equal(got_counts.sort_index(), expected.sort_index())
+    assert float(got_top) == pytest.approx(
+        pc.precipitation.nlargest(5).sum() + pl.precipitation.sum()
+    )
+
+
+def test_an_in_memory_frame_in_the_concat_is_reduced_with_the_mix(tables):
+    """Its partitions have no site: their partial is computed with the mix
+    (here), each site's from its own partitions only."""
+    extra = table("extra", 2)
+    mixed = dd.concat([tables["central"], tables["lumi"], dd.from_pandas(extra, npartitions=2)])
+    computation = mixed.temperature.sum()
+    graph, _, plan = plan_frames([computation], tables["locations"])
+    assert plan.kind == "split" and plan.sites == ("central", "lumi")
+    assert any(layer.endswith("@here") and PARTIAL in layer for layer in graph.layers)
+    sched, clients, _ = scheduler(tables)
+    (got,) = dask.compute(computation, scheduler=sched)
+    expected = pd.concat([pandas_both(tables), extra]).temperature.sum()
+    assert float(got) == pytest.approx(float(expected))
+    for site in ("central", "lumi"):
+        assert [PARTIAL in str(k[0]) for k in clients[site].keys_run] == [True]
+
+
+def test_every_file_of_a_long_csv_list_is_located(tables):
+    """200 files, lumi's from the 101st on: both sites are found (one reader
+    over two sites is refused), not just the first files' site."""
+    paths = []
+    for site in ("central", "lumi"):
+        folder = tables["dir"] / f"{site}-many"
+        folder.mkdir()
+        for i in range(100):
+            path = folder / f"part.{i:03}.csv"
+            path.write_text("month,temperature\n1,2.5\n")
+            paths.append(str(path))
+    frame = dd.read_csv(paths)
+    with pytest.raises(SiteError, match=r"One read_csv reads tables of central and lumi"):
+        plan_frames([frame.temperature.sum()], tables["locations"])

@@ -251,17 +251,15 @@ def test_a_site_that_trusts_the_hub_works_with_no_login(hub_testbed, admin):
                 kernel, "import dask_sites\ndask_sites.client('leonardo').scheduler.address"
             )
             assert address.result and address.result.endswith(f"/{cluster}'"), address
-            # Dask Sites gives kernels no token and no JWT: what is there is the hub's
-            # own (as in every JupyterHub; dask-gateway's client reads it) and the
-            # testbed's fixed object-store key (issue 17 replaces it).
+            # Dask Sites gives kernels no token, no JWT and no object-store key: what is
+            # there is the hub's own (as in every JupyterHub; dask-gateway's client
+            # reads it).
             names = run(
                 kernel,
                 "sorted(k for k, v in __import__('os').environ.items()"
                 " if 'TOKEN' in k or 'SECRET' in k or 'eyJ' in v)",
             )
-            assert names.result == (
-                "['AWS_SECRET_ACCESS_KEY', 'JPY_API_TOKEN', 'JUPYTERHUB_API_TOKEN']"
-            ), names
+            assert names.result == "['JPY_API_TOKEN', 'JUPYTERHUB_API_TOKEN']", names
         # The gateway knows the cluster as alice's: bob does not see it.
         bob = signed_in(hub_testbed, admin, "bob")
         theirs = bob.get("dask-sites/api/sites/leonardo/clusters").json()["clusters"]

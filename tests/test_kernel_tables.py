@@ -178,3 +178,21 @@ def test_explain_describes_a_dataframe_split(kernel):
     assert "central: computes mean-tree-partial" in text
     assert "lumi: computes mean-tree-partial" in text
     assert "this kernel: runs mean-tree" in text
+
+
+def test_arrays_and_tables_of_two_sites_in_one_compute_are_refused(kernel, logs):
+    """Dataframes are split by their readers, arrays by their layers: one compute of
+    both at two sites is refused before anything runs, saying to compute them apart."""
+    run(kernel, "flood = dask_sites.open_zarr('s3://central-gfm/flood_extent.zarr')")
+    mark = logs.mark()
+    out = run(kernel, "dask.compute(lumi.temperature.mean(), flood.flood_extent.mean())")
+    assert out.error is not None and "mixes dataframes with arrays of central" in out.error
+    assert "Compute them in separate calls" in out.error
+    assert all(logs.since(mark, site) == "" for site in SITES)
+
+
+def test_persist_in_a_tagged_cell_cannot_take_another_sites_rows(kernel, logs):
+    mark = logs.mark()
+    out = run(kernel, "%%site central\nkept = lumi.persist()")
+    assert out.error is not None and "reads data that lives at lumi" in out.error
+    assert all(logs.since(mark, site) == "" for site in SITES)

@@ -314,9 +314,18 @@ def test_cluster_started_with_plain_dask_gateway_is_listed(logged_in, testbed):
 
 def test_kernels_read_the_registrys_data_rules(logged_in, testbed):
     sites = {s["name"]: s for s in logged_in.kernel.get("/kernel/sites")["sites"]}
+    lumi = testbed.sites["lumi"]
     assert sites["lumi"]["data"] == {
         "patterns": ["s3://lumi-*/**"],
-        "storage_endpoints": [testbed.sites["lumi"].storage],
+        "storage_endpoints": [lumi.storage],
+        # How keys are had, not keys: those come from their own kernel-only route.
+        "credentials": {
+            "type": "sts-web-identity",
+            "endpoint": lumi.storage,
+            "role": "arn:aws:iam::123456789012:role/lumi-data",
+            "duration": 900,
+            "region": "eu-central-1",
+        },
     }
     with pytest.raises(SidecarError) as refused:
         logged_in.browser.get("/kernel/sites")

@@ -17,6 +17,7 @@ from dask._expr import Expr, FinalizeCompute, HLGExpr  # dask ≥ 2025: collecti
 from dask._task_spec import DataNode, Task, convert_legacy_graph, fuse_linear_task_spec
 from dask.base import collections_to_expr
 from dask.highlevelgraph import HighLevelGraph
+from dask.utils import funcname, key_split, methodcaller
 
 __all__ = [
     "DataNode",
@@ -58,6 +59,35 @@ def graph_of_expr(expr) -> HighLevelGraph | None:
             return None  # an expression we cannot read layer by layer
         pending.extend(children)
     return HighLevelGraph.merge(*graphs) if graphs else None
+
+
+def legacy_graphs_in(expr) -> HighLevelGraph | None:
+    """The HighLevelGraphs of the legacy collections (arrays, xarray, delayed) inside an
+    expression that also holds others (dataframes), or None: their inputs count too."""
+    graphs, pending = [], [expr]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, HLGExpr):
+            graphs.append(node.hlg)
+        else:
+            pending.extend(node.dependencies())
+    return HighLevelGraph.merge(*graphs) if graphs else None
+
+
+#: Key names of table readers once dask has turned a dataframe into plain tasks.
+_READER_KEYS = ("read_parquet", "readparquet", "read-", "read_csv", "read_json", "from_map")
+
+
+def has_materialised_tables(graph: HighLevelGraph) -> bool:
+    """Did dask turn dataframes into plain tasks in ``graph``? It does when one
+    ``dask.compute`` mixes them with arrays or delayed objects (and warns); their
+    tables can then no longer be told apart from the rest."""
+    return any(
+        key_split(key).startswith(_READER_KEYS)
+        for layer in graph.layers.values()
+        if type(layer).__name__ == "MaterializedLayer"
+        for key in layer
+    )
 
 
 def tasks_of(graph: HighLevelGraph) -> dict:
@@ -143,9 +173,16 @@ def inner_io(node):
 
 
 def tree_reduction(node) -> dict | None:
-    """The parts of a dask-expr ``TreeReduce`` node (every decomposable dataframe
-    reduction lowers to one: sums, counts, means' sums and counts, min, max, var,
-    ``len`` of a filtered frame, groupby aggregations), or None for other nodes.
+    """The parts of a dask-expr ``TreeReduce`` node, or None for other nodes.
+
+    Dataframe reductions lower to one when they need no shuffle: sums, counts,
+    means' sums and counts, min, max, var, ``len``, groupby aggregations, but
+    also ``nlargest``, ``unique``/``drop_duplicates`` (``split_out=1``) and
+    others whose partials are rows. ``kind`` names what lowered to it
+    (``_reductions.Sum``, ``_groupby.Mean``: module and class, so dataframe and
+    groupby sums differ); ``steps``, for a groupby ``agg`` spec, the method each
+    intermediate column is combined with (``sum``, ``max``; ``?`` for anything
+    but a plain method, such as ``list`` or a custom ``Aggregation``), else None.
 
     Its tasks apply ``chunk`` to each partition (the node's ``frame``), then
     ``combine`` to lists of chunk results, then ``aggregate`` to the last list:
@@ -153,12 +190,30 @@ def tree_reduction(node) -> dict | None:
     result, which is what lets each site combine its own partitions first."""
     if type(node).__name__ != "TreeReduce":
         return None
+    kind = node.kind
+    combine_kwargs = node.combine_kwargs or {}
     return {
         "name": node._name,
+        "kind": f"{getattr(kind, '__module__', '').rpartition('.')[2]}.{funcname(kind)}",
+        "steps": _spec_steps(combine_kwargs.get("funcs")),
         "chunk_keys": list(node.frame.__dask_keys__()),
         "combine": node.combine,
-        "combine_kwargs": node.combine_kwargs or {},
+        "combine_kwargs": combine_kwargs,
         "aggregate": node.aggregate,
         "aggregate_kwargs": node.aggregate_kwargs or {},
         "split_every": node.split_every,
     }
+
+
+def _spec_steps(funcs) -> frozenset[str] | None:
+    """How a groupby ``agg`` combines its intermediate columns: ``funcs`` are
+    ``(column, _apply_func_to_column, {"func": M.sum, ...})`` triples."""
+    if not isinstance(funcs, (list, tuple)):
+        return None
+    steps = set()
+    for spec in funcs:
+        apply_to, kwargs = (spec[1], spec[2]) if len(spec) == 3 else (None, None)
+        func = kwargs.get("func") if isinstance(kwargs, dict) else None
+        plain = funcname(apply_to) == "_apply_func_to_column" if apply_to else False
+        steps.add(func.method if plain and isinstance(func, methodcaller) else "?")
+    return frozenset(steps)

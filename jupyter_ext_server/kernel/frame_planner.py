@@ -8,27 +8,32 @@ expression becomes a ``HighLevelGraph`` that ``plan_graph`` can cut and
 1. Every task gets the sites of the table partitions it reads (the task
    graph of the lowered expression, unfused: one ``(name, partition)`` key
    per partition of each node).
-2. A tree reduction (``TreeReduce``: sums, counts, means, min, max, var,
-   ``len`` of a filtered frame, groupby aggregations) whose partitions come
-   from several sites is rewritten: each site combines its own partitions
-   (``combine``, in batches of the reduction's ``split_every``) into one
-   partial result, and the reduction's ``aggregate`` reads those partials.
-   That is the reduction dask would have run, with its combine tree grouped
-   by site instead of by partition number.
+2. A tree reduction (``TreeReduce``) that aggregates (``AGGREGATING``: sums,
+   counts, means, min, max, var, ``len`` of a filtered frame, groupby
+   aggregations of those) whose partitions come from several sites is
+   rewritten: each site combines its own partitions (``combine``, in batches
+   of the reduction's ``split_every``) into one partial result, and the
+   reduction's ``aggregate`` reads those partials. That is the reduction dask
+   would have run, with its combine tree grouped by site instead of by
+   partition number. Partitions of no site (``dd.from_pandas``) get a partial
+   of their own, computed with the mix. Other tree reductions (``nlargest``,
+   ``unique``, ``drop_duplicates``: their partials are a site's rows) are not
+   reductions here, and mixing them is refused (4.).
 3. The tasks are grouped into layers by node and site, so ``plan_graph``
    cuts at the last single-site layers: the partials (and single-site
    results such as ``central.x.sum()`` in ``central.x.sum() + lumi.x.mean()``).
 4. Mixing sites is allowed only on *reduced* data: every layer that mixes
    sites must read reductions (or values made from them), never a site's rows.
-   A merge, a concat brought back whole, a median, a shuffle (``nunique``,
-   non-decomposable groupby aggregations, ``groupby().apply``) mix rows: they
-   are refused with what mixes, which sites, and what to do instead.
+   A merge, a concat brought back whole, a median, a top-n, distinct rows, a
+   shuffle (``nunique``, non-decomposable groupby aggregations,
+   ``groupby().apply``) mix rows: they are refused with what mixes, which
+   sites, and what to do instead.
 """
 
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from dask.highlevelgraph import HighLevelGraph, MaterializedLayer
 from dask.utils import apply
@@ -44,6 +49,52 @@ Key = Hashable
 PARTIAL = "-partial"
 #: The combine levels below it, at the site: ``sum-tree-combine-<token>``.
 COMBINE = "-combine"
+#: The group of a reduction's partitions that read no site's table (in-memory frames).
+NO_SITE = ""
+
+#: Tree reductions whose partials are aggregates, not rows (dask-expr's classes,
+#: ``module.class`` as ``compat.tree_reduction`` names them). Not here, so refused
+#: across sites: nlargest/nsmallest, unique, drop_duplicates, str.cat,
+#: is_monotonic, custom reductions, groupby first/last/head/tail/unique.
+AGGREGATING = frozenset(
+    f"_reductions.{name}"
+    for name in (
+        *("Sum", "Prod", "Max", "Min", "Any", "All", "Count", "IndexCount", "Len", "Size"),
+        *("Var", "Moment", "Cov", "Corr", "IdxMin", "IdxMax", "NuniqueApprox", "NBytes"),
+        *("MemoryUsageIndex", "MemoryUsageFrame", "TotalMemoryUsageFrame"),
+        # Counts per distinct value, as groupby(...).size() below.
+        *("ValueCounts", "Mode", "PivotTableSum", "PivotTableCount"),
+    )
+) | frozenset(
+    f"_groupby.{name}"
+    for name in (
+        *("Sum", "Prod", "Min", "Max", "Count", "Size", "Mean", "Var", "Std"),
+        *("IdxMin", "IdxMax", "Cov", "Corr", "ValueCounts"),
+    )
+)
+#: A groupby ``agg`` spec aggregates when each intermediate column is combined by one of
+#: these (sum, mean, count, size, var/std, min, max, prod do; first, last, list, custom not).
+AGGREGATING_SPEC = "_groupby.DecomposableGroupbyAggregation"
+AGGREGATING_STEPS = frozenset({"sum", "min", "max", "prod"})
+
+#: What a refused tree reduction mixes, for the message (by dask-expr class name).
+_KEEPS_ROWS = {
+    "NLargest": "a top-n (nlargest), which brings each site's top rows together",
+    "NSmallest": "a top-n (nsmallest), which brings each site's bottom rows together",
+    "NFirst": "the first rows of each site brought together",
+    "NLast": "the last rows of each site brought together",
+    "Unique": "distinct rows (unique/drop_duplicates), which brings each site's distinct rows "
+    "together",
+    "DropDuplicates": "distinct rows (unique/drop_duplicates), which brings each site's "
+    "distinct rows together",
+    "First": "a groupby first/last, which keeps rows' values",
+    "Last": "a groupby first/last, which keeps rows' values",
+    "Head": "a groupby head/tail, which keeps rows",
+    "Tail": "a groupby head/tail, which keeps rows",
+    "DecomposableGroupbyAggregation": "a groupby agg that keeps rows' values (first, last, "
+    "list or a custom Aggregation)",
+    "Cat": "the rows' strings joined (str.cat)",
+}
 
 
 @dataclass(frozen=True)
@@ -55,6 +106,8 @@ class FrameGraph:
     reduced: frozenset[str]
     #: Each layer's sites.
     sites: Mapping[str, frozenset[str]]
+    #: Tree reductions whose partials are rows: name → what they do, for a refusal.
+    keeps_rows: Mapping[str, str] = field(default_factory=dict)
 
 
 def plan_frame(expr, keys: Iterable[Key], inputs: Mapping[str, tuple[str, str]]):
@@ -84,14 +137,22 @@ def frame_graph(expr, read_sites: Mapping[str, str]) -> FrameGraph:
     tasks = tasks_from_legacy(legacy)
     sites = task_sites(tasks, read_sites)
     reduced_names: set[str] = set()
+    keeps_rows: dict[str, str] = {}
     rewritten = False
     for node in expr.walk():
         reduction = tree_reduction(node)
         if reduction is None:
             continue
+        if not aggregates(reduction):
+            # Its partials would be rows: not a reduction (a layer mixing it is refused).
+            kind = reduction["kind"].rpartition(".")[2]
+            keeps_rows[reduction["name"]] = _KEEPS_ROWS.get(
+                kind, f"a reduction whose partials are rows ({kind})"
+            )
+            continue
         reduced_names.add(reduction["name"])
         by_site = _chunks_by_site(reduction["chunk_keys"], sites)
-        if by_site is not None and len(by_site) > 1:
+        if by_site is not None and len(set(by_site) - {NO_SITE}) > 1:
             _split_by_site(legacy, reduction, by_site)
             reduced_names.add(_partial_name(reduction["name"]))
             reduced_names.add(_partial_name(reduction["name"], COMBINE))
@@ -99,7 +160,15 @@ def frame_graph(expr, read_sites: Mapping[str, str]) -> FrameGraph:
     if rewritten:
         tasks = tasks_from_legacy(legacy)
         sites = task_sites(tasks, read_sites)
-    return _layered(tasks, sites, set(read_sites), reduced_names)
+    return _layered(tasks, sites, set(read_sites), reduced_names, keeps_rows)
+
+
+def aggregates(reduction: dict) -> bool:
+    """Whether a tree reduction's partials are aggregates (its kind is allowed), not rows."""
+    if reduction["kind"] in AGGREGATING:
+        return True
+    steps = reduction["steps"]
+    return reduction["kind"] == AGGREGATING_SPEC and bool(steps) and steps <= AGGREGATING_STEPS
 
 
 def task_sites(tasks: Mapping[Key, object], read_sites: Mapping[str, str]) -> dict:
@@ -135,9 +204,10 @@ def mixed_rows_message(layer: str, raw: list[str], frame: FrameGraph, plan: Plan
     sites = [site for site in plan.sites if site in mixed]
     tables = [f"{why} at {site}" for site, why in dict.fromkeys(plan.inputs.values())]
     operation = step_name(layer)
+    what = frame.keeps_rows.get(layer.split("@")[0]) or _what_mixes(operation)
     return (
         f"Not run: this dataframe computation mixes rows of {' and '.join(sites)}: "
-        f"{_what_mixes(operation)} ({operation!r}).\n"
+        f"{what} ({operation!r}).\n"
         "Tables:\n" + "".join(f"  {table}\n" for table in tables) + "Across sites, Dask Sites "
         "runs only what each site can reduce on its own rows first: sum, count, mean, min, max, "
         "var/std, len, and groupby(...).agg of those, over dd.concat([...]) of the sites' "
@@ -173,13 +243,15 @@ def _partial_name(name: str, step: str = PARTIAL) -> str:
 
 def _chunks_by_site(chunk_keys: list, sites: Mapping) -> dict[str, list] | None:
     """The reduction's chunk keys grouped by site, or None if a chunk mixes
-    sites (then the reduction already reads mixed rows) or has none."""
+    sites (then the reduction already reads mixed rows). Chunks of no site
+    (an in-memory frame in a ``dd.concat``) are a group of their own,
+    ``NO_SITE``: their partial has no site, so it is computed with the mix."""
     grouped: dict[str, list] = {}
     for key in chunk_keys:
         its = sites.get(key, frozenset())
-        if len(its) != 1:
+        if len(its) > 1:
             return None
-        grouped.setdefault(next(iter(its)), []).append(key)
+        grouped.setdefault(next(iter(its)) if its else NO_SITE, []).append(key)
     return grouped
 
 
@@ -220,7 +292,9 @@ def _split_by_site(legacy: dict, reduction: dict, by_site: dict[str, list]) -> N
 # -- layers -----------------------------------------------------------------------------
 
 
-def _layered(tasks: dict, sites: dict, readers: set[str], reduced_names: set[str]) -> FrameGraph:
+def _layered(
+    tasks: dict, sites: dict, readers: set[str], reduced_names: set[str], keeps_rows: dict
+) -> FrameGraph:
     """Tasks grouped by node name and site set: a node whose partitions come
     from several sites (``stackpartition`` of a concat) gives one layer per site."""
     groups: dict[tuple, dict] = {}
@@ -242,7 +316,7 @@ def _layered(tasks: dict, sites: dict, readers: set[str], reduced_names: set[str
                 dependencies[layer_of[key]].add(layer_of[dep])
     graph = HighLevelGraph(layers, dependencies)
     reduced = _reduced_layers(graph, layer_sites, readers, reduced_names)
-    return FrameGraph(graph, frozenset(reduced), layer_sites)
+    return FrameGraph(graph, frozenset(reduced), layer_sites, keeps_rows)
 
 
 def _reduced_layers(graph, layer_sites, readers: set[str], reduced_names: set[str]) -> set[str]:

@@ -27,10 +27,6 @@ from .compat import inner_io
 #: Finds ``(url, endpoint)`` of the fsspec file a value reads (``locations._storage_of``).
 StorageOf = Callable[[object], "tuple[str | None, str | None] | None"]
 
-#: Readers' items looked at per ``FromMap`` node: all files of one call share a store,
-#: but a list of paths may name two sites, so a few are read.
-_ITEMS_LOOKED_AT = 64
-
 
 @dataclass(frozen=True)
 class TableRead:
@@ -133,10 +129,15 @@ def _endpoint_of_options(node) -> str | None:
 
 
 def _files_of(iterables, storage_of: StorageOf) -> Iterator[tuple[str | None, str | None]]:
-    """``(url, endpoint)`` of the files a ``FromMap`` node's calls read."""
+    """``(url, endpoint)`` of the files a ``FromMap`` node's calls read.
+
+    Every item: a list of paths may name two sites anywhere in it (lumi's files
+    after 100 of central's), and a reader over two sites must be refused, not
+    placed at the first one. Finding an item's file and matching its URL is
+    cheap next to reading the file (``locations.frame_inputs`` dedupes URLs)."""
     for iterable in iterables if isinstance(iterables, (list, tuple)) else ():
         items = iterable if isinstance(iterable, (list, tuple)) else ()
-        for item in items[:_ITEMS_LOOKED_AT]:
+        for item in items:
             found = storage_of(item)
             if found:
                 yield found

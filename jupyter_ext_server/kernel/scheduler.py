@@ -25,7 +25,13 @@ from dask.core import flatten
 from dask.highlevelgraph import HighLevelGraph
 
 from ..storage.site_rules import STS
-from .compat import graph_of_expr, is_expression_collection, lowered_expr
+from .compat import (
+    graph_of_expr,
+    has_materialised_tables,
+    is_expression_collection,
+    legacy_graphs_in,
+    lowered_expr,
+)
 from .describe import describe
 from .errors import DataWouldCrossSites, SiteError
 from .frame_planner import plan_frame
@@ -71,8 +77,14 @@ class SiteScheduler:
             if graph is not None:
                 graph = layers_needed(graph, keys)  # only what these keys read decides where
                 inputs = self.locations.inputs_of(graph)
+                if inputs and has_materialised_tables(graph):
+                    self._refuse_mixed_kinds({}, inputs)
             else:  # an expression (dataframes): its table readers say where
                 inputs = self.locations.frame_inputs(expr)
+                arrays = legacy_graphs_in(expr)
+                if arrays is not None and (array_inputs := self.locations.inputs_of(arrays)):
+                    self._refuse_mixed_kinds(inputs, array_inputs)
+                    inputs = {**inputs, **array_inputs}
         if self.route.site:
             self._warn_if_crossing(inputs)
             return self._run_at(self.route.site, expr, keys, kwargs)
@@ -91,11 +103,28 @@ class SiteScheduler:
             return self._run_at(plan.site, expr, keys, kwargs, plan)
         return self._run_split(graph, keys, plan)
 
+    def _refuse_mixed_kinds(self, frames: dict, arrays: dict) -> None:
+        """Dataframes are planned by their readers, arrays by their layers: one
+        computation of both runs only where all of them live."""
+        sites = {site for site, _ in [*frames.values(), *arrays.values()]}
+        if frames and len(sites) == 1:
+            return
+        raise SiteError(
+            "This computation mixes dataframes with arrays of "
+            + " and ".join(sorted(sites))
+            + " in one dask.compute: Dask Sites routes and splits each kind on its own. "
+            "Compute them in separate calls (each goes where its data lives), then combine "
+            "the small results."
+        )
+
     # -- dask.persist --------------------------------------------------------------
 
     def persist(self, collections, optimize_graph: bool = True, **kwargs):
         site = self.route.site
-        if site is None:
+        if site is not None:
+            collections = list(collections)
+            self._warn_if_crossing(self._inputs_of_collections(collections))
+        else:
             plan = plan_collections(collections, self.locations)
             if plan.kind == "split":
                 raise SiteError(
@@ -118,6 +147,16 @@ class SiteScheduler:
         self.record.add(site, elapsed, 0)
         self.record.wall_seconds += elapsed
         return results
+
+    def _inputs_of_collections(self, collections: list) -> dict:
+        """Where the inputs of ``collections`` live (arrays' layers, dataframes' readers)."""
+        inputs: dict = {}
+        for collection in collections:
+            if is_expression_collection(collection):
+                inputs.update(self.locations.frame_inputs(lowered_expr([collection])))
+            elif (graph := graph_of(collection)) is not None:
+                inputs.update(self.locations.inputs_of(graph))
+        return inputs
 
     # -- where the work goes ---------------------------------------------------------
 
