@@ -93,6 +93,7 @@ class StoreGuard:
             return _error(environ, start_response, "404 Not Found", "NotFound", "Not here.")
         auth = environ.get("HTTP_AUTHORIZATION", "")
         if not auth:
+            # Unsigned: only the token exchange may be (presigned URLs are not offered here).
             form = self._form(environ)
             if form.get("Action") == ["AssumeRoleWithWebIdentity"]:
                 return self._web_identity(environ, start_response, form)
@@ -136,7 +137,8 @@ class StoreGuard:
         if environ.get("HTTP_X_AMZ_SECURITY_TOKEN"):
             key_id = auth.partition("Credential=")[2].partition("/")[0]
             assumed = sts_backends[ACCOUNT]["aws"].get_assumed_role_from_access_key(key_id)
-            if assumed is not None and assumed.expiration <= dt.datetime.utcnow():
+            now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)  # moto's naive UTC
+            if assumed is not None and assumed.expiration <= now:
                 return ("400 Bad Request", "ExpiredToken", "The provided token has expired.")
         return None
 
@@ -192,7 +194,10 @@ class StoreGuard:
         form.pop("Policy", None)  # moto ignores session policies
         body = urllib.parse.urlencode(form, doseq=True).encode()
         host = environ.get("HTTP_HOST", "localhost")
-        signed = AWSRequest(method="POST", url=f"http://{host}/", data=body, headers={"Host": host})
+        # The URL asked (path and query too): moto checks the signature against it.
+        query = environ.get("QUERY_STRING", "")
+        url = f"http://{host}{environ.get('PATH_INFO') or '/'}{'?' + query if query else ''}"
+        signed = AWSRequest(method="POST", url=url, data=body, headers={"Host": host})
         SigV4Auth(self.broker, "sts", REGION).add_auth(signed)
         environ.update(
             HTTP_AUTHORIZATION=signed.headers["Authorization"],
