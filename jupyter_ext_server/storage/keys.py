@@ -66,10 +66,10 @@ class KeyStore:
         self.fetch: Callable[[str], StorageKeys] | None = None
 
     def put(self, site: str, keys: StorageKeys) -> None:
+        # The latest keys win, also when they end sooner: after a new login they are
+        # another user's, and the held ones must not outlive that.
         with self._lock:
-            held = self._keys.get(site)
-            if held is None or keys.expires_at >= held.expires_at:
-                self._keys[site] = keys
+            self._keys[site] = keys
 
     def get(self, site: str) -> StorageKeys:
         held = self._keys.get(site)
