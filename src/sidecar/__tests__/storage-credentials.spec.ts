@@ -134,19 +134,25 @@ describe('object-store keys from STS web identity', () => {
   });
 
   it('does not hand a fetch of the old login to the next one', async () => {
-    let release: (r: Response) => void = () => undefined;
+    const releases: ((r: Response) => void)[] = [];
     const later = '2026-12-07T11:00:00Z';
-    const run = harness([
-      () => new Promise<Response>(resolve => (release = resolve)),
-      () => new Response(keysXml(2, later))
-    ]);
+    const deferred = () =>
+      new Promise<Response>(resolve => releases.push(resolve));
+    const run = harness([deferred, deferred]);
     const old = run.credentials.forSite('central');
     await new Promise(resolve => setImmediate(resolve));
     run.logout();
     const next = run.credentials.forSite('central');
-    release(new Response(keysXml(1, later)));
+    await new Promise(resolve => setImmediate(resolve));
+    releases[0](new Response(keysXml(1, later)));
     expect((await old).accessKeyId).toBe('ASIA1');
+    // The old fetch ending leaves the new login's fetch to those who ask now.
+    const alsoNext = run.credentials.forSite('central');
+    await new Promise(resolve => setImmediate(resolve));
+    releases[1](new Response(keysXml(2, later)));
     expect((await next).accessKeyId).toBe('ASIA2');
+    expect((await alsoNext).accessKeyId).toBe('ASIA2');
+    expect(run.calls).toHaveLength(2);
     expect(run.calls[1].get('WebIdentityToken')).toBe('second.login.sig');
     // The old login's keys were not kept either.
     expect((await run.credentials.forSite('central')).accessKeyId).toBe(

@@ -85,13 +85,21 @@ export class SiteCredentials {
     if (held && this.fresh(held)) {
       return held;
     }
-    let pending = this.inFlight.get(site.name);
-    if (!pending) {
-      pending = this.fetchKeys(site, config, authorization).finally(() =>
-        this.inFlight.delete(site.name)
-      );
-      this.inFlight.set(site.name, pending);
+    const waiting = this.inFlight.get(site.name);
+    if (waiting) {
+      return waiting;
     }
+    const pending: Promise<IHeld> = this.fetchKeys(
+      site,
+      config,
+      authorization
+    ).finally(() => {
+      // A logout meanwhile may have put a new login's fetch in its place: keep that one.
+      if (this.inFlight.get(site.name) === pending) {
+        this.inFlight.delete(site.name);
+      }
+    });
+    this.inFlight.set(site.name, pending);
     return pending;
   }
 
