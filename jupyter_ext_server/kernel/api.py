@@ -41,8 +41,8 @@ def open_zarr(url: str, site: str | None = None, storage_options: dict | None = 
 
     locations = _locations()
     site = locations.catalogue.site_for(url, site)
-    if storage_options is None and url.startswith(("s3://", "s3a://")):
-        storage_options = site_storage_options(loaded_router().storage.storage_of(site))
+    if storage_options is None:
+        storage_options = loaded_router().storage.options_for(site, url)
     try:
         dataset = xr.open_zarr(url, storage_options=storage_options, **kwargs)
     except PermissionError as err:
@@ -75,8 +75,9 @@ def filesystem(site: str) -> fsspec.AbstractFileSystem:
     as the DEDL notebooks do with keys typed in)."""
     router = loaded_router()
     router.locations.catalogue.require(site)
-    storage = router.storage.storage_of(site)
-    return fsspec.filesystem("s3", **site_storage_options(storage))
+    return fsspec.filesystem(
+        "s3", **site_storage_options(router.locations.catalogue.storage_of(site))
+    )
 
 
 def client(site: str):

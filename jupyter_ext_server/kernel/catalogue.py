@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
+from ..storage.site_rules import SiteStorage, normal_endpoint
 from .errors import SiteError, quoted
 
 RETRY_SECONDS = 10.0
@@ -27,10 +28,6 @@ class SiteData:
     credentials: str = "environment"
     #: The region its store's requests are signed for, if the registry says.
     region: str | None = None
-
-
-def _normal_endpoint(url: str) -> str:
-    return url.rstrip("/").lower()
 
 
 class SiteCatalogue:
@@ -111,20 +108,23 @@ class SiteCatalogue:
         return None
 
     def site_of_endpoint(self, endpoint: str) -> str | None:
-        wanted = _normal_endpoint(endpoint)
+        wanted = normal_endpoint(endpoint)
         for site in self._current().values():
-            if any(_normal_endpoint(e) == wanted for e in site.endpoints):
+            if any(normal_endpoint(e) == wanted for e in site.endpoints):
                 return site.name
         return None
 
-    def region_of(self, site: str) -> str | None:
+    def storage_of(self, site: str) -> SiteStorage:
+        """How ``site``'s object store is reached (endpoint, credentials, region)."""
         data = self._current().get(site)
-        return data.region if data else None
+        if data is None:
+            return SiteStorage(site, None)
+        return SiteStorage(
+            site, data.endpoints[0] if data.endpoints else None, data.credentials, data.region
+        )
 
     def credentials_of(self, site: str) -> str:
-        data = self._current().get(site)
-        return data.credentials if data else "environment"
+        return self.storage_of(site).credentials
 
     def endpoint_of(self, site: str) -> str | None:
-        data = self._current().get(site)
-        return data.endpoints[0] if data and data.endpoints else None
+        return self.storage_of(site).endpoint

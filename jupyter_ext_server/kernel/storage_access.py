@@ -24,7 +24,7 @@ from ..sidecar_client import SidecarClient, SidecarError
 from ..storage import site_rules
 from ..storage.keys import KEYS, StorageKeys, StorageKeysError
 from ..storage.sending import send_keys
-from ..storage.site_rules import FILESYSTEM_CLASS, STS, SiteStorage
+from ..storage.site_rules import FILESYSTEM_CLASS, STS, SiteStorage, site_storage_options
 from .catalogue import SiteCatalogue
 from .errors import site_error_from
 
@@ -62,8 +62,8 @@ class StorageAccess:
             KEYS.fetch = self.fetch
 
     def uninstall(self) -> None:
+        original = sys.modules.get("s3fs")
         for protocol in ("s3", "s3a"):
-            original = sys.modules.get("s3fs")
             fsspec.register_implementation(
                 protocol, original.S3FileSystem if original else "s3fs.S3FileSystem", clobber=True
             )
@@ -71,21 +71,19 @@ class StorageAccess:
         KEYS.fetch = None
         KEYS.forget()
 
-    def storage_of(self, site: str) -> SiteStorage:
-        catalogue = self.catalogue
-        return SiteStorage(
-            site,
-            catalogue.endpoint_of(site),
-            catalogue.credentials_of(site),
-            catalogue.region_of(site),
-        )
+    def options_for(self, site: str, url: str) -> dict | None:
+        """``storage_options`` that read ``url`` at ``site``'s store with the user's keys
+        (none for URLs that are not S3)."""
+        if not url.startswith(("s3://", "s3a://")):
+            return None
+        return site_storage_options(self.catalogue.storage_of(site))
 
     def storage_of_url(self, url: str) -> SiteStorage | None:
         try:
             site = self.catalogue.site_of_url(url)
         except Exception:
             return None  # no registry now: the URL is read as plain s3fs would
-        return self.storage_of(site) if site else None
+        return self.catalogue.storage_of(site) if site else None
 
     def fetch(self, site: str) -> StorageKeys:
         """New keys from the sidecar (it renews them at half their life too)."""
@@ -116,15 +114,17 @@ class StorageAccess:
             print(f"{err}. Reading {site}'s data there will fail.", file=sys.stderr)
         self._start_thread()
 
-    def _send(self, site: str) -> None:
+    def _send(self, site: str) -> StorageKeys:
+        """The site's current keys, sent to its workers unless they have them."""
         keys = KEYS.get(site)
         with self._lock:
             client = self._clients.get(site)
             if client is None or self._sent.get(site) == keys.expires_at:
-                return
+                return keys
         send_keys(client, site, keys)
         with self._lock:
             self._sent[site] = keys.expires_at
+        return keys
 
     def _start_thread(self) -> None:
         if self._thread is None:
@@ -148,8 +148,7 @@ class StorageAccess:
                 if status != "running":
                     continue  # reconnecting: try again on the next round
                 try:
-                    self._send(site)
-                    keys = KEYS.get(site)
+                    keys = self._send(site)
                     failures.pop(site, None)
                     nap = min(nap, max(keys.issued_at + keys.lifetime / 2 - time.time(), 1.0))
                 except Exception as err:

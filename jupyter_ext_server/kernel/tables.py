@@ -9,7 +9,6 @@ dataframe run there (and a computation over two sites' tables is split, see
 
 from __future__ import annotations
 
-from ..storage.site_rules import site_storage_options
 from .errors import SiteError, store_refused
 from .state import loaded_router
 
@@ -36,7 +35,7 @@ def _open(reader: str, url: str, site: str | None, kwargs: dict):
     locations = loaded_router().locations
     site = locations.catalogue.site_for(url, site)
     if kwargs.get("storage_options") is None:
-        kwargs["storage_options"] = _site_storage_options(site, url)
+        kwargs["storage_options"] = loaded_router().storage.options_for(site, url)
     try:
         frame = getattr(dd, reader)(url, **kwargs)
     except PermissionError as err:
@@ -49,11 +48,3 @@ def _open(reader: str, url: str, site: str | None, kwargs: dict):
     how = "dask_sites.open_parquet" if reader == "read_parquet" else "dask_sites.open_csv"
     locations.record_url(url, site, f"opened with {how}(..., site={site!r})")
     return frame
-
-
-def _site_storage_options(site: str, url: str) -> dict | None:
-    """fsspec options for reading ``url`` at ``site``: its storage endpoint and the
-    user's keys for S3 URLs (``storage/site_rules.py``), nothing otherwise."""
-    if not url.startswith(("s3://", "s3a://")):
-        return None
-    return site_storage_options(loaded_router().storage.storage_of(site))

@@ -23,7 +23,7 @@ from aiobotocore.credentials import AioRefreshableCredentials
 from aiobotocore.session import AioSession
 
 from .keys import KEYS, StorageKeys
-from .site_rules import STS, resolve, site_storage_options
+from .site_rules import STS, normal_endpoint, resolve, site_storage_options
 
 #: Options that say the caller chose credentials itself.
 _EXPLICIT = ("key", "secret", "token", "anon", "profile", "session")
@@ -46,7 +46,7 @@ class SiteS3FileSystem(s3fs.S3FileSystem):
         # Keys the caller chose, or another store than the site's: the caller's, as given
         # (the site's keys must never be sent to another endpoint).
         chosen = any(kwargs.get(option) is not None for option in _EXPLICIT) or bool(
-            given and site_endpoint and _normal(given) != _normal(site_endpoint)
+            given and site_endpoint and normal_endpoint(given) != normal_endpoint(site_endpoint)
         )
         self.site = site
         self.site_credentials = "explicit" if chosen or not site else site_credentials
@@ -74,10 +74,6 @@ class SiteS3FileSystem(s3fs.S3FileSystem):
             self.session = _session_with_keys(site, first)
             self._session_is_owned = False  # s3fs must not replace it with a plain one
         return await super().set_session(refresh=refresh, kwargs=kwargs)
-
-
-def _normal(endpoint: str) -> str:
-    return endpoint.rstrip("/").lower()
 
 
 def _session_with_keys(site: str, first: StorageKeys) -> AioSession:

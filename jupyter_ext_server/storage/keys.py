@@ -27,7 +27,6 @@ class StorageKeys:
     #: Seconds since the epoch.
     expires_at: float
     issued_at: float
-    region: str = "us-east-1"
 
     @classmethod
     def from_sidecar(cls, answer: dict) -> StorageKeys:
@@ -38,7 +37,6 @@ class StorageKeys:
             token=answer["sessionToken"],
             expires_at=_seconds(answer["expiration"]),
             issued_at=_seconds(answer["issuedAt"]),
-            region=answer.get("region") or "us-east-1",
         )
 
     @property

@@ -29,6 +29,11 @@ class SiteStorage:
 RESOLVER: Callable[[str], SiteStorage | None] | None = None
 
 
+def normal_endpoint(url: str) -> str:
+    """An endpoint as compared: no trailing slash, lower case."""
+    return url.rstrip("/").lower()
+
+
 def resolve(url: str) -> SiteStorage | None:
     return RESOLVER(url) if RESOLVER else None
 

@@ -104,6 +104,19 @@ def registry_document(info: TestbedInfo, hub_auth_sites: list[str] | tuple[str, 
             "resource": GATEWAY_RESOURCE,
             "persist_refresh_token": False,
         }
+        data: dict = {"patterns": [f"s3://{name}-*/**"], "storage_endpoints": [ends.storage]}
+        trusts_hub = name in hub_auth_sites
+        if not trusts_hub:
+            # Keys for the user's login (STS web identity), as Ceph RGW or MinIO give. A
+            # site trusting the hub has no OIDC token to exchange: its data stays closed to
+            # users (its store trusts the issuer only).
+            data["credentials"] = {
+                "type": "sts-web-identity",
+                "endpoint": ends.storage,
+                "role": role_arn(name),
+                "duration": info.storage_key_seconds,
+                "region": "eu-central-1",
+            }
         sites.append(
             {
                 "name": name,
@@ -111,28 +124,9 @@ def registry_document(info: TestbedInfo, hub_auth_sites: list[str] | tuple[str, 
                 "colour": spec.colour,
                 "gateway": {"address": ends.gateway, "proxy_address": ends.proxy},
                 # A site that trusts the hub takes the user's hub token (no login).
-                "auth": {"type": "jupyterhub"} if name in hub_auth_sites else oidc,
+                "auth": {"type": "jupyterhub"} if trusts_hub else oidc,
                 "cluster_defaults": {"worker_cores": 1, "worker_memory": 1.0},
-                "data": {
-                    "patterns": [f"s3://{name}-*/**"],
-                    "storage_endpoints": [ends.storage],
-                    # Keys for the user's login (STS web identity), as Ceph RGW or MinIO give.
-                    # A site trusting the hub has no OIDC token to exchange: its data stays
-                    # closed to users (its store trusts the issuer only).
-                    **(
-                        {}
-                        if name in hub_auth_sites
-                        else {
-                            "credentials": {
-                                "type": "sts-web-identity",
-                                "endpoint": ends.storage,
-                                "role": role_arn(name),
-                                "duration": info.storage_key_seconds,
-                                "region": "eu-central-1",
-                            }
-                        }
-                    ),
-                },
+                "data": data,
             }
         )
     return validate_registry({"version": 1, "sites": sites})
