@@ -18,6 +18,7 @@ import pytest
 
 from jupyter_ext_server.testbed import Testbed
 from support.running import SIDECAR_CALLBACK, RunningIssuer, sidecar_session
+from support.schedulers import SchedulerLogs
 
 
 @pytest.fixture
@@ -63,6 +64,17 @@ def routing_sidecar(testbed, tmp_path_factory):
         user="alice",
     ) as running:
         yield running
+
+
+@pytest.fixture(scope="module")
+def logs(routing_sidecar, kernel):
+    """What each site's scheduler handled, for modules whose ``kernel`` uses the routing
+    sidecar (connected after that kernel, so its clusters exist)."""
+    logs = SchedulerLogs(routing_sidecar, ("central", "lumi", "leonardo"))
+    try:
+        yield logs
+    finally:
+        logs.close()
 
 
 @pytest.hookimpl(hookwrapper=True)

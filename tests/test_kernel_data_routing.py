@@ -10,7 +10,6 @@ from __future__ import annotations
 import pytest
 
 from support.kernels import kernel_running, run
-from support.schedulers import SchedulerLogs
 
 pytestmark = pytest.mark.integration
 
@@ -30,15 +29,6 @@ def kernel(routing_sidecar):
 
 
 SITES = ("central", "lumi", "leonardo")
-
-
-@pytest.fixture(scope="module")
-def logs(routing_sidecar, kernel):
-    logs = SchedulerLogs(routing_sidecar, SITES)
-    try:
-        yield logs
-    finally:
-        logs.close()
 
 
 def value(out) -> str:

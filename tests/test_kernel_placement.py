@@ -14,7 +14,6 @@ import json
 import pytest
 
 from support.kernels import kernel_running, run
-from support.schedulers import SchedulerLogs
 
 pytestmark = pytest.mark.integration
 
@@ -33,15 +32,6 @@ def kernel(routing_sidecar):
     )
     with kernel_running(routing_sidecar, setup) as client:
         yield client
-
-
-@pytest.fixture(scope="module")
-def logs(routing_sidecar, kernel):
-    logs = SchedulerLogs(routing_sidecar, SITES)
-    try:
-        yield logs
-    finally:
-        logs.close()
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,6 @@ import pytest
 
 from jupyter_ext_server.testbed.storage import writer_keys
 from support.kernels import kernel_running, run
-from support.schedulers import SchedulerLogs
 
 pytestmark = pytest.mark.integration
 
@@ -47,15 +46,6 @@ def kernel(routing_sidecar, testbed):
     )
     with kernel_running(routing_sidecar, setup) as client:
         yield client
-
-
-@pytest.fixture(scope="module")
-def logs(routing_sidecar, kernel):
-    logs = SchedulerLogs(routing_sidecar, SITES)
-    try:
-        yield logs
-    finally:
-        logs.close()
 
 
 def value(out) -> str:

@@ -23,8 +23,8 @@ from jupyter_ext_server.testbed.datasets import storage_options
 from jupyter_ext_server.testbed.login import device_login
 from jupyter_ext_server.testbed.object_store import role_arn
 from jupyter_ext_server.testbed.storage import writer_keys
-from tests.support.kernels import kernel_running, run
-from tests.support.running import sidecar_session
+from support.kernels import kernel_running, run
+from support.running import sidecar_session
 
 pytestmark = pytest.mark.integration
 

@@ -77,6 +77,17 @@ def test_which_keys_a_site_url_gets(options, credentials, endpoint):
         assert fs.client_kwargs["region_name"] == "eu-central-1"
 
 
+def test_anonymous_and_environment_sites_get_their_endpoint_and_no_fetched_keys():
+    public = SiteStorage("public", "http://127.0.0.1:9100", "anonymous")
+    fs = SiteS3FileSystem(skip_instance_cache=True, **site_storage_options(public))
+    assert fs.anon is True and fs.site_credentials == "anonymous"
+    assert fs.endpoint_url == "http://127.0.0.1:9100"
+    own = SiteStorage("own", "http://127.0.0.1:9200", "environment")
+    fs = SiteS3FileSystem(skip_instance_cache=True, **site_storage_options(own))
+    assert fs.anon is False and fs.site_credentials == "environment"
+    assert fs.endpoint_url == "http://127.0.0.1:9200"
+
+
 def test_s3a_urls_belong_to_the_same_site():
     catalogue = SiteCatalogue.of([SiteData("lumi", ("s3://lumi-*/**",))])
     assert catalogue.site_of_url("s3a://lumi-stations/observations.parquet") == "lumi"
